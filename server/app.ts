@@ -1,0 +1,200 @@
+import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
+import { GraphQLError } from 'graphql';
+import { createYoga } from 'graphql-yoga';
+import { createTokenVerifier, resolveSecret, signToken } from './auth/tokens.js';
+import type { Config } from './config.js';
+import type { Limits, Services } from './context.js';
+import { DEMO_USERS, seedDemo } from './domain/demo.js';
+import { createNameRecorder } from './domain/users.js';
+import { type Logger, createLogger } from './logger.js';
+import { EventBus } from './realtime/event-bus.js';
+import { createFeedLog } from './realtime/feed-log.js';
+import { type PubSubBackend, createMemoryPubSub, createRedisPubSub } from './realtime/pubsub.js';
+import { schema } from './schema/index.js';
+import { createStore } from './store/store.js';
+import { createContextFactory } from './transport/context-factory.js';
+import { graphiqlOptions } from './transport/graphiql.js';
+import { useReadiness, useSseHeaders } from './transport/http-plugins.js';
+import { createOriginPolicy } from './transport/origin-policy.js';
+import { useStreamErrors } from './transport/use-stream-errors.js';
+import { attachGraphQLWs } from './transport/ws.js';
+
+export interface AppOptions {
+  logger?: Logger;
+  /** Overrides of the documented defaults (tests use small ones). */
+  tuning?: Partial<Tuning>;
+}
+
+export interface Tuning extends Limits {
+  maxHttpBodyBytes: number;
+  maxWsPayloadBytes: number;
+  keepAliveMs: number;
+  maxQueuePerSubscription: number;
+  positionCheckMs: number;
+}
+
+export const DEFAULT_TUNING: Tuning = {
+  maxPayloadBytes: 32 * 1024,
+  maxPageSize: 500,
+  maxHttpBodyBytes: 1024 * 1024,
+  maxWsPayloadBytes: 64 * 1024,
+  keepAliveMs: 12_000,
+  maxQueuePerSubscription: 1_000,
+  positionCheckMs: 5_000,
+};
+
+export interface DemoToken {
+  sub: string;
+  name: string;
+  role: string;
+  token: string;
+}
+
+export interface App {
+  services: Services;
+  /** HS256 secret in use (generated in development), for minting demo tokens. */
+  secret?: string;
+  /** Ready tokens for the seeded demo users (local development only). */
+  demoTokens: DemoToken[];
+  start(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Assembles the server from a config. Reads no environment; `main.ts` runs it, tests build it on port 0. */
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const log = options.logger ?? createLogger(config.logLevel);
+  const tuning = { ...DEFAULT_TUNING, ...options.tuning };
+  const store = await createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const pubsub: PubSubBackend = config.redis
+    ? createRedisPubSub({ ...config.redis, onError: rateLimitedLog(log, 'redis') })
+    : createMemoryPubSub();
+  const bus = new EventBus({
+    pubsub,
+    log: createFeedLog(store),
+    maxQueuePerSubscription: tuning.maxQueuePerSubscription,
+    positionCheckMs: tuning.positionCheckMs,
+    slowConsumerError: (lastSeq) =>
+      new GraphQLError('Subscription cut off: the client fell too far behind. Resubscribe with `after` set to the last cursor received.', {
+        extensions: { code: 'RATE_LIMITED', reason: 'SLOW_CONSUMER', lastSequence: lastSeq },
+      }),
+    onError: (err, context) => log.warn({ err }, `event feed: ${context}`),
+  });
+  const services: Services = { store, bus, log, limits: tuning };
+  const secret = resolveSecret(config.auth, config.dataDir);
+  const verifier = createTokenVerifier(config.auth, secret);
+  const demoTokens: DemoToken[] = [];
+  if (config.demo && secret) {
+    await seedDemo(services);
+    for (const u of DEMO_USERS) demoTokens.push({ ...u, token: await signToken(secret, { sub: u.sub, name: u.name, issuer: config.auth.issuer, audience: config.auth.audience }) });
+  }
+
+  const isOriginAllowed = createOriginPolicy(config.corsOrigins, config.env === 'production');
+  const recordName = createNameRecorder(services);
+  const yoga = createYoga({
+    schema,
+    graphqlEndpoint: '/graphql',
+    healthCheckEndpoint: '/health',
+    landingPage: false,
+    logging: false,
+    context: createContextFactory(services, verifier, recordName),
+    graphiql: config.graphiql ? graphiqlOptions(demoTokens[0]?.token) : false,
+    cors: (request) => {
+      const origin = request.headers.get('origin') ?? undefined;
+      const allowed = isOriginAllowed(origin, request.headers.get('host') ?? undefined);
+      return allowed && origin ? { origin: [origin], credentials: true } : { origin: [] };
+    },
+    maskedErrors: {
+      maskError(error: unknown) {
+        const graphqlError = error instanceof GraphQLError ? error : undefined;
+        const original = graphqlError ? graphqlError.originalError : error;
+        if (graphqlError && (!original || original instanceof GraphQLError)) return graphqlError;
+        log.error({ err: original ?? error }, 'unexpected error');
+        return new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL' }, path: graphqlError?.path });
+      },
+    },
+    plugins: [
+      useStreamErrors(),
+      useSseHeaders(),
+      useGraphQLSSE({ endpoint: '/graphql/stream' }),
+      useReadiness('/ready', [
+        { name: 'storage', check: () => store.ping().then(() => true) },
+        ...(config.redis ? [{ name: 'redis', check: async () => pubsub.isHealthy() }] : []),
+      ]),
+    ],
+  });
+
+  const httpServer = createServer((req, res) => {
+    if (refuseOversizedBody(req, res, tuning.maxHttpBodyBytes)) return;
+    void yoga(req, res);
+  });
+  const ws = attachGraphQLWs({
+    httpServer,
+    yoga: yoga as never,
+    verifier,
+    log,
+    path: '/graphql',
+    isOriginAllowed,
+    maxPayloadBytes: tuning.maxWsPayloadBytes,
+    keepAliveMs: tuning.keepAliveMs,
+    onUserConnected: recordName,
+  });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    services,
+    secret,
+    demoTokens,
+    async start() {
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(config.port, config.host, () => {
+          httpServer.off('error', reject);
+          resolve();
+        });
+      });
+      const { port } = httpServer.address() as AddressInfo;
+      const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+      return `http://${host}:${port}`;
+    },
+    stop() {
+      // The order lets the process exit: sockets first, then open SSE responses, then storage and Redis.
+      stopping ??= (async () => {
+        bus.close();
+        await ws.dispose();
+        httpServer.closeAllConnections();
+        await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        await yoga.dispose();
+        await pubsub.close();
+        await store.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+function refuseOversizedBody(req: IncomingMessage, res: ServerResponse, max: number): boolean {
+  const length = req.headers['content-length'];
+  const chunked = length === undefined && req.headers['transfer-encoding'] !== undefined;
+  const tooLarge = length !== undefined && Number(length) > max;
+  if (!chunked && !tooLarge) return false;
+  const [status, message] = tooLarge
+    ? [413, `Request body is ${length} bytes; the limit is ${max} bytes.`]
+    : [411, 'Send a Content-Length header; chunked request bodies are not accepted.'];
+  res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
+  res.end(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] }));
+  req.resume();
+  return true;
+}
+
+/** Redis reconnect loops emit an error per attempt; log the first and then one a minute. */
+function rateLimitedLog(log: Logger, what: string) {
+  let last = 0;
+  return (err: Error) => {
+    const now = Date.now();
+    if (now - last < 60_000) return;
+    last = now;
+    log.warn({ err: err.message }, `${what} unavailable; retrying in the background`);
+  };
+}

@@ -1,0 +1,46 @@
+import type { Services } from '../context.js';
+import { forbidden, notFound, unauthenticated } from '../errors.js';
+import { getMembership, getOrganization } from '../store/repository.js';
+import type { Membership, Organization, Role } from '../store/types.js';
+import type { Viewer } from './viewer.js';
+
+const RANK: Record<Role, number> = { VIEWER: 0, MEMBER: 1, ADMIN: 2, OWNER: 3 };
+
+export const roleAtLeast = (role: Role, min: Role) => RANK[role] >= RANK[min];
+
+export function requireViewer(viewer: Viewer | null): Viewer {
+  if (!viewer) throw unauthenticated();
+  return viewer;
+}
+
+export interface OrgAccess {
+  viewer: Viewer;
+  org: Organization;
+  /** Undefined for services, which act on any organization without a membership. */
+  membership?: Membership;
+}
+
+/**
+ * The one organization gate: the org exists, and the viewer is a service or a member with at least
+ * `minRole`. Unknown organizations and non-members get distinct, actionable errors.
+ */
+export async function requireOrgAccess(
+  services: Services,
+  viewer: Viewer | null,
+  orgId: string,
+  minRole: Role,
+  action: string,
+): Promise<OrgAccess> {
+  const v = requireViewer(viewer);
+  const org = await getOrganization(services.store.db, orgId);
+  if (!org) throw notFound(`Organization "${truncate(orgId)}" does not exist.`);
+  if (v.isService) return { viewer: v, org };
+  const membership = await getMembership(services.store.db, orgId, v.userId);
+  if (!membership) throw forbidden(`You are not a member of organization "${orgId}"; only its members can ${action}.`);
+  if (!roleAtLeast(membership.role, minRole)) {
+    throw forbidden(`Your role ${membership.role} in organization "${orgId}" cannot ${action}; it needs ${minRole} or above.`);
+  }
+  return { viewer: v, org, membership };
+}
+
+const truncate = (s: string) => (s.length > 64 ? `${s.slice(0, 64)}…` : s);

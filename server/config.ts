@@ -1,0 +1,104 @@
+import { z } from 'zod';
+
+/**
+ * The whole runtime configuration, parsed once from the environment.
+ * Every problem is reported together at boot (Centrifugo/Hive style) instead of one per restart.
+ */
+const booleanish = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    DATA_DIR: z.string().min(1).default('./data'),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave unset for the embedded SQLite store)')
+      .optional(),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL (leave unset for in-memory pub/sub)')
+      .optional(),
+    REDIS_PREFIX: z.string().default('switchboard:'),
+    AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters (HS256 key)').optional(),
+    AUTH_JWKS_URL: z.url().optional(),
+    AUTH_ISSUER: z.string().min(1).optional(),
+    AUTH_AUDIENCE: z.string().min(1).optional(),
+    CORS_ORIGINS: z.string().optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    GRAPHIQL: booleanish.optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (env.AUTH_JWT_SECRET && env.AUTH_JWKS_URL) {
+      ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URL'], message: 'set AUTH_JWT_SECRET or AUTH_JWKS_URL, not both' });
+    }
+    if (env.NODE_ENV === 'production' && !env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AUTH_JWT_SECRET'],
+        message: 'production needs AUTH_JWT_SECRET or AUTH_JWKS_URL (a generated development secret is never used in production)',
+      });
+    }
+  });
+
+export type AuthConfig =
+  | { kind: 'secret'; secret: string; issuer?: string; audience?: string }
+  | { kind: 'jwks'; jwksUrl: string; issuer?: string; audience?: string }
+  /** Local-first default: a secret generated into DATA_DIR on first start. */
+  | { kind: 'generated'; issuer?: string; audience?: string };
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl?: string;
+  redis?: { url: string; prefix: string };
+  auth: AuthConfig;
+  /** `undefined` = same-origin and non-browser clients only; `['*']` = any origin. */
+  corsOrigins?: string[];
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  graphiql: boolean;
+  /** Seed the demo organization and print demo tokens (only with a generated secret). */
+  demo: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; throws a ConfigError that lists every problem at once. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // An empty variable means "unset": shells and .env files often export `FOO=`.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const claims = { issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE };
+  const auth: AuthConfig = e.AUTH_JWT_SECRET
+    ? { kind: 'secret', secret: e.AUTH_JWT_SECRET, ...claims }
+    : e.AUTH_JWKS_URL
+      ? { kind: 'jwks', jwksUrl: e.AUTH_JWKS_URL, ...claims }
+      : { kind: 'generated', ...claims };
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
+    auth,
+    corsOrigins: e.CORS_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean),
+    logLevel: e.LOG_LEVEL,
+    graphiql: e.GRAPHIQL ?? e.NODE_ENV !== 'production',
+    demo: auth.kind === 'generated' && e.NODE_ENV !== 'production',
+  };
+}

@@ -1,0 +1,29 @@
+import type { Logger } from './logger.js';
+import type { Viewer } from './auth/viewer.js';
+import type { EventBus } from './realtime/event-bus.js';
+import type { Store } from './store/store.js';
+
+/** Long-lived parts shared by every operation; built once by createApp. */
+export interface Services {
+  store: Store;
+  bus: EventBus;
+  log: Logger;
+  limits: Limits;
+}
+
+export interface Limits {
+  /** Largest `payload` of a published event, serialized, in bytes. */
+  maxPayloadBytes: number;
+  /** Largest page of `Query.events`. */
+  maxPageSize: number;
+}
+
+/** One fresh object per operation, on every transport (HTTP, SSE, graphql-ws). */
+export interface Context {
+  viewer: Viewer | null;
+  services: Services;
+}
+
+export function createContext(services: Services, viewer: Viewer | null): Context {
+  return { viewer, services };
+}

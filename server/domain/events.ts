@@ -1,0 +1,135 @@
+import { requireOrgAccess } from '../auth/access.js';
+import type { Viewer } from '../auth/viewer.js';
+import type { Services } from '../context.js';
+import { badInput, forbidden } from '../errors.js';
+import { decodeCursor, encodeCursor } from '../realtime/cursor.js';
+import { createFilter } from '../realtime/filter.js';
+import * as repo from '../store/repository.js';
+import type { EventRecord } from '../store/types.js';
+import { actorOf, commitAndPublish } from './publish.js';
+
+export const BUILT_IN_CHANNELS = ['user', 'property', 'organization', 'system', 'notifications'] as const;
+export const BUILT_IN_TYPES = [
+  'user.activity',
+  'property.update',
+  'member.join',
+  'member.leave',
+  'organization.change',
+  'notification.new',
+  'system.alert',
+  'data.sync',
+] as const;
+/** Event types under these prefixes are written by the server itself, never by a client. */
+export const SERVER_ONLY_TYPE_PREFIXES = ['member.', 'organization.', 'notification.'] as const;
+/** Type of the synthetic first payload that tells a resuming client it must reload history. */
+export const RESYNC_TYPE = 'stream.resync';
+
+/** Channel and type names: lower-case words separated by dots, e.g. `property`, `content.updated`. */
+export const NAME_PATTERN = /^[a-z][a-z0-9_-]{0,31}(\.[a-z0-9_-]{1,32}){0,3}$/;
+
+export interface PublishInput {
+  orgId: string;
+  channel: string;
+  type: string;
+  subjectId?: string | null;
+  payload?: unknown;
+}
+
+export async function publishEvent(services: Services, viewer: Viewer | null, input: PublishInput): Promise<EventRecord> {
+  if (SERVER_ONLY_TYPE_PREFIXES.some((p) => input.type.startsWith(p))) {
+    throw forbidden(`Events of type "${input.type}" are published by the server itself (reserved: ${SERVER_ONLY_TYPE_PREFIXES.join('*, ')}*).`);
+  }
+  const payload = input.payload ?? null;
+  const size = payload === null ? 0 : Buffer.byteLength(JSON.stringify(payload));
+  if (size > services.limits.maxPayloadBytes) {
+    throw badInput(`payload is ${size} bytes; the limit is ${services.limits.maxPayloadBytes} bytes.`);
+  }
+  const { viewer: v } = await requireOrgAccess(services, viewer, input.orgId, 'MEMBER', 'publish events');
+  const { event } = await commitAndPublish(
+    services,
+    async () => undefined,
+    () => ({
+      orgId: input.orgId,
+      channel: input.channel,
+      type: input.type,
+      subjectId: input.subjectId ?? null,
+      payload,
+      actor: actorOf(v),
+    }),
+  );
+  if (!event) throw new Error('publishEvent appended nothing');
+  return event;
+}
+
+export interface EventsArgs {
+  orgId: string;
+  channels?: readonly string[] | null;
+  types?: readonly string[] | null;
+  subjectIds?: readonly string[] | null;
+  after?: string | null;
+}
+
+export interface EventPage {
+  events: EventRecord[];
+  hasNextPage: boolean;
+}
+
+export async function listEventHistory(services: Services, viewer: Viewer | null, args: EventsArgs & { first?: number | null }): Promise<EventPage> {
+  await requireOrgAccess(services, viewer, args.orgId, 'VIEWER', 'read its events');
+  const first = args.first ?? 50;
+  if (first < 1 || first > services.limits.maxPageSize) throw badInput(`first must be between 1 and ${services.limits.maxPageSize}.`);
+  const afterSeq = args.after ? parseCursorFor(args.orgId, args.after) : 0;
+  const rows = await repo.listEvents(services.store.db, { ...args, afterSeq, limit: first + 1 });
+  return { events: rows.slice(0, first), hasNextPage: rows.length > first };
+}
+
+/** Parses a cursor of this organization; anything else is the client's mistake. */
+function parseCursorFor(orgId: string, cursor: string): number {
+  const decoded = decodeCursor(cursor);
+  if (!decoded) throw badInput('after is not a cursor issued by this server.');
+  if (decoded.orgId !== orgId) throw badInput('after is a cursor of another organization.');
+  return decoded.seq;
+}
+
+/**
+ * Starts a live event stream. With `after`, stored events after that cursor are replayed first.
+ * A cursor that cannot be resumed from (garbage, from the future) yields one `stream.resync` event
+ * first, then live events: the client must reload history. Another organization's cursor is refused.
+ */
+export async function subscribeEvents(services: Services, viewer: Viewer | null, args: EventsArgs): Promise<AsyncIterable<EventRecord>> {
+  await requireOrgAccess(services, viewer, args.orgId, 'VIEWER', 'subscribe to its events');
+  const filter = createFilter(args);
+  if (args.after === undefined || args.after === null) return services.bus.subscribe({ orgId: args.orgId, filter });
+  const decoded = decodeCursor(args.after);
+  if (decoded && decoded.orgId !== args.orgId) throw badInput('after is a cursor of another organization.');
+  const head = (await repo.lastSeq(services.store.db, args.orgId)) ?? 0;
+  if (decoded && decoded.seq <= head) return services.bus.subscribe({ orgId: args.orgId, filter, afterSeq: decoded.seq });
+  const stream = await services.bus.subscribe({ orgId: args.orgId, filter });
+  return prepend(resyncEvent(args.orgId, stream.lastDeliveredSeq, decoded ? 'CURSOR_AHEAD' : 'CURSOR_INVALID'), stream);
+}
+
+function resyncEvent(orgId: string, seq: number, reason: string): EventRecord {
+  return {
+    id: `resync_${orgId}_${seq}`,
+    orgId,
+    seq,
+    channel: 'system',
+    type: RESYNC_TYPE,
+    subjectId: null,
+    payload: { reason },
+    actor: { id: 'switchboard', name: 'Switchboard', isService: true },
+    occurredAt: Date.now(),
+  };
+}
+
+async function* prepend<T>(first: T, rest: AsyncIterableIterator<T>): AsyncIterable<T> {
+  try {
+    yield first;
+    yield* rest;
+  } finally {
+    // Also when the client leaves before the first live event: unregister the stream.
+    await rest.return?.();
+  }
+}
+
+export const cursorOf = (e: EventRecord) => encodeCursor(e.orgId, e.seq);

@@ -1,0 +1,124 @@
+import { requireOrgAccess, requireViewer, roleAtLeast } from '../auth/access.js';
+import type { Viewer } from '../auth/viewer.js';
+import type { Services } from '../context.js';
+import { badInput, forbidden } from '../errors.js';
+import * as repo from '../store/repository.js';
+import type { Membership, Organization, Role } from '../store/types.js';
+import { actorOf, commitAndPublish } from './publish.js';
+
+/** Remembers the name a user's token carries; users need no sign-up. */
+export async function touchUser(services: Services, viewer: Viewer): Promise<void> {
+  if (!viewer.isService) await repo.upsertUser(services.store.db, viewer.userId, viewer.name);
+}
+
+export async function createOrganization(services: Services, viewer: Viewer | null, name: string): Promise<Organization> {
+  const v = requireViewer(viewer);
+  await touchUser(services, v);
+  const { result } = await commitAndPublish(
+    services,
+    async (tx) => {
+      const org = await repo.insertOrganization(tx, name);
+      // A service creates an organization it manages without being a member of it.
+      const owner = v.isService ? undefined : await repo.putMembership(tx, org.id, v.userId, 'OWNER');
+      return { org, owner };
+    },
+    ({ org, owner }) => owner && memberEvent('member.join', org.id, v, owner),
+  );
+  return result.org;
+}
+
+export async function updateOrganization(services: Services, viewer: Viewer | null, orgId: string, name: string): Promise<Organization> {
+  const { viewer: v } = await requireOrgAccess(services, viewer, orgId, 'ADMIN', 'rename it');
+  const { result } = await commitAndPublish(
+    services,
+    async (tx) => {
+      const org = await repo.renameOrganization(tx, orgId, name);
+      if (!org) throw new Error(`organization ${orgId} vanished during rename`);
+      return org;
+    },
+    (org) => ({
+      orgId,
+      channel: 'organization',
+      type: 'organization.change',
+      subjectId: orgId,
+      payload: { organization: { id: org.id, name: org.name } },
+      actor: actorOf(v),
+    }),
+  );
+  return result;
+}
+
+export async function addMember(services: Services, viewer: Viewer | null, orgId: string, userId: string, role: Role): Promise<Membership> {
+  const access = await requireOrgAccess(services, viewer, orgId, 'ADMIN', 'add members');
+  if (role === 'OWNER' && access.membership && access.membership.role !== 'OWNER') {
+    throw forbidden('Only an OWNER (or a service) can make someone an OWNER.');
+  }
+  const { result } = await commitAndPublish(
+    services,
+    async (tx) => {
+      const before = await repo.getMembership(tx, orgId, userId);
+      if (before?.role === 'OWNER' && access.membership?.role !== 'OWNER' && access.membership) {
+        throw forbidden('Only an OWNER (or a service) can change an OWNER\'s role.');
+      }
+      if (before?.role === 'OWNER' && role !== 'OWNER') await ensureAnotherOwner(tx, orgId, userId);
+      return { before, after: await repo.putMembership(tx, orgId, userId, role) };
+    },
+    ({ before, after }) =>
+      before?.role === after.role ? undefined : memberEvent(before ? 'member.update' : 'member.join', orgId, access.viewer, after, before?.role),
+  );
+  return result.after;
+}
+
+export async function removeMember(services: Services, viewer: Viewer | null, orgId: string, userId: string): Promise<boolean> {
+  const v = requireViewer(viewer);
+  // Anyone may leave; removing someone else takes ADMIN.
+  const leaving = !v.isService && v.userId === userId;
+  const access = await requireOrgAccess(services, v, orgId, leaving ? 'VIEWER' : 'ADMIN', 'remove members');
+  const { result } = await commitAndPublish(
+    services,
+    async (tx) => {
+      const before = await repo.getMembership(tx, orgId, userId);
+      if (!before) return undefined;
+      if (before.role === 'OWNER') {
+        if (!leaving && access.membership && access.membership.role !== 'OWNER') throw forbidden('Only an OWNER (or a service) can remove an OWNER.');
+        await ensureAnotherOwner(tx, orgId, userId);
+      }
+      await repo.deleteMembership(tx, orgId, userId);
+      return before;
+    },
+    (before) => before && memberEvent('member.leave', orgId, v, before),
+  );
+  return result !== undefined;
+}
+
+export async function getOrganizationFor(services: Services, viewer: Viewer | null, orgId: string): Promise<Organization> {
+  return (await requireOrgAccess(services, viewer, orgId, 'VIEWER', 'see it')).org;
+}
+
+export async function listMyOrganizations(services: Services, viewer: Viewer | null): Promise<Organization[]> {
+  const v = requireViewer(viewer);
+  return repo.listOrganizationsOf(services.store.db, v.userId);
+}
+
+export async function canManage(services: Services, viewer: Viewer | null, orgId: string): Promise<boolean> {
+  if (!viewer) return false;
+  if (viewer.isService) return true;
+  const m = await repo.getMembership(services.store.db, orgId, viewer.userId);
+  return m !== undefined && roleAtLeast(m.role, 'ADMIN');
+}
+
+async function ensureAnotherOwner(tx: repo.DbHandle, orgId: string, leavingUserId: string): Promise<void> {
+  const owners = (await repo.listMembers(tx, orgId)).filter((m) => m.role === 'OWNER' && m.userId !== leavingUserId);
+  if (owners.length === 0) throw badInput('An organization needs at least one OWNER: make someone else OWNER first.');
+}
+
+function memberEvent(type: 'member.join' | 'member.leave' | 'member.update', orgId: string, actor: Viewer, m: Membership, previousRole?: Role) {
+  return {
+    orgId,
+    channel: 'organization',
+    type,
+    subjectId: m.userId,
+    payload: { member: { userId: m.userId, role: m.role, ...(previousRole ? { previousRole } : {}) } },
+    actor: actorOf(actor),
+  };
+}

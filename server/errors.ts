@@ -1,0 +1,21 @@
+import { GraphQLError } from 'graphql';
+
+/** The closed list of error codes a client can see in `extensions.code` (docs/errors in README). */
+export const ERROR_CODES = ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'RATE_LIMITED', 'INTERNAL'] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401 };
+
+/** An expected failure, returned to the client as is. */
+export function appError(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
+  const status = HTTP_STATUS[code];
+  return new GraphQLError(message, {
+    extensions: { code, ...extra, ...(status ? { http: { status } } : {}) },
+  });
+}
+
+export const unauthenticated = (message = 'Sign in: send "Authorization: Bearer <token>".') =>
+  appError('UNAUTHENTICATED', message);
+export const forbidden = (message: string) => appError('FORBIDDEN', message);
+export const notFound = (message: string) => appError('NOT_FOUND', message);
+export const badInput = (message: string, extra?: Record<string, unknown>) => appError('BAD_USER_INPUT', message, extra);

@@ -1,0 +1,125 @@
+import type { GraphQLError } from 'graphql';
+import type { EventRecord } from '../store/types.js';
+import { EventStream } from './event-stream.js';
+import type { EventFilter } from './filter.js';
+import { type FeedLog, OrgFeed } from './org-feed.js';
+import type { PubSubBackend } from './pubsub.js';
+
+export interface ReplaySource {
+  /** Stored events of `orgId` in (afterSeq, upToSeq] matching the filter, oldest first. */
+  replay(orgId: string, filter: EventFilter, afterSeq: number, upToSeq: number): AsyncIterator<EventRecord>;
+}
+
+export interface EventBusOptions {
+  pubsub: PubSubBackend;
+  log: FeedLog & ReplaySource;
+  /** Live events one subscriber may have waiting before it is cut off. */
+  maxQueuePerSubscription: number;
+  positionCheckMs: number;
+  slowConsumerError: (lastDeliveredSeq: number) => GraphQLError;
+  onError: (err: unknown, context: string) => void;
+}
+
+export interface SubscribeOptions {
+  orgId: string;
+  filter: EventFilter;
+  /** Replay stored events after this sequence before going live. */
+  afterSeq?: number;
+}
+
+/**
+ * The instance's event bus: publish after the durable append; one feed per organization with local
+ * subscribers; every subscriber gets its own bounded stream.
+ */
+export class EventBus {
+  private readonly feeds = new Map<string, { feed: OrgFeed; unsubscribe: () => void }>();
+
+  constructor(private readonly options: EventBusOptions) {}
+
+  /** Call only after the event is committed to the log. */
+  publish(event: EventRecord): void {
+    try {
+      this.options.pubsub.publish(topicOf(event.orgId), event);
+    } catch (err) {
+      // The log holds the event; feeds repair the gap. Never fail the mutation for it.
+      this.options.onError(err, 'publishing');
+    }
+  }
+
+  async subscribe({ orgId, filter, afterSeq }: SubscribeOptions): Promise<EventStream> {
+    const feed = this.feedFor(orgId);
+    try {
+      await feed.ready;
+    } catch (err) {
+      this.dropFeedIfIdle(orgId);
+      throw err;
+    }
+    // From here to `add` nothing awaits: the stream sees every event after `startSeq` live,
+    // and everything up to `startSeq` through replay, so the seam has no gap and no duplicate.
+    const startSeq = feed.deliveredSeq;
+    const replay =
+      afterSeq !== undefined && afterSeq < startSeq ? this.options.log.replay(orgId, filter, afterSeq, startSeq) : undefined;
+    const stream = new EventStream(
+      filter,
+      this.options.maxQueuePerSubscription,
+      this.options.slowConsumerError,
+      (s) => {
+        feed.streams.delete(s);
+        this.dropFeedIfIdle(orgId);
+      },
+      replay,
+      afterSeq ?? startSeq,
+    );
+    feed.streams.add(stream);
+    return stream;
+  }
+
+  stats(): { organizations: number; subscriptions: number } {
+    let subscriptions = 0;
+    for (const { feed } of this.feeds.values()) subscriptions += feed.streams.size;
+    return { organizations: this.feeds.size, subscriptions };
+  }
+
+  close(): void {
+    for (const { feed, unsubscribe } of this.feeds.values()) {
+      unsubscribe();
+      feed.close();
+      for (const s of [...feed.streams]) void s.return();
+    }
+    this.feeds.clear();
+  }
+
+  private feedFor(orgId: string): OrgFeed {
+    const existing = this.feeds.get(orgId);
+    if (existing) return existing.feed;
+    const feed = new OrgFeed(orgId, {
+      log: this.options.log,
+      positionCheckMs: this.options.positionCheckMs,
+      onError: this.options.onError,
+    });
+    // Subscribe before the start position is read, so nothing published in between is missed.
+    const unsubscribe = this.options.pubsub.subscribe(topicOf(orgId), (message) => {
+      const event = asEvent(message, orgId);
+      if (event) feed.receive(event);
+    });
+    this.feeds.set(orgId, { feed, unsubscribe });
+    return feed;
+  }
+
+  private dropFeedIfIdle(orgId: string): void {
+    const entry = this.feeds.get(orgId);
+    if (!entry || entry.feed.streams.size > 0) return;
+    entry.unsubscribe();
+    entry.feed.close();
+    this.feeds.delete(orgId);
+  }
+}
+
+const topicOf = (orgId: string) => `org:${orgId}`;
+
+function asEvent(message: unknown, orgId: string): EventRecord | undefined {
+  if (typeof message !== 'object' || message === null) return undefined;
+  const e = message as Partial<EventRecord>;
+  if (e.orgId !== orgId || typeof e.seq !== 'number' || typeof e.id !== 'string' || typeof e.channel !== 'string') return undefined;
+  return e as EventRecord;
+}

@@ -1,0 +1,20 @@
+import type { EventRecord } from '../store/types.js';
+
+/** A subscriber's narrowing of its organization's events; an absent list means "any". */
+export interface EventFilter {
+  channels?: ReadonlySet<string>;
+  types?: ReadonlySet<string>;
+  subjectIds?: ReadonlySet<string>;
+}
+
+export function createFilter(f: { channels?: readonly string[] | null; types?: readonly string[] | null; subjectIds?: readonly string[] | null }): EventFilter {
+  const set = (list?: readonly string[] | null) => (list && list.length > 0 ? new Set(list) : undefined);
+  return { channels: set(f.channels), types: set(f.types), subjectIds: set(f.subjectIds) };
+}
+
+export function matchesFilter(filter: EventFilter, e: EventRecord): boolean {
+  if (filter.channels && !filter.channels.has(e.channel)) return false;
+  if (filter.types && !filter.types.has(e.type)) return false;
+  if (filter.subjectIds && (e.subjectId === null || !filter.subjectIds.has(e.subjectId))) return false;
+  return true;
+}

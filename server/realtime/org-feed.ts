@@ -1,0 +1,124 @@
+import type { EventRecord } from '../store/types.js';
+import type { EventStream } from './event-stream.js';
+
+export interface FeedLog {
+  /** Highest sequence appended in the organization. */
+  lastSeq(orgId: string): Promise<number>;
+  /** Up to `limit` events after `afterSeq`, unfiltered, in order. */
+  after(orgId: string, afterSeq: number, limit: number): Promise<EventRecord[]>;
+}
+
+export interface FeedOptions {
+  log: FeedLog;
+  /** How often a quiet organization's position is compared with the log (catches a lost last event). */
+  positionCheckMs: number;
+  onError: (err: unknown, context: string) => void;
+  onGapFilled?: (orgId: string, count: number) => void;
+}
+
+const FILL_PAGE = 500;
+/** Out-of-order arrivals held while a gap is filled; beyond this they are dropped and re-read from the log. */
+const MAX_PENDING = 10_000;
+
+/**
+ * One instance's single upstream view of an organization: it receives the org's pub/sub messages
+ * (at-most-once, possibly out of order), repairs gaps from the durable log, and hands every event to
+ * the local streams exactly once, in sequence order.
+ */
+export class OrgFeed {
+  readonly streams = new Set<EventStream>();
+  /** Highest sequence delivered to local streams; -1 until the start position is read. */
+  deliveredSeq = -1;
+  readonly ready: Promise<void>;
+  private readonly pending = new Map<number, EventRecord>();
+  private filling = false;
+  private closed = false;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    readonly orgId: string,
+    private readonly options: FeedOptions,
+  ) {
+    this.ready = this.start();
+    this.timer = setInterval(() => void this.checkPosition(), options.positionCheckMs);
+    this.timer.unref();
+  }
+
+  private async start(): Promise<void> {
+    this.deliveredSeq = await this.options.log.lastSeq(this.orgId);
+    this.drain();
+  }
+
+  /** A message from pub/sub. */
+  receive(event: EventRecord): void {
+    if (this.closed) return;
+    if (this.deliveredSeq >= 0 && event.seq <= this.deliveredSeq) return;
+    if (this.pending.size >= MAX_PENDING) return;
+    this.pending.set(event.seq, event);
+    if (this.deliveredSeq >= 0) this.drain();
+  }
+
+  close(): void {
+    this.closed = true;
+    clearInterval(this.timer);
+    this.pending.clear();
+  }
+
+  private deliver(event: EventRecord): void {
+    this.deliveredSeq = event.seq;
+    // Copy: a stream may close itself (overflow) while we iterate.
+    for (const stream of [...this.streams]) stream.push(event);
+  }
+
+  private drain(): void {
+    if (this.filling || this.closed) return;
+    for (;;) {
+      const next = this.pending.get(this.deliveredSeq + 1);
+      if (!next) break;
+      this.pending.delete(next.seq);
+      this.deliver(next);
+    }
+    // Anything still pending is ahead of a hole: read the hole from the log.
+    if (this.pending.size > 0) void this.fill();
+  }
+
+  private async fill(target?: number): Promise<void> {
+    if (this.filling || this.closed) return;
+    this.filling = true;
+    let filled = 0;
+    try {
+      for (;;) {
+        const upTo = target ?? Math.min(...this.pending.keys()) - 1;
+        if (this.closed || this.deliveredSeq >= upTo) break;
+        const page = await this.options.log.after(this.orgId, this.deliveredSeq, Math.min(FILL_PAGE, upTo - this.deliveredSeq));
+        for (const e of page) {
+          if (e.seq <= this.deliveredSeq || e.seq > upTo) continue;
+          this.pending.delete(e.seq);
+          this.deliver(e);
+          filled++;
+        }
+        // Retention pruned the hole away: nothing left to read below `upTo`.
+        if (page.length === 0) this.deliveredSeq = upTo;
+        for (const seq of this.pending.keys()) if (seq <= this.deliveredSeq) this.pending.delete(seq);
+        if (target === undefined && this.pending.size === 0) break;
+      }
+    } catch (err) {
+      this.options.onError(err, `filling a gap in ${this.orgId}`);
+    } finally {
+      this.filling = false;
+    }
+    if (filled > 0) this.options.onGapFilled?.(this.orgId, filled);
+    if (!this.closed) this.drain();
+  }
+
+  /** Periodic: the log is ahead of what we delivered and nothing arrived to tell us (a lost last event). */
+  async checkPosition(): Promise<void> {
+    if (this.closed || this.filling || this.deliveredSeq < 0) return;
+    try {
+      const last = await this.options.log.lastSeq(this.orgId);
+      if (last > this.deliveredSeq) await this.fill(last);
+    } catch (err) {
+      this.options.onError(err, `checking the position of ${this.orgId}`);
+    }
+  }
+}

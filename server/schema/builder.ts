@@ -1,0 +1,37 @@
+import SchemaBuilder from '@pothos/core';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import ValidationPlugin from '@pothos/plugin-validation';
+import { DateTimeResolver, JSONResolver, SafeIntResolver } from 'graphql-scalars';
+import type { Context } from '../context.js';
+import { badInput, forbidden, unauthenticated } from '../errors.js';
+
+/** Plugins, scalars and auth scopes only; domain types live in their own files. */
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  DefaultFieldNullability: false;
+  AuthScopes: { loggedIn: boolean; service: boolean };
+  Scalars: {
+    DateTime: { Input: Date; Output: Date | string | number };
+    JSON: { Input: unknown; Output: unknown };
+    SafeInt: { Input: number; Output: number };
+  };
+}>({
+  plugins: [ScopeAuthPlugin, ValidationPlugin],
+  defaultFieldNullability: false,
+  scopeAuth: {
+    authScopes: (ctx) => ({ loggedIn: ctx.viewer !== null, service: ctx.viewer?.isService === true }),
+    unauthorizedError: (_parent, ctx) => (ctx.viewer ? forbidden('This operation is not allowed for your token.') : unauthenticated()),
+  },
+  validation: {
+    validationError: (failure) =>
+      badInput(failure.issues.map((i) => `${(i.path ?? []).map((p) => (typeof p === 'object' ? p.key : p)).join('.')}: ${i.message}`).join('; ')),
+  },
+});
+
+builder.addScalarType('DateTime', DateTimeResolver);
+builder.addScalarType('JSON', JSONResolver);
+builder.addScalarType('SafeInt', SafeIntResolver);
+
+builder.queryType({});
+builder.mutationType({});
+builder.subscriptionType({});

@@ -1,0 +1,160 @@
+import { z } from 'zod';
+import * as events from '../domain/events.js';
+import type { Actor, EventRecord, Role } from '../store/types.js';
+import { builder } from './builder.js';
+import { RoleEnum } from './organization.js';
+
+const ActorRef = builder.objectRef<Actor>('Actor').implement({
+  description: 'Who caused an event: a user, or a backend service.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name', { nullable: true }),
+    isService: t.exposeBoolean('isService'),
+  }),
+});
+
+type MemberData = { userId: string; role: Role; previousRole?: Role };
+const EventMemberRef = builder.objectRef<MemberData>('EventMember').implement({
+  description: 'The membership a `member.*` event is about.',
+  fields: (t) => ({
+    userId: t.exposeID('userId'),
+    role: t.field({ type: RoleEnum, resolve: (m) => m.role }),
+    previousRole: t.field({ type: RoleEnum, nullable: true, resolve: (m) => m.previousRole ?? null }),
+  }),
+});
+
+type OrgData = { id: string; name: string };
+const EventOrganizationRef = builder.objectRef<OrgData>('EventOrganization').implement({
+  description: 'The organization as it was after an `organization.change` event.',
+  fields: (t) => ({ id: t.exposeID('id'), name: t.exposeString('name') }),
+});
+
+const payloadField = <K extends string>(e: EventRecord, key: K): unknown =>
+  e.payload !== null && typeof e.payload === 'object' ? (e.payload as Record<string, unknown>)[key] : undefined;
+
+export const EventRef = builder.objectRef<EventRecord>('Event').implement({
+  description: 'One event of an organization\'s ordered log.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    orgId: t.exposeID('orgId'),
+    cursor: t.string({
+      description: 'Opaque position in the organization\'s log: pass it as `after` to resume.',
+      resolve: events.cursorOf,
+    }),
+    sequence: t.field({ type: 'SafeInt', description: 'Position in the organization\'s log; strictly increasing, no holes.', resolve: (e) => e.seq }),
+    channel: t.exposeString('channel'),
+    type: t.exposeString('type'),
+    subjectId: t.exposeID('subjectId', { nullable: true }),
+    payload: t.field({ type: 'JSON', nullable: true, resolve: (e) => e.payload ?? null }),
+    actor: t.field({ type: ActorRef, resolve: (e) => e.actor }),
+    occurredAt: t.field({ type: 'DateTime', resolve: (e) => new Date(e.occurredAt) }),
+    member: t.field({
+      type: EventMemberRef,
+      nullable: true,
+      description: 'Set on `member.join`, `member.leave` and `member.update`.',
+      resolve: (e) => (e.type.startsWith('member.') ? ((payloadField(e, 'member') as MemberData | undefined) ?? null) : null),
+    }),
+    organization: t.field({
+      type: EventOrganizationRef,
+      nullable: true,
+      description: 'Set on `organization.change`.',
+      resolve: (e) => (e.type === 'organization.change' ? ((payloadField(e, 'organization') as OrgData | undefined) ?? null) : null),
+    }),
+  }),
+});
+
+const PageInfoRef = builder.objectRef<{ hasNextPage: boolean; endCursor: string | null }>('PageInfo').implement({
+  fields: (t) => ({
+    hasNextPage: t.exposeBoolean('hasNextPage'),
+    endCursor: t.exposeString('endCursor', { nullable: true }),
+  }),
+});
+
+const EventEdgeRef = builder.objectRef<EventRecord>('EventEdge').implement({
+  fields: (t) => ({
+    cursor: t.string({ resolve: events.cursorOf }),
+    node: t.field({ type: EventRef, resolve: (e) => e }),
+  }),
+});
+
+const EventConnectionRef = builder.objectRef<events.EventPage>('EventConnection').implement({
+  fields: (t) => ({
+    edges: t.field({ type: [EventEdgeRef], resolve: (p) => p.events }),
+    nodes: t.field({ type: [EventRef], resolve: (p) => p.events }),
+    pageInfo: t.field({
+      type: PageInfoRef,
+      resolve: (p) => {
+        const last = p.events.at(-1);
+        return { hasNextPage: p.hasNextPage, endCursor: last ? events.cursorOf(last) : null };
+      },
+    }),
+  }),
+});
+
+const name = (what: string) =>
+  z.string().regex(events.NAME_PATTERN, `${what} must be lower-case words joined by dots, like "property" or "content.updated" (at most 4 parts)`);
+const nameList = (what: string) => z.array(name(what)).max(50, `at most 50 ${what}s`);
+const idList = z.array(z.string().max(128)).max(100, 'at most 100 subjectIds');
+
+const PublishEventInput = builder.inputType('PublishEventInput', {
+  fields: (t) => ({
+    orgId: t.id({ required: true }),
+    channel: t.string({ required: true, validate: name('channel') }),
+    type: t.string({ required: true, validate: name('type') }),
+    subjectId: t.id({ required: false, validate: z.string().min(1).max(128) }),
+    payload: t.field({ type: 'JSON', required: false }),
+  }),
+});
+
+builder.queryField('events', (t) =>
+  t.field({
+    type: EventConnectionRef,
+    description: 'Stored history of an organization, oldest first, paged with the same cursors as the live stream.',
+    authScopes: { loggedIn: true },
+    args: {
+      orgId: t.arg.id({ required: true }),
+      channels: t.arg.stringList({ required: false, validate: nameList('channel') }),
+      types: t.arg.stringList({ required: false, validate: nameList('type') }),
+      subjectIds: t.arg.idList({ required: false, validate: idList }),
+      first: t.arg.int({ required: false }),
+      after: t.arg.string({ required: false }),
+    },
+    resolve: (_root, args, ctx) =>
+      events.listEventHistory(ctx.services, ctx.viewer, { ...args, orgId: String(args.orgId), subjectIds: args.subjectIds?.map(String) }),
+  }),
+);
+
+builder.mutationField('publishEvent', (t) =>
+  t.field({
+    type: EventRef,
+    description: 'Appends an event to the organization\'s log, then delivers it live. Returns the stored event.',
+    authScopes: { loggedIn: true },
+    args: { input: t.arg({ type: PublishEventInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      events.publishEvent(ctx.services, ctx.viewer, {
+        ...input,
+        orgId: String(input.orgId),
+        subjectId: input.subjectId === null || input.subjectId === undefined ? null : String(input.subjectId),
+      }),
+  }),
+);
+
+builder.subscriptionField('events', (t) =>
+  t.field({
+    type: EventRef,
+    description:
+      'Live events of one organization, narrowed by channel, type and subject. With `after`, stored events after that cursor come first. ' +
+      `A first event of type "${events.RESYNC_TYPE}" means the cursor could not be resumed from: reload history.`,
+    authScopes: { loggedIn: true },
+    args: {
+      orgId: t.arg.id({ required: true }),
+      channels: t.arg.stringList({ required: false, validate: nameList('channel') }),
+      types: t.arg.stringList({ required: false, validate: nameList('type') }),
+      subjectIds: t.arg.idList({ required: false, validate: idList }),
+      after: t.arg.string({ required: false }),
+    },
+    subscribe: (_root, args, ctx) =>
+      events.subscribeEvents(ctx.services, ctx.viewer, { ...args, orgId: String(args.orgId), subjectIds: args.subjectIds?.map(String) }),
+    resolve: (event) => event,
+  }),
+);

@@ -1,0 +1,58 @@
+import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+
+/**
+ * Versioned migrations, run at start by Kysely's Migrator. Written once for both dialects:
+ * only types both SQLite and PostgreSQL understand (text, bigint, integer).
+ * Never edit a migration that has shipped; add the next one.
+ */
+const migrations: Record<string, Migration> = {
+  '0001_core': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('users')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('organizations')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('last_seq', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('memberships')
+        .addColumn('org_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('memberships_pk', ['org_id', 'user_id'])
+        .execute();
+      await db.schema.createIndex('memberships_user_idx').on('memberships').column('user_id').execute();
+      await db.schema
+        .createTable('events')
+        .addColumn('org_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('id', 'text', (c) => c.notNull().unique())
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('subject_id', 'text')
+        .addColumn('payload', 'text')
+        .addColumn('actor_id', 'text', (c) => c.notNull())
+        .addColumn('actor_name', 'text')
+        .addColumn('actor_is_service', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('occurred_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('events_pk', ['org_id', 'seq'])
+        .execute();
+      await db.schema.createIndex('events_occurred_idx').on('events').columns(['org_id', 'occurred_at']).execute();
+    },
+    async down(db: Kysely<unknown>) {
+      for (const t of ['events', 'memberships', 'organizations', 'users']) await sql`drop table ${sql.table(t)}`.execute(db);
+    },
+  },
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

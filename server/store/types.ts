@@ -1,0 +1,100 @@
+import type { Kysely, Transaction } from 'kysely';
+
+/** Table shapes shared by the SQLite and PostgreSQL stores (one query layer for both). */
+export interface UsersTable {
+  id: string;
+  name: string | null;
+  created_at: number;
+}
+
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  /** Highest event sequence assigned in this organization; bumped in the append transaction. */
+  last_seq: number;
+  created_at: number;
+}
+
+export interface MembershipsTable {
+  org_id: string;
+  user_id: string;
+  role: Role;
+  created_at: number;
+}
+
+export interface EventsTable {
+  org_id: string;
+  seq: number;
+  id: string;
+  channel: string;
+  type: string;
+  subject_id: string | null;
+  /** JSON text; `null` when the event has no payload. */
+  payload: string | null;
+  actor_id: string;
+  actor_name: string | null;
+  actor_is_service: number;
+  occurred_at: number;
+}
+
+export interface Database {
+  users: UsersTable;
+  organizations: OrganizationsTable;
+  memberships: MembershipsTable;
+  events: EventsTable;
+}
+
+export type Db = Kysely<Database> | Transaction<Database>;
+
+export const ROLES = ['OWNER', 'ADMIN', 'MEMBER', 'VIEWER'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface User {
+  id: string;
+  name: string | null;
+}
+
+export interface Organization {
+  id: string;
+  name: string;
+  createdAt: number;
+}
+
+export interface Membership {
+  orgId: string;
+  userId: string;
+  role: Role;
+  /** The name the user's token last carried; null until they have connected once. */
+  name: string | null;
+  createdAt: number;
+}
+
+export interface Actor {
+  id: string;
+  name: string | null;
+  isService: boolean;
+}
+
+/** One event as stored in an organization's ordered log. */
+export interface EventRecord {
+  id: string;
+  orgId: string;
+  seq: number;
+  channel: string;
+  type: string;
+  subjectId: string | null;
+  payload: unknown;
+  actor: Actor;
+  occurredAt: number;
+}
+
+export type NewEvent = Omit<EventRecord, 'seq' | 'id' | 'occurredAt'>;
+
+export interface EventQuery {
+  orgId: string;
+  afterSeq: number;
+  channels?: readonly string[] | null;
+  types?: readonly string[] | null;
+  subjectIds?: readonly string[] | null;
+  limit: number;
+}

@@ -1,0 +1,30 @@
+import { GraphQLError } from 'graphql';
+import type { TokenVerifier } from '../auth/tokens.js';
+import { parseBearer } from '../auth/tokens.js';
+import type { Viewer } from '../auth/viewer.js';
+import { type Context, type Services, createContext } from '../context.js';
+
+/** Key under which the WebSocket transport hands its connection's verified viewer to Yoga. */
+export const WS_VIEWER = 'switchboardWsViewer';
+
+const unauthenticated = (reason: string) =>
+  new GraphQLError(`Invalid token: ${reason}.`, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+
+/**
+ * Yoga's context factory, shared by every transport: HTTP and SSE verify the request's bearer token,
+ * graphql-ws reuses the token verified once at connection time. Always a fresh object per operation.
+ */
+export function createContextFactory(services: Services, verifier: TokenVerifier, onViewer?: (v: Viewer) => void) {
+  return async (initial: Record<string, unknown>): Promise<Context> => {
+    if (WS_VIEWER in initial) return createContext(services, (initial[WS_VIEWER] as Viewer | null) ?? null);
+    const request = initial.request as Request | undefined;
+    const header = request?.headers.get('authorization');
+    if (!header) return createContext(services, null);
+    const token = parseBearer(header);
+    if (!token) throw unauthenticated('the Authorization header must be "Bearer <token>"');
+    const result = await verifier.verify(token);
+    if (!result.ok) throw unauthenticated(result.reason);
+    onViewer?.(result.viewer);
+    return createContext(services, result.viewer);
+  };
+}

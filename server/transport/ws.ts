@@ -1,0 +1,173 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { CloseCode, handleProtocols, makeServer, type Context as WsContext } from 'graphql-ws';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { YogaServerInstance } from 'graphql-yoga';
+import type { TokenVerifier } from '../auth/tokens.js';
+import { parseBearer } from '../auth/tokens.js';
+import type { Viewer } from '../auth/viewer.js';
+import type { Logger } from '../logger.js';
+import { WS_VIEWER } from './context-factory.js';
+
+export interface WsTransportOptions {
+  httpServer: Server;
+  yoga: YogaServerInstance<Record<string, unknown>, Record<string, unknown>>;
+  verifier: TokenVerifier;
+  log: Logger;
+  path: string;
+  isOriginAllowed: (origin: string | undefined, host: string | undefined) => boolean;
+  /** Largest accepted frame; larger ones close the socket with 1009. */
+  maxPayloadBytes: number;
+  /** Ping interval; a peer that misses a pong for this long is terminated. */
+  keepAliveMs: number;
+  onUserConnected?: (viewer: Viewer) => void;
+}
+
+interface Extra {
+  socket: WebSocket;
+  request: IncomingMessage;
+  viewer: Viewer | null;
+}
+
+const CLIENT_MESSAGE_TYPES = new Set(['connection_init', 'ping', 'pong', 'subscribe', 'complete']);
+
+/**
+ * graphql-ws on `ws`: a thin adapter over graphql-ws's transport-agnostic core, so that protocol
+ * misuse ends with the protocol's close code (4400, not 4500) and a bad operation answers that
+ * operation only. Operations run through `yoga.getEnveloped`, so Yoga's plugins apply.
+ */
+export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promise<void>; connections(): number } {
+  const { yoga, verifier, log } = options;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, handleProtocols });
+
+  const server = makeServer<Record<string, unknown>, Extra>({
+    async onConnect(ctx) {
+      const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+      if (raw === undefined || raw === null || raw === '') return true; // anonymous, like HTTP without a header
+      const token = parseBearer(raw);
+      const result = token ? await verifier.verify(token) : { ok: false as const, reason: 'authorization must be "Bearer <token>"' };
+      if (!result.ok) {
+        log.info({ reason: result.reason }, 'graphql-ws connection refused');
+        return false; // → close 4403 Forbidden
+      }
+      ctx.extra.viewer = result.viewer;
+      options.onUserConnected?.(result.viewer);
+      return true;
+    },
+    async onSubscribe(ctx, _id, payload) {
+      try {
+        const enveloped = yoga.getEnveloped({
+          request: undefined,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params: payload,
+          [WS_VIEWER]: ctx.extra.viewer,
+        });
+        const document = enveloped.parse(payload.query);
+        const errors = enveloped.validate(enveloped.schema, document);
+        if (errors.length > 0) return errors;
+        const args: ExecutionArgs = {
+          schema: enveloped.schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: await enveloped.contextFactory(),
+          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
+        };
+        return args;
+      } catch (err) {
+        // A syntax error or a graphql-armor rejection: answer this operation only, keep the socket.
+        if (err instanceof GraphQLError) return [err];
+        log.error({ err }, 'graphql-ws onSubscribe failed');
+        return [new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL' } })];
+      }
+    },
+    execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
+    subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
+  });
+
+  wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
+    socket.once('error', (err) => {
+      log.debug({ err }, 'websocket error');
+    });
+    let alive = true;
+    const ping = setInterval(() => {
+      if (!alive) {
+        socket.terminate(); // dead peer: its subscriptions close through the 'close' event
+        return;
+      }
+      alive = false;
+      socket.ping();
+    }, options.keepAliveMs);
+    socket.on('pong', () => {
+      alive = true;
+    });
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) =>
+          new Promise<void>((resolve, reject) => {
+            if (socket.readyState !== WebSocket.OPEN) return resolve();
+            socket.send(data, (err) => (err ? reject(err) : resolve()));
+          }),
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (cb) =>
+          socket.on('message', async (data) => {
+            const text = String(data);
+            const misuse = protocolMisuse(text);
+            if (misuse) return socket.close(CloseCode.BadRequest, misuse);
+            try {
+              await cb(text);
+            } catch (err) {
+              if (socket.readyState === WebSocket.OPEN) {
+                log.error({ err }, 'graphql-ws message handling failed');
+                socket.close(CloseCode.InternalServerError, 'Internal server error');
+              }
+            }
+          }),
+      },
+      { socket, request, viewer: null },
+    );
+    socket.once('close', (code, reason) => {
+      clearInterval(ping);
+      void closed(code, String(reason));
+    });
+  });
+
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = (request.url ?? '').split('?')[0];
+    if (path !== options.path) return refuse(socket, 404, 'Not Found', `WebSocket endpoint is ${options.path}`);
+    if (!options.isOriginAllowed(request.headers.origin, request.headers.host)) {
+      return refuse(socket, 403, 'Forbidden', 'Origin not allowed: add it to CORS_ORIGINS.');
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+  };
+  options.httpServer.on('upgrade', onUpgrade);
+
+  return {
+    connections: () => wss.clients.size,
+    async dispose() {
+      options.httpServer.off('upgrade', onUpgrade);
+      for (const client of wss.clients) client.close(1001, 'Going away');
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      for (const client of wss.clients) client.terminate();
+    },
+  };
+}
+
+/** Messages only a server may send (next, error, connection_ack...) get 4400, as the protocol says. */
+function protocolMisuse(text: string): string | undefined {
+  let type: unknown;
+  try {
+    type = (JSON.parse(text) as { type?: unknown }).type;
+  } catch {
+    return undefined; // graphql-ws itself answers unparsable messages with 4400
+  }
+  if (typeof type === 'string' && !CLIENT_MESSAGE_TYPES.has(type)) return `Unexpected message of type "${type.slice(0, 32)}" from a client`;
+  return undefined;
+}
+
+function refuse(socket: Duplex, status: number, reason: string, body: string) {
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+}
