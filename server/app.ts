@@ -1,9 +1,8 @@
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 import { GraphQLError } from 'graphql';
 import { createYoga } from 'graphql-yoga';
-import { createTokenVerifier, resolveSecret, signToken } from './auth/tokens.js';
+import { createTokenVerifier, parseBearer, resolveSecret, signToken } from './auth/tokens.js';
 import type { Config } from './config.js';
 import type { Limits, Services } from './context.js';
 import { DEMO_USERS, seedDemo } from './domain/demo.js';
@@ -18,6 +17,7 @@ import { createContextFactory } from './transport/context-factory.js';
 import { graphiqlOptions } from './transport/graphiql.js';
 import { useReadiness, useSseHeaders } from './transport/http-plugins.js';
 import { createOriginPolicy } from './transport/origin-policy.js';
+import { useSingleConnectionSse } from './transport/sse.js';
 import { useStreamErrors } from './transport/use-stream-errors.js';
 import { attachGraphQLWs } from './transport/ws.js';
 
@@ -117,7 +117,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     plugins: [
       useStreamErrors(),
       useSseHeaders(),
-      useGraphQLSSE({ endpoint: '/graphql/stream' }),
+      useSingleConnectionSse({
+        endpoint: '/graphql/stream',
+        isAuthenticated: async (request) => {
+          const token = parseBearer(request.headers.get('authorization'));
+          return token !== undefined && (await verifier.verify(token)).ok;
+        },
+      }),
       useReadiness('/ready', [
         { name: 'storage', check: () => store.ping().then(() => true) },
         ...(config.redis ? [{ name: 'redis', check: async () => pubsub.isHealthy() }] : []),

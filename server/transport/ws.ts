@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { GraphQLError, getOperationAST, type ExecutionArgs } from 'graphql';
 import { CloseCode, handleProtocols, makeServer, type Context as WsContext } from 'graphql-ws';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { YogaServerInstance } from 'graphql-yoga';
@@ -29,6 +29,14 @@ interface Extra {
   request: IncomingMessage;
   viewer: Viewer | null;
 }
+
+/** What onSubscribe prepared for graphql-ws to run: the execution, or the already started subscription. */
+interface Prepared {
+  run: () => unknown;
+}
+
+const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
+  typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 
 const CLIENT_MESSAGE_TYPES = new Set(['connection_init', 'ping', 'pong', 'subscribe', 'complete']);
 
@@ -73,9 +81,15 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
           operationName: payload.operationName,
           variableValues: payload.variables,
           contextValue: await enveloped.contextFactory(),
-          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
         };
-        return args;
+        if (getOperationAST(document, payload.operationName)?.operation !== 'subscription') {
+          return { ...args, rootValue: { run: () => enveloped.execute(args) } };
+        }
+        // Start the subscription here so that a refusal (FORBIDDEN, NOT_FOUND, BAD_USER_INPUT) answers
+        // with the protocol's `error` message, not with a `next` carrying errors.
+        const started = await enveloped.subscribe(args);
+        if (!isAsyncIterable(started) && started.errors?.length) return started.errors;
+        return { ...args, rootValue: { run: () => started } };
       } catch (err) {
         // A syntax error or a graphql-armor rejection: answer this operation only, keep the socket.
         if (err instanceof GraphQLError) return [err];
@@ -83,8 +97,8 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
         return [new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL' } })];
       }
     },
-    execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
-    subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
+    execute: (args) => (args.rootValue as Prepared).run() as never,
+    subscribe: (args) => (args.rootValue as Prepared).run() as never,
   });
 
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {

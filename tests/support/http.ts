@@ -1,0 +1,30 @@
+import type { ExecutionResult } from 'graphql';
+
+export interface GqlResponse<T = Record<string, unknown>> extends ExecutionResult<T> {
+  status: number;
+}
+
+/** One GraphQL request over HTTP with fetch, as any client would send it. */
+export async function gql<T = any>(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  auth?: string,
+): Promise<GqlResponse<T>> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...(auth ? { authorization: `Bearer ${auth}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as ExecutionResult<T>;
+  return { ...body, status: res.status };
+}
+
+/** Like gql, but fails the test on any error and returns `data`. */
+export async function gqlOk<T = any>(url: string, query: string, variables?: Record<string, unknown>, auth?: string): Promise<T> {
+  const res = await gql<T>(url, query, variables, auth);
+  if (res.errors?.length || !res.data) throw new Error(`GraphQL request failed (${res.status}): ${JSON.stringify(res.errors)}`);
+  return res.data;
+}
+
+export const errorCode = (res: ExecutionResult) => res.errors?.[0]?.extensions?.code;
