@@ -96,7 +96,7 @@ function parseCursorFor(orgId: string, cursor: string): number {
  * A cursor that cannot be resumed from (garbage, from the future) yields one `stream.resync` event
  * first, then live events: the client must reload history. Another organization's cursor is refused.
  */
-export async function subscribeEvents(services: Services, viewer: Viewer | null, args: EventsArgs): Promise<AsyncIterable<EventRecord>> {
+export async function subscribeEvents(services: Services, viewer: Viewer | null, args: EventsArgs): Promise<AsyncIterableIterator<EventRecord>> {
   await requireOrgAccess(services, viewer, args.orgId, 'VIEWER', 'subscribe to its events');
   const filter = createFilter(args);
   if (args.after === undefined || args.after === null) return services.bus.subscribe({ orgId: args.orgId, filter });
@@ -122,14 +122,24 @@ function resyncEvent(orgId: string, seq: number, reason: string): EventRecord {
   };
 }
 
-async function* prepend<T>(first: T, rest: AsyncIterableIterator<T>): AsyncIterable<T> {
-  try {
-    yield first;
-    yield* rest;
-  } finally {
-    // Also when the client leaves before the first live event: unregister the stream.
-    await rest.return?.();
-  }
+/** `first`, then everything of `rest`; `return()` reaches `rest` at once (see use-stream-errors.ts). */
+function prepend<T>(first: T, rest: AsyncIterableIterator<T>): AsyncIterableIterator<T> {
+  let sentFirst = false;
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    next() {
+      if (sentFirst) return rest.next();
+      sentFirst = true;
+      return Promise.resolve({ value: first, done: false });
+    },
+    return: async () => rest.return?.() ?? { value: undefined, done: true },
+    throw: async (err: unknown) => {
+      await rest.return?.();
+      throw err;
+    },
+  };
 }
 
 export const cursorOf = (e: EventRecord) => encodeCursor(e.orgId, e.seq);

@@ -18,23 +18,40 @@ export function useStreamErrors(): Plugin {
   };
 }
 
-async function* endWithError(source: AsyncIterable<ExecutionResult>): AsyncGenerator<ExecutionResult> {
+/**
+ * Not an async generator on purpose: a generator cannot run `return()` while it awaits the source,
+ * so a client that leaves would stay subscribed until the next event. This forwards `return()` at once.
+ */
+function endWithError(source: AsyncIterable<ExecutionResult>): AsyncIterableIterator<ExecutionResult> {
   const iterator = source[Symbol.asyncIterator]();
-  try {
-    for (;;) {
-      let step: IteratorResult<ExecutionResult>;
+  let finished = false;
+  const done = (): IteratorResult<ExecutionResult> => ({ value: undefined, done: true });
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next() {
+      if (finished) return done();
       try {
-        step = await iterator.next();
+        const step = await iterator.next();
+        if (step.done) finished = true;
+        return step;
       } catch (err) {
+        finished = true;
         const error =
           err instanceof GraphQLError ? err : new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL' }, originalError: err as Error });
-        yield { errors: [error] };
-        return;
+        return { value: { errors: [error] }, done: false };
       }
-      if (step.done) return;
-      yield step.value;
-    }
-  } finally {
-    await iterator.return?.();
-  }
+    },
+    async return() {
+      finished = true;
+      await iterator.return?.();
+      return done();
+    },
+    async throw(err: unknown) {
+      finished = true;
+      await iterator.return?.();
+      throw err;
+    },
+  };
 }

@@ -72,7 +72,13 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
           params: payload,
           [WS_VIEWER]: ctx.extra.viewer,
         });
-        const document = enveloped.parse(payload.query);
+        let document;
+        try {
+          document = enveloped.parse(payload.query);
+        } catch (err) {
+          if (!(err instanceof GraphQLError)) throw err;
+          return [new GraphQLError(err.message, { extensions: { code: 'GRAPHQL_PARSE_FAILED', ...err.extensions } })];
+        }
         const errors = enveloped.validate(enveloped.schema, document);
         if (errors.length > 0) return errors;
         const args: ExecutionArgs = {
