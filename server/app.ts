@@ -103,7 +103,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     cors: (request) => {
       const origin = request.headers.get('origin') ?? undefined;
       const allowed = isOriginAllowed(origin, request.headers.get('host') ?? undefined);
-      return allowed && origin ? { origin: [origin], credentials: true } : { origin: [] };
+      // Bearer tokens, no cookies: credentials are never needed.
+      return allowed && origin ? { origin: [origin], credentials: false, maxAge: 600 } : false;
     },
     maskedErrors: {
       maskError(error: unknown) {

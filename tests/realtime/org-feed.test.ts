@@ -1,0 +1,236 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GraphQLError } from 'graphql';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EventBus } from '../../server/realtime/event-bus.js';
+import type { EventStream } from '../../server/realtime/event-stream.js';
+import { createFeedLog } from '../../server/realtime/feed-log.js';
+import { createFilter } from '../../server/realtime/filter.js';
+import { type PubSubBackend, createMemoryPubSub } from '../../server/realtime/pubsub.js';
+import { appendEvent, insertOrganization } from '../../server/store/repository.js';
+import { type Store, createStore } from '../../server/store/store.js';
+import type { EventRecord } from '../../server/store/types.js';
+
+// The org feed against a real SQLite log. Messages reach the bus through the in-memory pub/sub, published
+// by hand, so each test can do to them what Redis may: drop, reorder or repeat them.
+
+/** Long enough that the periodic position check never runs: only the gap-repair path under test can deliver. */
+const NO_POSITION_CHECK = 60_000;
+
+let store: Store;
+let dataDir: string;
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'switchboard-feed-'));
+  store = await createStore({ dataDir });
+});
+afterAll(async () => {
+  await store?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+interface Harness {
+  bus: EventBus;
+  pubsub: PubSubBackend;
+  orgId: string;
+  /** Appends `n` events to the log (committed, not published); returns them in order. */
+  append(n: number): Promise<EventRecord[]>;
+  /** Hands events to the bus as the pub/sub would, in the order given. */
+  deliver(...events: Array<EventRecord | undefined>): void;
+  subscribe(afterSeq?: number): Promise<EventStream>;
+  /** What the feed reported through `onError`; every test expects none. */
+  errors: Array<{ err: unknown; context: string }>;
+}
+
+const harnesses: Harness[] = [];
+afterEach(async () => {
+  const used = harnesses.splice(0);
+  for (const h of used) {
+    h.bus.close();
+    await h.pubsub.close();
+  }
+  for (const h of used) expect(h.errors).toEqual([]);
+});
+
+// Assembled like server/app.ts, with the same slow-consumer error.
+async function harness(tuning: { positionCheckMs?: number; maxQueuePerSubscription?: number } = {}): Promise<Harness> {
+  const pubsub = createMemoryPubSub();
+  const errors: Harness['errors'] = [];
+  const bus = new EventBus({
+    pubsub,
+    log: createFeedLog(store),
+    maxQueuePerSubscription: tuning.maxQueuePerSubscription ?? 1_000,
+    positionCheckMs: tuning.positionCheckMs ?? NO_POSITION_CHECK,
+    slowConsumerError: (lastSeq) =>
+      new GraphQLError('Subscription cut off: the client fell too far behind. Resubscribe with `after` set to the last cursor received.', {
+        extensions: { code: 'RATE_LIMITED', reason: 'SLOW_CONSUMER', lastSequence: lastSeq },
+      }),
+    onError: (err, context) => errors.push({ err, context }),
+  });
+  const org = await insertOrganization(store.db, 'Feed');
+  const h: Harness = {
+    bus,
+    pubsub,
+    orgId: org.id,
+    errors,
+    async append(n) {
+      const out: EventRecord[] = [];
+      for (let i = 0; i < n; i++) {
+        out.push(
+          await store.transaction((tx) =>
+            appendEvent(tx, { orgId: org.id, channel: 'property', type: 'property.update', subjectId: null, payload: { i }, actor: { id: 'alice', name: 'Alice', isService: false } }),
+          ),
+        );
+      }
+      return out;
+    },
+    deliver(...events) {
+      for (const e of events) {
+        if (!e) throw new Error('deliver: no such event');
+        pubsub.publish(`org:${org.id}`, e);
+      }
+    },
+    subscribe: (afterSeq) => bus.subscribe({ orgId: org.id, filter: createFilter({}), afterSeq }),
+  };
+  harnesses.push(h);
+  return h;
+}
+
+/** The next event of the stream, or a failure naming what was awaited after `timeoutMs`. */
+async function nextEvent(stream: EventStream, what: string, timeoutMs = 2_000): Promise<EventRecord> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+  });
+  try {
+    const r = await Promise.race([stream.next(), timeout]);
+    if (r.done) throw new Error(`the stream ended while waiting for ${what}`);
+    return r.value;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function seqsOf(stream: EventStream, n: number, what = `${n} events`): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push((await nextEvent(stream, `${what} (have ${out.length})`)).seq);
+  return out;
+}
+
+/**
+ * Appends and publishes one more event and expects it next: proves nothing (no duplicate, no straggler)
+ * was queued before it, without sleeping.
+ */
+async function expectNothingBefore(h: Harness, stream: EventStream): Promise<void> {
+  const [marker] = await h.append(1);
+  h.deliver(marker);
+  expect(await nextEvent(stream, 'the marker event')).toEqual(marker);
+}
+
+describe('OrgFeed through the EventBus', () => {
+  it('delivers events that arrive out of order in sequence order', async () => {
+    const h = await harness();
+    const stream = await h.subscribe();
+    const [e1, e2, e3] = await h.append(3);
+    h.deliver(e1, e3, e2);
+    expect(await seqsOf(stream, 3)).toEqual([1, 2, 3]);
+    await expectNothingBefore(h, stream);
+  });
+
+  it('fills a message dropped in the middle from the log before the one after it', async () => {
+    const h = await harness();
+    const stream = await h.subscribe();
+    const [e1, e2, e3] = await h.append(3);
+    h.deliver(e1, e3);
+    const received = [await nextEvent(stream, 'event 1'), await nextEvent(stream, 'event 2, from the log'), await nextEvent(stream, 'event 3')];
+    expect(received).toEqual([e1, e2, e3]);
+    await expectNothingBefore(h, stream);
+  });
+
+  it('fills several holes, including a run of lost messages', async () => {
+    const h = await harness();
+    const stream = await h.subscribe();
+    const events = await h.append(10);
+    h.deliver(events[0], events[3], events[9], events[4]);
+    expect(await seqsOf(stream, 10)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    await expectNothingBefore(h, stream);
+  });
+
+  it('finds a lost last event of a quiet organization with the periodic position check', async () => {
+    const h = await harness({ positionCheckMs: 50 });
+    const stream = await h.subscribe();
+    const [e1, e2, e3] = await h.append(3);
+    h.deliver(e1, e2);
+    expect(await seqsOf(stream, 2)).toEqual([1, 2]);
+    expect(await nextEvent(stream, 'event 3, found by the position check')).toEqual(e3);
+    await expectNothingBefore(h, stream);
+  });
+
+  it('drops duplicates, delivered or still waiting behind a hole', async () => {
+    const h = await harness();
+    const stream = await h.subscribe();
+    const [e1, e2, e3, e4] = await h.append(4);
+    h.deliver(e1, e1, e2, e1, e4, e4);
+    expect(await seqsOf(stream, 2)).toEqual([1, 2]);
+    expect(await seqsOf(stream, 2)).toEqual([3, 4]);
+    h.deliver(e3, e4, e2);
+    await expectNothingBefore(h, stream);
+  });
+
+  it('replays after `afterSeq`, then goes live with no duplicate at the seam', async () => {
+    const h = await harness();
+    const stored = await h.append(5);
+    const stream = await h.subscribe(2);
+    const [e6] = await h.append(1);
+    // A late copy of the head that the replay already covers, then the first live event.
+    h.deliver(stored[4], e6);
+    expect(await seqsOf(stream, 4)).toEqual([3, 4, 5, 6]);
+    expect(stream.lastDeliveredSeq).toBe(6);
+    await expectNothingBefore(h, stream);
+  });
+
+  it('drops a message the start position already covers, and still repairs the next gap', async () => {
+    const h = await harness();
+    const [, e2, e3] = await h.append(3);
+    // The feed subscribes to pub/sub first and then reads its start position (3): messages in that window
+    // for events up to 3 are covered by it and must be dropped, not chased in the log or left pending.
+    const subscribing = h.subscribe();
+    h.deliver(e3, e2);
+    const stream = await subscribing;
+    const [e4, e5] = await h.append(2);
+    h.deliver(e5);
+    expect(await nextEvent(stream, 'event 4, filled from the log')).toEqual(e4);
+    expect(await nextEvent(stream, 'event 5')).toEqual(e5);
+    await expectNothingBefore(h, stream);
+  });
+
+  it('cuts off a subscriber that stops reading, while one that keeps reading gets every event', async () => {
+    const h = await harness({ maxQueuePerSubscription: 5 });
+    const slow = await h.subscribe();
+    const fast = await h.subscribe();
+    const events = await h.append(20);
+    for (const e of events) {
+      h.deliver(e);
+      expect(await nextEvent(fast, `event ${e.seq} on the reading subscriber`)).toEqual(e);
+    }
+    expect(h.bus.stats().subscriptions).toBe(1);
+
+    // Whatever the slow one still gets before the error is a gapless prefix, and the error says where it stopped.
+    const got: number[] = [];
+    let failure: unknown;
+    for (;;) {
+      try {
+        got.push((await nextEvent(slow, 'the slow subscriber to be cut off')).seq);
+      } catch (err) {
+        failure = err;
+        break;
+      }
+      if (got.length > 5) break;
+    }
+    expect(got).toEqual(got.map((_, i) => i + 1));
+    expect(got.length).toBeLessThanOrEqual(5);
+    expect(failure).toBeInstanceOf(GraphQLError);
+    expect((failure as GraphQLError).extensions).toMatchObject({ code: 'RATE_LIMITED', reason: 'SLOW_CONSUMER', lastSequence: got.length });
+    await expect(slow.next()).resolves.toEqual({ value: undefined, done: true });
+  });
+});
