@@ -79,8 +79,11 @@ export async function refusal(sub: LiveSubscription): Promise<ErrorJson[]> {
   const { error } = await sub.ended;
   if (Array.isArray(error)) return error;
   if (error && typeof error === 'object' && 'response' in error) {
-    const body = (await (error as { response: Response }).response.json()) as { errors?: ErrorJson[] };
-    return body.errors ?? [];
+    // graphql-sse's client aborts the request on an error status, so the body is usually gone;
+    // tests that need the body's errors send the request themselves.
+    const response = (error as { response: Response }).response;
+    const body = (await response.json().catch(() => undefined)) as { errors?: ErrorJson[] } | undefined;
+    return body?.errors ?? [{ message: `HTTP ${response.status}`, extensions: { status: response.status } }];
   }
   if (error) throw error;
   return (sub.results.items.at(-1)?.errors as ErrorJson[] | undefined) ?? [];
