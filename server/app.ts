@@ -166,12 +166,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       return `http://${host}:${port}`;
     },
     stop() {
-      // The order lets the process exit: sockets first, then open SSE responses, then storage and Redis.
+      // Stop accepting first. Sockets are closed (1001) and SSE connections dropped rather than completed,
+      // so that clients reconnect and resubscribe instead of treating their streams as finished.
       stopping ??= (async () => {
-        bus.close();
+        const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
         await ws.dispose();
         httpServer.closeAllConnections();
-        await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        await closed;
+        bus.close();
         await yoga.dispose();
         await pubsub.close();
         await store.close();

@@ -30,19 +30,17 @@ const envSchema = z
     CORS_ORIGINS: z.string().optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     GRAPHIQL: booleanish.optional(),
-  })
-  .superRefine((env, ctx) => {
-    if (env.AUTH_JWT_SECRET && env.AUTH_JWKS_URL) {
-      ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URL'], message: 'set AUTH_JWT_SECRET or AUTH_JWKS_URL, not both' });
-    }
-    if (env.NODE_ENV === 'production' && !env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['AUTH_JWT_SECRET'],
-        message: 'production needs AUTH_JWT_SECRET or AUTH_JWKS_URL (a generated development secret is never used in production)',
-      });
-    }
   });
+
+/** Rules across variables; checked on the raw values so they are listed even when others fail to parse. */
+function crossChecks(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  if (env.AUTH_JWT_SECRET && env.AUTH_JWKS_URL) problems.push('AUTH_JWKS_URL: set AUTH_JWT_SECRET or AUTH_JWKS_URL, not both');
+  if (env.NODE_ENV === 'production' && !env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) {
+    problems.push('AUTH_JWT_SECRET: production needs AUTH_JWT_SECRET or AUTH_JWKS_URL (a generated development secret is never used in production)');
+  }
+  return problems;
+}
 
 export type AuthConfig =
   | { kind: 'secret'; secret: string; issuer?: string; audience?: string }
@@ -78,9 +76,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   // An empty variable means "unset": shells and .env files often export `FOO=`.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
-  }
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)),
+    ...crossChecks(cleaned),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const claims = { issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE };
   const auth: AuthConfig = e.AUTH_JWT_SECRET

@@ -72,6 +72,8 @@ export class OrgFeed {
 
   private drain(): void {
     if (this.filling || this.closed) return;
+    // Messages that arrived before the start position was read may already be covered by it.
+    for (const seq of this.pending.keys()) if (seq <= this.deliveredSeq) this.pending.delete(seq);
     for (;;) {
       const next = this.pending.get(this.deliveredSeq + 1);
       if (!next) break;

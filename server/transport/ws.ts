@@ -170,7 +170,11 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
     async dispose() {
       options.httpServer.off('upgrade', onUpgrade);
       for (const client of wss.clients) client.close(1001, 'Going away');
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      // Peers get a moment to answer the close handshake; dead ones are not waited for.
+      await Promise.race([
+        new Promise<void>((resolve) => wss.close(() => resolve())),
+        new Promise<void>((resolve) => setTimeout(resolve, 1_000).unref()),
+      ]);
       for (const client of wss.clients) client.terminate();
     },
   };

@@ -46,7 +46,7 @@ describe('GraphQL over SSE', () => {
   });
 
   it('refuses to reserve a single-connection stream without a valid token', async () => {
-    for (const headers of [{}, { authorization: 'Bearer garbage' }]) {
+    for (const headers of [{}, { authorization: 'Bearer garbage' }] as Record<string, string>[]) {
       const res = await fetch(`${server.graphqlUrl}/stream`, { method: 'PUT', headers });
       expect(res.status).toBe(401);
       expect(((await res.json()) as any).errors[0].extensions.code).toBe('UNAUTHENTICATED');

@@ -1,0 +1,53 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface ServerProcess {
+  proc: ChildProcess;
+  url: string;
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<number | null>;
+  /** SIGTERM and wait for the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Runs `server/main.ts` as `npm start` does, in its own process; resolves once it prints its URL. */
+export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
+  const { proc, stdout, stderr, exited } = run(['--import', 'tsx', 'server/main.ts'], { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in 20 s:\n${stdout()}\n${stderr()}`)), 20_000);
+    const check = () => {
+      const m = /GraphiQL\s+(http:\/\/\S+)\/graphql/.exec(stdout());
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    proc.stdout?.on('data', check);
+    void exited.then((code) => reject(new Error(`server exited with ${code} before starting:\n${stderr()}`)));
+  });
+  return {
+    proc,
+    url,
+    stdout,
+    stderr,
+    exited,
+    async stop(signal = 'SIGTERM') {
+      proc.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Runs a node command in the project and collects its output. */
+export function run(args: string[], env: Record<string, string>) {
+  const proc = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stdout.on('data', (d) => (out += String(d)));
+  proc.stderr.on('data', (d) => (err += String(d)));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  return { proc, stdout: () => out, stderr: () => err, exited };
+}
