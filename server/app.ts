@@ -12,10 +12,13 @@ import { EventBus } from './realtime/event-bus.js';
 import { createFeedLog } from './realtime/feed-log.js';
 import { type PubSubBackend, createMemoryPubSub, createRedisPubSub } from './realtime/pubsub.js';
 import { schema } from './schema/index.js';
+import { pruneEvents } from './store/retention.js';
 import { createStore } from './store/store.js';
 import { createContextFactory } from './transport/context-factory.js';
 import { graphiqlOptions } from './transport/graphiql.js';
 import { useReadiness, useSseHeaders } from './transport/http-plugins.js';
+import { useSseResults } from './transport/sse-results.js';
+import { useEventCursor } from './transport/use-event-cursor.js';
 import { createOriginPolicy } from './transport/origin-policy.js';
 import { useSingleConnectionSse } from './transport/sse.js';
 import { useStreamErrors } from './transport/use-stream-errors.js';
@@ -33,6 +36,7 @@ export interface Tuning extends Limits {
   keepAliveMs: number;
   maxQueuePerSubscription: number;
   positionCheckMs: number;
+  retentionIntervalMs: number;
 }
 
 export const DEFAULT_TUNING: Tuning = {
@@ -43,6 +47,7 @@ export const DEFAULT_TUNING: Tuning = {
   keepAliveMs: 12_000,
   maxQueuePerSubscription: 1_000,
   positionCheckMs: 5_000,
+  retentionIntervalMs: 60_000,
 };
 
 export interface DemoToken {
@@ -90,6 +95,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     for (const u of DEMO_USERS) demoTokens.push({ ...u, token: await signToken(secret, { sub: u.sub, name: u.name, issuer: config.auth.issuer, audience: config.auth.audience }) });
   }
 
+  const pruner = setInterval(() => {
+    pruneEvents(store.db, config.retention).then(
+      (removed) => removed > 0 && log.info({ removed }, 'retention removed old events'),
+      (err: unknown) => log.warn({ err }, 'retention run failed'),
+    );
+  }, tuning.retentionIntervalMs);
+  pruner.unref();
+
   const isOriginAllowed = createOriginPolicy(config.corsOrigins, config.env === 'production');
   const recordName = createNameRecorder(services);
   const yoga = createYoga({
@@ -117,6 +130,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
     plugins: [
       useStreamErrors(),
+      useEventCursor(),
+      useSseResults({ pingMs: tuning.keepAliveMs }),
       useSseHeaders(),
       useSingleConnectionSse({
         endpoint: '/graphql/stream',
@@ -173,6 +188,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         await ws.dispose();
         httpServer.closeAllConnections();
         await closed;
+        clearInterval(pruner);
         bus.close();
         await yoga.dispose();
         await pubsub.close();

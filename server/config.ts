@@ -8,6 +8,15 @@ const booleanish = z
   .enum(['true', 'false', '1', '0'])
   .transform((v) => v === 'true' || v === '1');
 
+const DURATION_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration like 90s, 30m, 12h or 7d')
+  .transform((v) => {
+    const [, n, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(v) as unknown as [string, string, keyof typeof DURATION_MS];
+    return Number(n) * DURATION_MS[unit];
+  });
+
 const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -30,6 +39,8 @@ const envSchema = z
     CORS_ORIGINS: z.string().optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     GRAPHIQL: booleanish.optional(),
+    RETENTION_MAX_AGE: duration.default(7 * DURATION_MS.d),
+    RETENTION_MAX_EVENTS: z.coerce.number().int().min(1).default(1_000_000),
   });
 
 /** Rules across variables; checked on the raw values so they are listed even when others fail to parse. */
@@ -62,6 +73,7 @@ export interface Config {
   graphiql: boolean;
   /** Seed the demo organization and print demo tokens (only with a generated secret). */
   demo: boolean;
+  retention: { maxAgeMs: number; maxEventsPerOrg: number };
 }
 
 export class ConfigError extends Error {
@@ -100,5 +112,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     graphiql: e.GRAPHIQL ?? e.NODE_ENV !== 'production',
     demo: auth.kind === 'generated' && e.NODE_ENV !== 'production',
+    retention: { maxAgeMs: e.RETENTION_MAX_AGE, maxEventsPerOrg: e.RETENTION_MAX_EVENTS },
   };
 }

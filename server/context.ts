@@ -22,8 +22,12 @@ export interface Limits {
 export interface Context {
   viewer: Viewer | null;
   services: Services;
+  /** `Last-Event-ID` of a reconnecting SSE client: where its event stream resumes. */
+  lastEventId?: string;
+  /** Cursor of the event a stream is delivering (per operation; read by useEventCursor). */
+  streamCursor?: string;
 }
 
-export function createContext(services: Services, viewer: Viewer | null): Context {
-  return { viewer, services };
+export function createContext(services: Services, viewer: Viewer | null, lastEventId?: string): Context {
+  return { viewer, services, lastEventId };
 }

@@ -93,8 +93,9 @@ function parseCursorFor(orgId: string, cursor: string): number {
 
 /**
  * Starts a live event stream. With `after`, stored events after that cursor are replayed first.
- * A cursor that cannot be resumed from (garbage, from the future) yields one `stream.resync` event
- * first, then live events: the client must reload history. Another organization's cursor is refused.
+ * A cursor that cannot be resumed from (garbage, from the future, older than retention) yields one
+ * `stream.resync` event first, then live events: the client must reload history. Another organization's
+ * cursor is refused.
  */
 export async function subscribeEvents(services: Services, viewer: Viewer | null, args: EventsArgs): Promise<AsyncIterableIterator<EventRecord>> {
   await requireOrgAccess(services, viewer, args.orgId, 'VIEWER', 'subscribe to its events');
@@ -102,10 +103,11 @@ export async function subscribeEvents(services: Services, viewer: Viewer | null,
   if (args.after === undefined || args.after === null) return services.bus.subscribe({ orgId: args.orgId, filter });
   const decoded = decodeCursor(args.after);
   if (decoded && decoded.orgId !== args.orgId) throw badInput('after is a cursor of another organization.');
-  const head = (await repo.lastSeq(services.store.db, args.orgId)) ?? 0;
-  if (decoded && decoded.seq <= head) return services.bus.subscribe({ orgId: args.orgId, filter, afterSeq: decoded.seq });
+  const bounds = (await repo.logBounds(services.store.db, args.orgId)) ?? { lastSeq: 0, prunedThrough: 0 };
+  const reason = !decoded ? 'CURSOR_INVALID' : decoded.seq > bounds.lastSeq ? 'CURSOR_AHEAD' : decoded.seq < bounds.prunedThrough ? 'CURSOR_EXPIRED' : undefined;
+  if (decoded && !reason) return services.bus.subscribe({ orgId: args.orgId, filter, afterSeq: decoded.seq });
   const stream = await services.bus.subscribe({ orgId: args.orgId, filter });
-  return prepend(resyncEvent(args.orgId, stream.lastDeliveredSeq, decoded ? 'CURSOR_AHEAD' : 'CURSOR_INVALID'), stream);
+  return prepend(resyncEvent(args.orgId, stream.lastDeliveredSeq, reason ?? 'CURSOR_INVALID'), stream);
 }
 
 function resyncEvent(orgId: string, seq: number, reason: string): EventRecord {

@@ -143,7 +143,8 @@ builder.subscriptionField('events', (t) =>
   t.field({
     type: EventRef,
     description:
-      'Live events of one organization, narrowed by channel, type and subject. With `after`, stored events after that cursor come first. ' +
+      'Live events of one organization, narrowed by channel, type and subject. With `after` (or an SSE `Last-Event-ID`), stored events after that cursor come first. ' +
+      'Every result carries its cursor in `extensions.cursor`. ' +
       `A first event of type "${events.RESYNC_TYPE}" means the cursor could not be resumed from: reload history.`,
     authScopes: { loggedIn: true },
     args: {
@@ -154,7 +155,15 @@ builder.subscriptionField('events', (t) =>
       after: t.arg.string({ required: false }),
     },
     subscribe: (_root, args, ctx) =>
-      events.subscribeEvents(ctx.services, ctx.viewer, { ...args, orgId: String(args.orgId), subjectIds: args.subjectIds?.map(String) }),
-    resolve: (event) => event,
+      events.subscribeEvents(ctx.services, ctx.viewer, {
+        ...args,
+        orgId: String(args.orgId),
+        subjectIds: args.subjectIds?.map(String),
+        after: args.after ?? ctx.lastEventId,
+      }),
+    resolve: (event, _args, ctx) => {
+      ctx.streamCursor = events.cursorOf(event);
+      return event;
+    },
   }),
 );

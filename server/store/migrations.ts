@@ -19,6 +19,7 @@ const migrations: Record<string, Migration> = {
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('name', 'text', (c) => c.notNull())
         .addColumn('last_seq', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('pruned_through', 'bigint', (c) => c.notNull().defaultTo(0))
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .execute();
       await db.schema
@@ -45,7 +46,7 @@ const migrations: Record<string, Migration> = {
         .addColumn('occurred_at', 'bigint', (c) => c.notNull())
         .addPrimaryKeyConstraint('events_pk', ['org_id', 'seq'])
         .execute();
-      await db.schema.createIndex('events_occurred_idx').on('events').columns(['org_id', 'occurred_at']).execute();
+      await db.schema.createIndex('events_occurred_idx').on('events').column('occurred_at').execute();
     },
     async down(db: Kysely<unknown>) {
       for (const t of ['events', 'memberships', 'organizations', 'users']) await sql`drop table ${sql.table(t)}`.execute(db);

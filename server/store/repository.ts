@@ -25,7 +25,7 @@ export async function getUsers(db: Db, ids: readonly string[]): Promise<User[]> 
 }
 
 export async function insertOrganization(db: Db, name: string): Promise<Organization> {
-  const org = { id: newId('org'), name, last_seq: 0, created_at: Date.now() };
+  const org = { id: newId('org'), name, last_seq: 0, pruned_through: 0, created_at: Date.now() };
   await db.insertInto('organizations').values(org).execute();
   return { id: org.id, name, createdAt: org.created_at };
 }
@@ -112,8 +112,13 @@ export async function appendEvent(db: Db, input: NewEvent): Promise<EventRecord>
 }
 
 export async function lastSeq(db: Db, orgId: string): Promise<number | undefined> {
-  const row = await db.selectFrom('organizations').select('last_seq').where('id', '=', orgId).executeTakeFirst();
-  return row ? Number(row.last_seq) : undefined;
+  return (await logBounds(db, orgId))?.lastSeq;
+}
+
+/** The retained part of an organization's log: events in (prunedThrough, lastSeq]. */
+export async function logBounds(db: Db, orgId: string): Promise<{ lastSeq: number; prunedThrough: number } | undefined> {
+  const row = await db.selectFrom('organizations').select(['last_seq', 'pruned_through']).where('id', '=', orgId).executeTakeFirst();
+  return row && { lastSeq: Number(row.last_seq), prunedThrough: Number(row.pruned_through) };
 }
 
 /** Stored events after `afterSeq`, oldest first, narrowed by the filters. */

@@ -42,6 +42,7 @@ function openSqlite(dataDir: string): Store {
   mkdirSync(dataDir, { recursive: true });
   const file = resolve(join(dataDir, 'switchboard.sqlite'));
   const database = new SQLite(file);
+  lockExclusively(database, dataDir);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
@@ -56,6 +57,28 @@ function openSqlite(dataDir: string): Store {
     },
     close: () => db.destroy(),
   };
+}
+
+/**
+ * One process per embedded store: a second one would assign sequence numbers the first never hears of.
+ * SQLite's exclusive locking mode holds the file lock for the connection's life (the OS drops it if the
+ * process dies, so there is no stale lock file to clean up).
+ */
+function lockExclusively(database: SQLite.Database, dataDir: string): void {
+  database.pragma('locking_mode = EXCLUSIVE');
+  database.pragma('busy_timeout = 0');
+  try {
+    database.exec('BEGIN IMMEDIATE; COMMIT;');
+  } catch (err) {
+    database.close();
+    if ((err as { code?: string }).code === 'SQLITE_BUSY') {
+      throw new Error(
+        `DATA_DIR ${resolve(dataDir)} is in use by another Switchboard process. The embedded store serves one process; ` +
+          'stop the other one, choose another DATA_DIR, or set DATABASE_URL (PostgreSQL) to run several instances.',
+      );
+    }
+    throw err;
+  }
 }
 
 function openPostgres(url: string): Store {

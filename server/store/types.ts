@@ -12,6 +12,8 @@ export interface OrganizationsTable {
   name: string;
   /** Highest event sequence assigned in this organization; bumped in the append transaction. */
   last_seq: number;
+  /** Every event with `seq <= pruned_through` was removed by retention. */
+  pruned_through: number;
   created_at: number;
 }
 

@@ -18,13 +18,14 @@ export function createContextFactory(services: Services, verifier: TokenVerifier
   return async (initial: Record<string, unknown>): Promise<Context> => {
     if (WS_VIEWER in initial) return createContext(services, (initial[WS_VIEWER] as Viewer | null) ?? null);
     const request = initial.request as Request | undefined;
+    const lastEventId = request?.headers.get('last-event-id')?.slice(0, 256) || undefined;
     const header = request?.headers.get('authorization');
-    if (!header) return createContext(services, null);
+    if (!header) return createContext(services, null, lastEventId);
     const token = parseBearer(header);
     if (!token) throw unauthenticated('the Authorization header must be "Bearer <token>"');
     const result = await verifier.verify(token);
     if (!result.ok) throw unauthenticated(result.reason);
     onViewer?.(result.viewer);
-    return createContext(services, result.viewer);
+    return createContext(services, result.viewer, lastEventId);
   };
 }

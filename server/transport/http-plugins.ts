@@ -1,12 +1,11 @@
 import type { Plugin } from 'graphql-yoga';
 
-/** SSE through nginx and similar proxies: disable response buffering so events arrive as they happen. */
+/** Every event stream (both SSE modes): stop nginx and similar proxies from buffering it. */
 export function useSseHeaders(): Plugin {
   return {
     onResponse({ response }) {
       if (response.headers.get('content-type')?.startsWith('text/event-stream')) {
         response.headers.set('X-Accel-Buffering', 'no');
-        response.headers.set('Cache-Control', 'no-cache');
       }
     },
   };

@@ -65,8 +65,14 @@ describe.each([
     it('opening the same database a second time is a no-op that sees the same data', async () => {
       const org = await insertOrganization(store.db, 'Reopened');
       await append(org.id);
-      const again = await open(dataDir);
-      extraStores.push(again);
+      if (kind === 'sqlite') {
+        // The embedded store serves one process: a second opener is refused while the first holds it.
+        await expect(open(dataDir)).rejects.toThrow(/is in use by another Switchboard process/);
+        await store.close();
+        store = await open(dataDir);
+      }
+      const again = kind === 'sqlite' ? store : await open(dataDir);
+      if (again !== store) extraStores.push(again);
       expect(await migrationNames(again.db)).toEqual(['0001_core']);
       expect(await lastSeq(again.db, org.id)).toBe(1);
     });
