@@ -80,10 +80,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log: createFeedLog(store),
     maxQueuePerSubscription: tuning.maxQueuePerSubscription,
     positionCheckMs: tuning.positionCheckMs,
-    slowConsumerError: (lastSeq) =>
-      new GraphQLError('Subscription cut off: the client fell too far behind. Resubscribe with `after` set to the last cursor received.', {
-        extensions: { code: 'RATE_LIMITED', reason: 'SLOW_CONSUMER', lastSequence: lastSeq },
-      }),
     onError: (err, context) => log.warn({ err }, `event feed: ${context}`),
   });
   const services: Services = { store, bus, log, limits: tuning };

@@ -1,5 +1,6 @@
-import type { GraphQLError } from 'graphql';
+import { GraphQLError } from 'graphql';
 import type { EventRecord } from '../store/types.js';
+import { encodeCursor } from './cursor.js';
 import { EventStream } from './event-stream.js';
 import type { EventFilter } from './filter.js';
 import { type FeedLog, OrgFeed } from './org-feed.js';
@@ -16,7 +17,6 @@ export interface EventBusOptions {
   /** Live events one subscriber may have waiting before it is cut off. */
   maxQueuePerSubscription: number;
   positionCheckMs: number;
-  slowConsumerError: (lastDeliveredSeq: number) => GraphQLError;
   onError: (err: unknown, context: string) => void;
 }
 
@@ -62,7 +62,7 @@ export class EventBus {
     const stream = new EventStream(
       filter,
       this.options.maxQueuePerSubscription,
-      this.options.slowConsumerError,
+      (lastSeq) => slowConsumerError(orgId, lastSeq),
       (s) => {
         feed.streams.delete(s);
         this.dropFeedIfIdle(orgId);
@@ -122,4 +122,14 @@ function asEvent(message: unknown, orgId: string): EventRecord | undefined {
   const e = message as Partial<EventRecord>;
   if (e.orgId !== orgId || typeof e.seq !== 'number' || typeof e.id !== 'string' || typeof e.channel !== 'string') return undefined;
   return e as EventRecord;
+}
+
+/**
+ * The documented cut-off of a subscriber that fell too far behind: it resumes without loss by
+ * subscribing again with `after: extensions.resumeAfter`.
+ */
+export function slowConsumerError(orgId: string, lastDeliveredSeq: number): GraphQLError {
+  return new GraphQLError('Subscription cut off: the client fell too far behind. Subscribe again with `after` set to `extensions.resumeAfter`.', {
+    extensions: { code: 'RATE_LIMITED', reason: 'SLOW_CONSUMER', resumeAfter: encodeCursor(orgId, lastDeliveredSeq) },
+  });
 }

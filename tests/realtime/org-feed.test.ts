@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GraphQLError } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { encodeCursor } from '../../server/realtime/cursor.js';
 import { EventBus } from '../../server/realtime/event-bus.js';
 import type { EventStream } from '../../server/realtime/event-stream.js';
 import { createFeedLog } from '../../server/realtime/feed-log.js';
@@ -61,10 +62,6 @@ async function harness(tuning: { positionCheckMs?: number; maxQueuePerSubscripti
     log: createFeedLog(store),
     maxQueuePerSubscription: tuning.maxQueuePerSubscription ?? 1_000,
     positionCheckMs: tuning.positionCheckMs ?? NO_POSITION_CHECK,
-    slowConsumerError: (lastSeq) =>
-      new GraphQLError('Subscription cut off: the client fell too far behind. Resubscribe with `after` set to the last cursor received.', {
-        extensions: { code: 'RATE_LIMITED', reason: 'SLOW_CONSUMER', lastSequence: lastSeq },
-      }),
     onError: (err, context) => errors.push({ err, context }),
   });
   const org = await insertOrganization(store.db, 'Feed');
@@ -230,7 +227,7 @@ describe('OrgFeed through the EventBus', () => {
     expect(got).toEqual(got.map((_, i) => i + 1));
     expect(got.length).toBeLessThanOrEqual(5);
     expect(failure).toBeInstanceOf(GraphQLError);
-    expect((failure as GraphQLError).extensions).toMatchObject({ code: 'RATE_LIMITED', reason: 'SLOW_CONSUMER', lastSequence: got.length });
+    expect((failure as GraphQLError).extensions).toMatchObject({ code: 'RATE_LIMITED', reason: 'SLOW_CONSUMER', resumeAfter: encodeCursor(events[0]!.orgId, got.length) });
     await expect(slow.next()).resolves.toEqual({ value: undefined, done: true });
   });
 });

@@ -13,7 +13,14 @@ export async function gql<T = any>(
 ): Promise<GqlResponse<T>> {
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...(auth ? { authorization: `Bearer ${auth}` } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json, application/json',
+      // Tests restart and kill servers on fixed ports; a pooled keep-alive socket to a server that is gone
+      // would fail the next request (fetch does not retry a POST). One connection per request avoids that.
+      connection: 'close',
+      ...(auth ? { authorization: `Bearer ${auth}` } : {}),
+    },
     body: JSON.stringify({ query, variables }),
   });
   const body = (await res.json()) as ExecutionResult<T>;
