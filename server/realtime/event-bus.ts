@@ -74,10 +74,15 @@ export class EventBus {
     return stream;
   }
 
-  stats(): { organizations: number; subscriptions: number } {
+  /** Live figures of this instance: organizations with local subscribers, subscriptions, the longest queue. */
+  stats(): { organizations: number; subscriptions: number; longestQueue: number } {
     let subscriptions = 0;
-    for (const { feed } of this.feeds.values()) subscriptions += feed.streams.size;
-    return { organizations: this.feeds.size, subscriptions };
+    let longestQueue = 0;
+    for (const { feed } of this.feeds.values()) {
+      subscriptions += feed.streams.size;
+      for (const s of feed.streams) longestQueue = Math.max(longestQueue, s.queued);
+    }
+    return { organizations: this.feeds.size, subscriptions, longestQueue };
   }
 
   close(): void {

@@ -3,10 +3,17 @@ export class Inbox<T> {
   readonly items: T[] = [];
   private taken = 0;
   private waiters: Array<() => void> = [];
+  private listeners: Array<(item: T) => void> = [];
 
   push(item: T): void {
     this.items.push(item);
+    for (const l of this.listeners) l(item);
     for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** Calls `listener` for every item pushed from now on. */
+  listen(listener: (item: T) => void): void {
+    this.listeners.push(listener);
   }
 
   /** The next item not yet taken; fails with `what` after `timeoutMs`. */
