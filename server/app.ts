@@ -20,6 +20,7 @@ import { useReadiness, useSseHeaders } from './transport/http-plugins.js';
 import { useSseResults } from './transport/sse-results.js';
 import { useEventCursor } from './transport/use-event-cursor.js';
 import { createOriginPolicy } from './transport/origin-policy.js';
+import { protections } from './transport/protections.js';
 import { useSingleConnectionSse } from './transport/sse.js';
 import { useStreamErrors } from './transport/use-stream-errors.js';
 import { attachGraphQLWs } from './transport/ws.js';
@@ -37,6 +38,7 @@ export interface Tuning extends Limits {
   maxQueuePerSubscription: number;
   positionCheckMs: number;
   retentionIntervalMs: number;
+  query: { maxDepth: number; maxAliases: number; maxTokens: number; maxCost: number; maxDirectives: number };
 }
 
 export const DEFAULT_TUNING: Tuning = {
@@ -48,6 +50,7 @@ export const DEFAULT_TUNING: Tuning = {
   maxQueuePerSubscription: 1_000,
   positionCheckMs: 5_000,
   retentionIntervalMs: 60_000,
+  query: { maxDepth: 10, maxAliases: 15, maxTokens: 2_000, maxCost: 5_000, maxDirectives: 20 },
 };
 
 export interface DemoToken {
@@ -125,6 +128,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       },
     },
     plugins: [
+      ...protections({ introspection: config.introspection, hideSuggestions: !config.introspection, ...tuning.query }),
       useStreamErrors(),
       useEventCursor(),
       useSseResults({ pingMs: tuning.keepAliveMs }),

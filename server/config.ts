@@ -39,6 +39,7 @@ const envSchema = z
     CORS_ORIGINS: z.string().optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     GRAPHIQL: booleanish.optional(),
+    INTROSPECTION: booleanish.optional(),
     RETENTION_MAX_AGE: duration.default(7 * DURATION_MS.d),
     RETENTION_MAX_EVENTS: z.coerce.number().int().min(1).default(1_000_000),
   });
@@ -71,6 +72,8 @@ export interface Config {
   corsOrigins?: string[];
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   graphiql: boolean;
+  /** Schema introspection (GraphiQL and codegen need it); off by default in production. */
+  introspection: boolean;
   /** Seed the demo organization and print demo tokens (only with a generated secret). */
   demo: boolean;
   retention: { maxAgeMs: number; maxEventsPerOrg: number };
@@ -111,6 +114,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     corsOrigins: e.CORS_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean),
     logLevel: e.LOG_LEVEL,
     graphiql: e.GRAPHIQL ?? e.NODE_ENV !== 'production',
+    introspection: e.INTROSPECTION ?? e.NODE_ENV !== 'production',
     demo: auth.kind === 'generated' && e.NODE_ENV !== 'production',
     retention: { maxAgeMs: e.RETENTION_MAX_AGE, maxEventsPerOrg: e.RETENTION_MAX_EVENTS },
   };
