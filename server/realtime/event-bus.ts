@@ -59,17 +59,17 @@ export class EventBus {
     const startSeq = feed.deliveredSeq;
     const replay =
       afterSeq !== undefined && afterSeq < startSeq ? this.options.log.replay(orgId, filter, afterSeq, startSeq) : undefined;
-    const stream = new EventStream(
+    const stream = new EventStream({
       filter,
-      this.options.maxQueuePerSubscription,
-      (lastSeq) => slowConsumerError(orgId, lastSeq),
-      (s) => {
+      maxQueue: this.options.maxQueuePerSubscription,
+      overflowError: (lastSeq) => slowConsumerError(orgId, lastSeq),
+      onClose: (s) => {
         feed.streams.delete(s);
         this.dropFeedIfIdle(orgId);
       },
       replay,
-      afterSeq ?? startSeq,
-    );
+      startSeq: afterSeq ?? startSeq,
+    });
     feed.streams.add(stream);
     return stream;
   }

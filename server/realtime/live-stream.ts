@@ -1,0 +1,127 @@
+import type { GraphQLError } from 'graphql';
+
+export interface LiveStreamOptions<T> {
+  /** Items one subscriber may have waiting before it is cut off. */
+  maxQueue: number;
+  overflowError: () => GraphQLError;
+  onClose: () => void;
+  /** Items to hand out before any live item (e.g. stored events being replayed). */
+  replay?: AsyncIterator<T>;
+  /** Which pushed items this subscriber receives. */
+  accept?: (item: T) => boolean;
+  /** Called for every item handed to the consumer. */
+  onDeliver?: (item: T) => void;
+  /** Checked at every push: once it returns an error, the stream ends with it instead of delivering. */
+  revoked?: () => GraphQLError | undefined;
+}
+
+/**
+ * One subscriber's bounded stream: optional replay, then live items pushed synchronously by a producer.
+ * When the queue is full the subscriber is cut off with `overflowError` instead of buffering without bound.
+ * `return()` takes effect at once, even while the consumer waits (an async generator could not do that).
+ */
+export class LiveStream<T> implements AsyncIterableIterator<T> {
+  private readonly queue: T[] = [];
+  private waiter: ((r: IteratorResult<T>) => void) | undefined;
+  private failWaiter: ((err: unknown) => void) | undefined;
+  private failure: unknown;
+  private done = false;
+  private replay: AsyncIterator<T> | undefined;
+
+  constructor(private readonly options: LiveStreamOptions<T>) {
+    this.replay = options.replay;
+  }
+
+  push(item: T): void {
+    if (this.done || (this.options.accept && !this.options.accept(item))) return;
+    const revoked = this.options.revoked?.();
+    if (revoked) return this.fail(revoked);
+    if (this.waiter && !this.replay) {
+      const resolve = this.waiter;
+      this.clearWaiters();
+      this.options.onDeliver?.(item);
+      resolve({ value: item, done: false });
+      return;
+    }
+    if (this.queue.length >= this.options.maxQueue) return this.fail(this.options.overflowError());
+    this.queue.push(item);
+  }
+
+  /** Ends the stream with an error for the consumer; anything still queued is dropped. */
+  fail(err: unknown): void {
+    if (this.done) return;
+    this.failure = err;
+    this.queue.length = 0;
+    this.finish();
+    if (this.failWaiter) {
+      const reject = this.failWaiter;
+      this.clearWaiters();
+      this.failure = undefined;
+      reject(err);
+    }
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  async next(): Promise<IteratorResult<T>> {
+    if (this.replay) {
+      try {
+        const r = await this.replay.next();
+        if (!r.done) {
+          this.options.onDeliver?.(r.value);
+          return r;
+        }
+      } catch (err) {
+        this.fail(err);
+      }
+      this.replay = undefined;
+    }
+    if (this.queue.length > 0) {
+      const item = this.queue.shift() as T;
+      this.options.onDeliver?.(item);
+      return { value: item, done: false };
+    }
+    if (this.failure !== undefined) {
+      const err = this.failure;
+      this.failure = undefined;
+      throw err;
+    }
+    if (this.done) return { value: undefined, done: true };
+    return new Promise((resolve, reject) => {
+      this.waiter = resolve;
+      this.failWaiter = reject;
+    });
+  }
+
+  async return(): Promise<IteratorResult<T>> {
+    this.queue.length = 0;
+    this.failure = undefined;
+    this.finish();
+    await this.replay?.return?.();
+    this.waiter?.({ value: undefined, done: true });
+    this.clearWaiters();
+    return { value: undefined, done: true };
+  }
+
+  async throw(err: unknown): Promise<IteratorResult<T>> {
+    await this.return();
+    throw err;
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+
+  private finish() {
+    if (this.done) return;
+    this.done = true;
+    this.options.onClose();
+  }
+
+  private clearWaiters() {
+    this.waiter = undefined;
+    this.failWaiter = undefined;
+  }
+}
