@@ -10,6 +10,7 @@ import { createNameRecorder } from './domain/users.js';
 import { type Logger, createLogger } from './logger.js';
 import { EventBus } from './realtime/event-bus.js';
 import { createFeedLog } from './realtime/feed-log.js';
+import { UserChannel } from './realtime/user-channel.js';
 import { type PubSubBackend, createMemoryPubSub, createRedisPubSub } from './realtime/pubsub.js';
 import { schema } from './schema/index.js';
 import { pruneEvents } from './store/retention.js';
@@ -85,7 +86,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     positionCheckMs: tuning.positionCheckMs,
     onError: (err, context) => log.warn({ err }, `event feed: ${context}`),
   });
-  const services: Services = { store, bus, log, limits: tuning };
+  const users = new UserChannel(pubsub, tuning.maxQueuePerSubscription);
+  const services: Services = { store, bus, users, log, limits: tuning };
   const secret = resolveSecret(config.auth, config.dataDir);
   const verifier = createTokenVerifier(config.auth, secret);
   const demoTokens: DemoToken[] = [];

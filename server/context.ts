@@ -1,12 +1,14 @@
 import type { Logger } from './logger.js';
 import type { Viewer } from './auth/viewer.js';
 import type { EventBus } from './realtime/event-bus.js';
+import type { UserChannel } from './realtime/user-channel.js';
 import type { Store } from './store/store.js';
 
 /** Long-lived parts shared by every operation; built once by createApp. */
 export interface Services {
   store: Store;
   bus: EventBus;
+  users: UserChannel;
   log: Logger;
   limits: Limits;
 }

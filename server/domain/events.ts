@@ -4,6 +4,7 @@ import type { Services } from '../context.js';
 import { badInput, forbidden } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../realtime/cursor.js';
 import { createFilter } from '../realtime/filter.js';
+import { prepend } from '../realtime/live-stream.js';
 import * as repo from '../store/repository.js';
 import type { EventRecord } from '../store/types.js';
 import { actorOf, commitAndPublish } from './publish.js';
@@ -75,11 +76,11 @@ export interface EventPage {
 }
 
 export async function listEventHistory(services: Services, viewer: Viewer | null, args: EventsArgs & { first?: number | null }): Promise<EventPage> {
-  await requireOrgAccess(services, viewer, args.orgId, 'VIEWER', 'read its events');
+  const { viewer: v } = await requireOrgAccess(services, viewer, args.orgId, 'VIEWER', 'read its events');
   const first = args.first ?? 50;
   if (first < 1 || first > services.limits.maxPageSize) throw badInput(`first must be between 1 and ${services.limits.maxPageSize}.`);
   const afterSeq = args.after ? parseCursorFor(args.orgId, args.after) : 0;
-  const rows = await repo.listEvents(services.store.db, { ...args, afterSeq, limit: first + 1 });
+  const rows = await repo.listEvents(services.store.db, { ...args, afterSeq, limit: first + 1, viewerId: v.userId });
   return { events: rows.slice(0, first), hasNextPage: rows.length > first };
 }
 
@@ -98,8 +99,8 @@ function parseCursorFor(orgId: string, cursor: string): number {
  * cursor is refused.
  */
 export async function subscribeEvents(services: Services, viewer: Viewer | null, args: EventsArgs): Promise<AsyncIterableIterator<EventRecord>> {
-  await requireOrgAccess(services, viewer, args.orgId, 'VIEWER', 'subscribe to its events');
-  const filter = createFilter(args);
+  const { viewer: v } = await requireOrgAccess(services, viewer, args.orgId, 'VIEWER', 'subscribe to its events');
+  const filter = createFilter({ ...args, viewerId: v.userId });
   if (args.after === undefined || args.after === null) return services.bus.subscribe({ orgId: args.orgId, filter });
   const decoded = decodeCursor(args.after);
   if (decoded && decoded.orgId !== args.orgId) throw badInput('after is a cursor of another organization.');
@@ -121,26 +122,6 @@ function resyncEvent(orgId: string, seq: number, reason: string): EventRecord {
     payload: { reason },
     actor: { id: 'switchboard', name: 'Switchboard', isService: true },
     occurredAt: Date.now(),
-  };
-}
-
-/** `first`, then everything of `rest`; `return()` reaches `rest` at once (see use-stream-errors.ts). */
-function prepend<T>(first: T, rest: AsyncIterableIterator<T>): AsyncIterableIterator<T> {
-  let sentFirst = false;
-  return {
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-    next() {
-      if (sentFirst) return rest.next();
-      sentFirst = true;
-      return Promise.resolve({ value: first, done: false });
-    },
-    return: async () => rest.return?.() ?? { value: undefined, done: true },
-    throw: async (err: unknown) => {
-      await rest.return?.();
-      throw err;
-    },
   };
 }
 

@@ -20,6 +20,7 @@ export function createFeedLog(store: Store): FeedLog & ReplaySource {
           channels: filter.channels && [...filter.channels],
           types: filter.types && [...filter.types],
           subjectIds: filter.subjectIds && [...filter.subjectIds],
+          viewerId: filter.viewerId ?? '',
           limit: REPLAY_PAGE,
         });
         for (const e of page) {

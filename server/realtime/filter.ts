@@ -5,14 +5,22 @@ export interface EventFilter {
   channels?: ReadonlySet<string>;
   types?: ReadonlySet<string>;
   subjectIds?: ReadonlySet<string>;
+  /** Who is watching: restricted events (notifications) reach their audience only. */
+  viewerId?: string;
 }
 
-export function createFilter(f: { channels?: readonly string[] | null; types?: readonly string[] | null; subjectIds?: readonly string[] | null }): EventFilter {
+export function createFilter(f: {
+  channels?: readonly string[] | null;
+  types?: readonly string[] | null;
+  subjectIds?: readonly string[] | null;
+  viewerId?: string;
+}): EventFilter {
   const set = (list?: readonly string[] | null) => (list && list.length > 0 ? new Set(list) : undefined);
-  return { channels: set(f.channels), types: set(f.types), subjectIds: set(f.subjectIds) };
+  return { channels: set(f.channels), types: set(f.types), subjectIds: set(f.subjectIds), viewerId: f.viewerId };
 }
 
 export function matchesFilter(filter: EventFilter, e: EventRecord): boolean {
+  if (e.audience && (filter.viewerId === undefined || !e.audience.includes(filter.viewerId))) return false;
   if (filter.channels && !filter.channels.has(e.channel)) return false;
   if (filter.types && !filter.types.has(e.type)) return false;
   if (filter.subjectIds && (e.subjectId === null || !filter.subjectIds.has(e.subjectId))) return false;

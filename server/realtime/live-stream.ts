@@ -125,3 +125,23 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
     this.failWaiter = undefined;
   }
 }
+
+/** `first`, then everything of `rest`; `return()` reaches `rest` at once (an async generator would wait for the next item). */
+export function prepend<T>(first: T, rest: AsyncIterableIterator<T>): AsyncIterableIterator<T> {
+  let sentFirst = false;
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    next() {
+      if (sentFirst) return rest.next();
+      sentFirst = true;
+      return Promise.resolve({ value: first, done: false });
+    },
+    return: async () => rest.return?.() ?? { value: undefined, done: true },
+    throw: async (err: unknown) => {
+      await rest.return?.();
+      throw err;
+    },
+  };
+}

@@ -2,6 +2,7 @@ import { builder } from './builder.js';
 import './organization.js';
 import './user.js';
 import './event.js';
+import './notification.js';
 
 /** The executable schema, assembled from the domain files above (types and fields sorted). */
 export const schema = builder.toSchema({ sortSchema: true });

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import type { Db, EventQuery, EventRecord, EventsTable, Membership, NewEvent, Organization, Role, User } from './types.js';
+import { newId } from './ids.js';
+import type { Db, Membership, Organization, Role, User } from './types.js';
 
 /**
  * The one query layer: plain functions over a Kysely handle (the database or an open transaction),
@@ -8,7 +8,7 @@ import type { Db, EventQuery, EventRecord, EventsTable, Membership, NewEvent, Or
 
 export type { Db as DbHandle } from './types.js';
 
-export const newId = (prefix: string) => `${prefix}_${randomUUID().replaceAll('-', '')}`;
+export { newId } from './ids.js';
 
 export async function upsertUser(db: Db, id: string, name: string | null): Promise<void> {
   const now = Date.now();
@@ -93,70 +93,4 @@ export async function deleteMembership(db: Db, orgId: string, userId: string): P
   return Number(res.numDeletedRows) > 0;
 }
 
-/**
- * Appends an event to its organization's log. Must run inside a transaction: bumping
- * `organizations.last_seq` takes the row lock that serializes concurrent appenders (PostgreSQL)
- * and a rollback returns the number, so sequences have no holes.
- */
-export async function appendEvent(db: Db, input: NewEvent): Promise<EventRecord> {
-  const bumped = await db
-    .updateTable('organizations')
-    .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
-    .where('id', '=', input.orgId)
-    .returning('last_seq')
-    .executeTakeFirst();
-  if (!bumped) throw new Error(`organization ${input.orgId} does not exist`);
-  const event: EventRecord = { ...input, id: newId('evt'), seq: Number(bumped.last_seq), occurredAt: Date.now() };
-  await db.insertInto('events').values(toRow(event)).execute();
-  return event;
-}
-
-export async function lastSeq(db: Db, orgId: string): Promise<number | undefined> {
-  return (await logBounds(db, orgId))?.lastSeq;
-}
-
-/** The retained part of an organization's log: events in (prunedThrough, lastSeq]. */
-export async function logBounds(db: Db, orgId: string): Promise<{ lastSeq: number; prunedThrough: number } | undefined> {
-  const row = await db.selectFrom('organizations').select(['last_seq', 'pruned_through']).where('id', '=', orgId).executeTakeFirst();
-  return row && { lastSeq: Number(row.last_seq), prunedThrough: Number(row.pruned_through) };
-}
-
-/** Stored events after `afterSeq`, oldest first, narrowed by the filters. */
-export async function listEvents(db: Db, q: EventQuery): Promise<EventRecord[]> {
-  let query = db.selectFrom('events').selectAll().where('org_id', '=', q.orgId).where('seq', '>', q.afterSeq);
-  if (q.channels?.length) query = query.where('channel', 'in', q.channels);
-  if (q.types?.length) query = query.where('type', 'in', q.types);
-  if (q.subjectIds?.length) query = query.where('subject_id', 'in', q.subjectIds);
-  const rows = await query.orderBy('seq').limit(q.limit).execute();
-  return rows.map(fromRow);
-}
-
-function toRow(e: EventRecord): EventsTable {
-  return {
-    org_id: e.orgId,
-    seq: e.seq,
-    id: e.id,
-    channel: e.channel,
-    type: e.type,
-    subject_id: e.subjectId,
-    payload: e.payload === undefined || e.payload === null ? null : JSON.stringify(e.payload),
-    actor_id: e.actor.id,
-    actor_name: e.actor.name,
-    actor_is_service: e.actor.isService ? 1 : 0,
-    occurred_at: e.occurredAt,
-  };
-}
-
-function fromRow(r: EventsTable): EventRecord {
-  return {
-    id: r.id,
-    orgId: r.org_id,
-    seq: Number(r.seq),
-    channel: r.channel,
-    type: r.type,
-    subjectId: r.subject_id,
-    payload: r.payload === null ? null : JSON.parse(r.payload),
-    actor: { id: r.actor_id, name: r.actor_name, isService: Number(r.actor_is_service) === 1 },
-    occurredAt: Number(r.occurred_at),
-  };
-}
+export { appendEvent, lastSeq, listEvents, logBounds } from './event-log.js';

@@ -37,6 +37,26 @@ export interface EventsTable {
   actor_name: string | null;
   actor_is_service: number;
   occurred_at: number;
+  /** 1 when only the users in `event_audience` may see the event. */
+  restricted: number;
+}
+
+export interface EventAudienceTable {
+  org_id: string;
+  seq: number;
+  user_id: string;
+}
+
+export interface NotificationsTable {
+  id: string;
+  user_id: string;
+  org_id: string;
+  title: string;
+  body: string | null;
+  /** JSON text */
+  data: string | null;
+  created_at: number;
+  read_at: number | null;
 }
 
 export interface Database {
@@ -44,6 +64,8 @@ export interface Database {
   organizations: OrganizationsTable;
   memberships: MembershipsTable;
   events: EventsTable;
+  event_audience: EventAudienceTable;
+  notifications: NotificationsTable;
 }
 
 export type Db = Kysely<Database> | Transaction<Database>;
@@ -88,6 +110,19 @@ export interface EventRecord {
   payload: unknown;
   actor: Actor;
   occurredAt: number;
+  /** Only these users may see the event (a notification's recipients); absent = every member. */
+  audience?: string[];
+}
+
+export interface Notification {
+  id: string;
+  userId: string;
+  orgId: string;
+  title: string;
+  body: string | null;
+  data: unknown;
+  createdAt: number;
+  readAt: number | null;
 }
 
 export type NewEvent = Omit<EventRecord, 'seq' | 'id' | 'occurredAt'>;
@@ -99,4 +134,6 @@ export interface EventQuery {
   types?: readonly string[] | null;
   subjectIds?: readonly string[] | null;
   limit: number;
+  /** Restricted events are included only for their audience; undefined = include all (internal use). */
+  viewerId?: string;
 }
