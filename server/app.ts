@@ -1,6 +1,7 @@
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLError } from 'graphql';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
 import { createTokenVerifier, parseBearer, resolveSecret, signToken } from './auth/tokens.js';
 import type { Config } from './config.js';
@@ -114,6 +115,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logging: false,
     context: createContextFactory(services, verifier, recordName),
     graphiql: config.graphiql ? graphiqlOptions(demoTokens[0]?.token) : false,
+    // GraphiQL's assets bundled in the package: the stock page loads them from a CDN, which an offline
+    // or firewalled machine cannot reach.
+    renderGraphiQL,
     cors: (request) => {
       const origin = request.headers.get('origin') ?? undefined;
       const allowed = isOriginAllowed(origin, request.headers.get('host') ?? undefined);

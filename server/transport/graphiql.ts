@@ -1,9 +1,10 @@
 import type { GraphiQLOptions } from 'graphql-yoga';
 
 const EXAMPLE = `# Switchboard: live events per organization.
-# 1. Put a token in the Headers tab: {"Authorization": "Bearer <token>"}
-#    (the server prints demo tokens at start; or run: npm run token -- --sub alice --name Alice)
-# 2. Run "Live" in one tab and "Publish" in another.
+# The Headers tab holds the token: {"Authorization": "Bearer <token>"}. In local development it is the demo
+# user Alice's; mint others with: npm run token -- --sub carol --name Carol
+# Run "Live" (the play button's menu), then publish from a second browser window or with curl:
+# GraphiQL's tabs share one run button, so starting "Publish" here would stop "Live".
 
 subscription Live {
   events(orgId: "org_demo", channels: ["property"]) {
@@ -28,7 +29,10 @@ query Me {
 }
 `;
 
-/** GraphiQL with subscriptions over graphql-ws (the editor's headers become connection params). */
+/**
+ * GraphiQL with subscriptions over graphql-ws. GraphiQL sends the Headers tab with every operation (in
+ * `extensions.headers`, not as connection params); transport/ws.ts accepts the token from there.
+ */
 export function graphiqlOptions(defaultToken?: string): GraphiQLOptions {
   return {
     title: 'Switchboard GraphiQL',

@@ -49,6 +49,21 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
   const { yoga, verifier, log } = options;
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, handleProtocols });
 
+  /**
+   * GraphiQL (and some other clients) send headers with each operation, in `extensions.headers`, and an
+   * empty connection_init: an anonymous connection may authenticate operation by operation that way.
+   */
+  const operationViewer = async (extensions: Record<string, unknown> | undefined | null): Promise<Viewer | null | GraphQLError> => {
+    const headers = extensions?.headers as Record<string, unknown> | undefined;
+    const raw = headers?.authorization ?? headers?.Authorization;
+    if (raw === undefined || raw === null || raw === '') return null;
+    const token = parseBearer(raw);
+    const result = token ? await verifier.verify(token) : { ok: false as const, reason: 'authorization must be "Bearer <token>"' };
+    if (!result.ok) return new GraphQLError(`Invalid token: ${result.reason}.`, { extensions: { code: 'UNAUTHENTICATED' } });
+    options.onUserConnected?.(result.viewer);
+    return result.viewer;
+  };
+
   const server = makeServer<Record<string, unknown>, Extra>({
     async onConnect(ctx) {
       const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
@@ -65,12 +80,14 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
     },
     async onSubscribe(ctx, _id, payload) {
       try {
+        const viewer = ctx.extra.viewer ?? (await operationViewer(payload.extensions));
+        if (viewer instanceof GraphQLError) return [viewer];
         const enveloped = yoga.getEnveloped({
           request: undefined,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params: payload,
-          [WS_VIEWER]: ctx.extra.viewer,
+          [WS_VIEWER]: viewer,
         });
         let document;
         try {

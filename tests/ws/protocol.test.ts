@@ -41,7 +41,24 @@ describe('graphql-ws transport', () => {
       expect(await raw.closed).toMatchObject({ code: 4403 });
     });
 
-    it('accepts the token under "Authorization" too (GraphiQL sends its headers as connection params)', async () => {
+    it('accepts a token sent with each operation, as GraphiQL does (extensions.headers)', async () => {
+      const raw = await openRaw(server.wsUrl);
+      raw.send({ type: 'connection_init', payload: {} });
+      expect(await raw.messages.next()).toMatchObject({ type: 'connection_ack' });
+      // The exact shape GraphiQL sends: the Headers tab as `extensions.headers`.
+      raw.send({ id: '1', type: 'subscribe', payload: { query: '{ me { id } }', extensions: { headers: { Authorization: `Bearer ${await token('alice')}` } } } });
+      expect(await raw.messages.take(2)).toMatchObject([
+        { id: '1', type: 'next', payload: { data: { me: { id: 'alice' } } } },
+        { id: '1', type: 'complete' },
+      ]);
+      raw.send({ id: '2', type: 'subscribe', payload: { query: '{ me { id } }', extensions: { headers: { Authorization: 'Bearer garbage' } } } });
+      expect(await raw.messages.next()).toMatchObject({ id: '2', type: 'error', payload: [{ extensions: { code: 'UNAUTHENTICATED' } }] });
+      raw.send({ id: '3', type: 'subscribe', payload: { query: '{ me { id } }' } });
+      expect(await raw.messages.next()).toMatchObject({ id: '3', type: 'next', payload: { errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] } });
+      raw.socket.close();
+    });
+
+    it('accepts the token under "Authorization" in connection params too', async () => {
       const raw = await openRaw(server.wsUrl);
       raw.send({ type: 'connection_init', payload: { Authorization: `Bearer ${await token('alice')}` } });
       expect(await raw.messages.next()).toMatchObject({ type: 'connection_ack' });
