@@ -88,9 +88,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     onError: (err, context) => log.warn({ err }, `event feed: ${context}`),
   });
   const users = new UserChannel(pubsub, tuning.maxQueuePerSubscription);
-  const services: Services = { store, bus, users, log, limits: tuning };
   const secret = resolveSecret(config.auth, config.dataDir);
   const verifier = createTokenVerifier(config.auth, secret);
+  const services: Services = { store, bus, users, verifier, log, limits: tuning };
   const demoTokens: DemoToken[] = [];
   if (config.demo && secret) {
     await seedDemo(services);

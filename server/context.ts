@@ -1,4 +1,6 @@
 import type { Logger } from './logger.js';
+import type { Session } from './auth/session.js';
+import type { TokenVerifier } from './auth/tokens.js';
 import type { Viewer } from './auth/viewer.js';
 import type { EventBus } from './realtime/event-bus.js';
 import type { UserChannel } from './realtime/user-channel.js';
@@ -9,6 +11,7 @@ export interface Services {
   store: Store;
   bus: EventBus;
   users: UserChannel;
+  verifier: TokenVerifier;
   log: Logger;
   limits: Limits;
 }
@@ -22,7 +25,9 @@ export interface Limits {
 
 /** One fresh object per operation, on every transport (HTTP, SSE, graphql-ws). */
 export interface Context {
+  /** The caller when the operation started (`session.viewer` may be refreshed later on graphql-ws). */
   viewer: Viewer | null;
+  session: Session;
   services: Services;
   /** `Last-Event-ID` of a reconnecting SSE client: where its event stream resumes. */
   lastEventId?: string;
@@ -30,6 +35,6 @@ export interface Context {
   streamCursor?: string;
 }
 
-export function createContext(services: Services, viewer: Viewer | null, lastEventId?: string): Context {
-  return { viewer, services, lastEventId };
+export function createContext(services: Services, session: Session, lastEventId?: string): Context {
+  return { viewer: session.viewer, session, services, lastEventId };
 }

@@ -1,4 +1,5 @@
 import { requireOrgAccess } from '../auth/access.js';
+import type { StreamGuard } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { Services } from '../context.js';
 import { badInput, forbidden } from '../errors.js';
@@ -98,16 +99,21 @@ function parseCursorFor(orgId: string, cursor: string): number {
  * `stream.resync` event first, then live events: the client must reload history. Another organization's
  * cursor is refused.
  */
-export async function subscribeEvents(services: Services, viewer: Viewer | null, args: EventsArgs): Promise<AsyncIterableIterator<EventRecord>> {
+export async function subscribeEvents(
+  services: Services,
+  viewer: Viewer | null,
+  args: EventsArgs,
+  guard?: StreamGuard,
+): Promise<AsyncIterableIterator<EventRecord>> {
   const { viewer: v } = await requireOrgAccess(services, viewer, args.orgId, 'VIEWER', 'subscribe to its events');
   const filter = createFilter({ ...args, viewerId: v.userId });
-  if (args.after === undefined || args.after === null) return services.bus.subscribe({ orgId: args.orgId, filter });
+  if (args.after === undefined || args.after === null) return services.bus.subscribe({ orgId: args.orgId, filter, guard });
   const decoded = decodeCursor(args.after);
   if (decoded && decoded.orgId !== args.orgId) throw badInput('after is a cursor of another organization.');
   const bounds = (await repo.logBounds(services.store.db, args.orgId)) ?? { lastSeq: 0, prunedThrough: 0 };
   const reason = !decoded ? 'CURSOR_INVALID' : decoded.seq > bounds.lastSeq ? 'CURSOR_AHEAD' : decoded.seq < bounds.prunedThrough ? 'CURSOR_EXPIRED' : undefined;
-  if (decoded && !reason) return services.bus.subscribe({ orgId: args.orgId, filter, afterSeq: decoded.seq });
-  const stream = await services.bus.subscribe({ orgId: args.orgId, filter });
+  if (decoded && !reason) return services.bus.subscribe({ orgId: args.orgId, filter, afterSeq: decoded.seq, guard });
+  const stream = await services.bus.subscribe({ orgId: args.orgId, filter, guard });
   return prepend(resyncEvent(args.orgId, stream.lastDeliveredSeq, reason ?? 'CURSOR_INVALID'), stream);
 }
 

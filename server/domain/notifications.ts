@@ -1,4 +1,5 @@
 import { requireOrgAccess, requireViewer } from '../auth/access.js';
+import type { StreamGuard } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { Services } from '../context.js';
 import { badInput, notFound } from '../errors.js';
@@ -75,9 +76,9 @@ export async function markRead(services: Services, viewer: Viewer | null, ids: r
 }
 
 /** The viewer's live channel: first the current unread count, then new notifications and count changes. */
-export async function subscribeInbox(services: Services, viewer: Viewer | null): Promise<AsyncIterableIterator<UserMessage>> {
+export async function subscribeInbox(services: Services, viewer: Viewer | null, guard?: StreamGuard): Promise<AsyncIterableIterator<UserMessage>> {
   const v = requireViewer(viewer);
-  const stream = services.users.subscribe(v.userId);
+  const stream = services.users.subscribe(v.userId, guard);
   // Subscribed first, counted second: a change in between shows up as a later message, never as a loss.
   return prepend<UserMessage>({ kind: 'unread', unreadCount: await inbox.countUnread(services.store.db, v.userId) }, stream);
 }

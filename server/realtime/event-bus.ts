@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import type { StreamGuard } from '../auth/session.js';
 import type { EventRecord } from '../store/types.js';
 import { encodeCursor } from './cursor.js';
 import { EventStream } from './event-stream.js';
@@ -25,6 +26,8 @@ export interface SubscribeOptions {
   filter: EventFilter;
   /** Replay stored events after this sequence before going live. */
   afterSeq?: number;
+  /** Ends the stream when the subscriber's access ends (token expiry). */
+  guard?: StreamGuard;
 }
 
 /**
@@ -46,7 +49,7 @@ export class EventBus {
     }
   }
 
-  async subscribe({ orgId, filter, afterSeq }: SubscribeOptions): Promise<EventStream> {
+  async subscribe({ orgId, filter, afterSeq, guard }: SubscribeOptions): Promise<EventStream> {
     const feed = this.feedFor(orgId);
     try {
       await feed.ready;
@@ -69,6 +72,8 @@ export class EventBus {
       },
       replay,
       startSeq: afterSeq ?? startSeq,
+      revoked: guard?.revoked,
+      recheckAt: guard?.recheckAt,
     });
     feed.streams.add(stream);
     return stream;

@@ -12,6 +12,7 @@ export interface EventStreamOptions {
   /** Sequence the consumer already has: where a cut-off client resumes if nothing else arrives. */
   startSeq: number;
   revoked?: () => GraphQLError | undefined;
+  recheckAt?: () => number | undefined;
 }
 
 /** A subscriber's stream of one organization's events: its filter, optional replay, then live events in order. */
@@ -31,6 +32,7 @@ export class EventStream extends LiveStream<EventRecord> {
         this.lastDeliveredSeq = e.seq;
       },
       revoked: options.revoked,
+      recheckAt: options.recheckAt,
     });
     this.lastDeliveredSeq = options.startSeq;
     this.filter = options.filter;

@@ -13,6 +13,8 @@ export interface LiveStreamOptions<T> {
   onDeliver?: (item: T) => void;
   /** Checked at every push: once it returns an error, the stream ends with it instead of delivering. */
   revoked?: () => GraphQLError | undefined;
+  /** When to check `revoked` even if nothing is pushed (a token's expiry); read again after each check. */
+  recheckAt?: () => number | undefined;
 }
 
 /**
@@ -28,8 +30,26 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
   private done = false;
   private replay: AsyncIterator<T> | undefined;
 
+  private timer: NodeJS.Timeout | undefined;
+
   constructor(private readonly options: LiveStreamOptions<T>) {
     this.replay = options.replay;
+    this.scheduleCheck();
+  }
+
+  private scheduleCheck(): void {
+    const at = this.options.recheckAt?.();
+    if (at === undefined || this.done) return;
+    this.timer = setTimeout(
+      () => {
+        const revoked = this.options.revoked?.();
+        if (revoked) this.fail(revoked);
+        else this.scheduleCheck();
+      },
+      // +5 ms: fire after the deadline, not on it; setTimeout overflows past ~24.8 days.
+      Math.min(Math.max(at - Date.now() + 5, 0), 2 ** 31 - 1),
+    );
+    this.timer.unref();
   }
 
   push(item: T): void {
@@ -117,6 +137,7 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
   private finish() {
     if (this.done) return;
     this.done = true;
+    clearTimeout(this.timer);
     this.options.onClose();
   }
 

@@ -1,4 +1,5 @@
 import type { EventRecord } from '../store/types.js';
+import { forbidden } from '../errors.js';
 import type { EventStream } from './event-stream.js';
 
 export interface FeedLog {
@@ -25,8 +26,15 @@ const MAX_PENDING = 10_000;
  * (at-most-once, possibly out of order), repairs gaps from the durable log, and hands every event to
  * the local streams exactly once, in sequence order.
  */
+/** Anything else that must end when its user leaves the organization (presence and typing streams). */
+export interface MembershipWatcher {
+  userId: string;
+  fail(err: unknown): void;
+}
+
 export class OrgFeed {
   readonly streams = new Set<EventStream>();
+  readonly watchers = new Set<MembershipWatcher>();
   /** Highest sequence delivered to local streams; -1 until the start position is read. */
   deliveredSeq = -1;
   readonly ready: Promise<void>;
@@ -66,8 +74,17 @@ export class OrgFeed {
 
   private deliver(event: EventRecord): void {
     this.deliveredSeq = event.seq;
+    // In log order: a removed member's streams end before anything published after the removal.
+    const removed = removedMember(event);
+    if (removed) this.revoke(removed);
     // Copy: a stream may close itself (overflow) while we iterate.
     for (const stream of [...this.streams]) stream.push(event);
+  }
+
+  private revoke(userId: string): void {
+    const err = forbidden(`You are no longer a member of organization "${this.orgId}".`);
+    for (const stream of [...this.streams]) if (stream.filter.viewerId === userId) stream.fail(err);
+    for (const watcher of [...this.watchers]) if (watcher.userId === userId) watcher.fail(err);
   }
 
   private drain(): void {
@@ -123,4 +140,14 @@ export class OrgFeed {
       this.options.onError(err, `checking the position of ${this.orgId}`);
     }
   }
+}
+
+/**
+ * The user a `member.leave` event removes. Every subscription needs only VIEWER, so a role change
+ * (`member.update`) ends none; a subscription that needed more would be checked here.
+ */
+function removedMember(event: EventRecord): string | undefined {
+  if (event.type !== 'member.leave') return undefined;
+  const member = (event.payload as { member?: { userId?: unknown } } | null)?.member;
+  return typeof member?.userId === 'string' ? member.userId : undefined;
 }

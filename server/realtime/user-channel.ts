@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import type { StreamGuard } from '../auth/session.js';
 import type { Notification } from '../store/types.js';
 import { LiveStream } from './live-stream.js';
 import type { PubSubBackend } from './pubsub.js';
@@ -22,7 +23,7 @@ export class UserChannel {
     this.pubsub.publish(topicOf(userId), message);
   }
 
-  subscribe(userId: string, revoked?: () => GraphQLError | undefined): LiveStream<UserMessage> {
+  subscribe(userId: string, guard?: StreamGuard): LiveStream<UserMessage> {
     let unsubscribe = () => {};
     const stream = new LiveStream<UserMessage>({
       maxQueue: this.maxQueue,
@@ -31,7 +32,8 @@ export class UserChannel {
           extensions: { code: 'RATE_LIMITED', reason: 'SLOW_CONSUMER' },
         }),
       onClose: () => unsubscribe(),
-      revoked,
+      revoked: guard?.revoked,
+      recheckAt: guard?.recheckAt,
     });
     unsubscribe = this.pubsub.subscribe(topicOf(userId), (message) => {
       if (isUserMessage(message)) stream.push(message);

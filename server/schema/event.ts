@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sessionGuard } from '../auth/session.js';
 import * as events from '../domain/events.js';
 import type { Actor, EventRecord, Role } from '../store/types.js';
 import { builder } from './builder.js';
@@ -155,12 +156,12 @@ builder.subscriptionField('events', (t) =>
       after: t.arg.string({ required: false }),
     },
     subscribe: (_root, args, ctx) =>
-      events.subscribeEvents(ctx.services, ctx.viewer, {
-        ...args,
-        orgId: String(args.orgId),
-        subjectIds: args.subjectIds?.map(String),
-        after: args.after ?? ctx.lastEventId,
-      }),
+      events.subscribeEvents(
+        ctx.services,
+        ctx.viewer,
+        { ...args, orgId: String(args.orgId), subjectIds: args.subjectIds?.map(String), after: args.after ?? ctx.lastEventId },
+        sessionGuard(ctx.session),
+      ),
     resolve: (event, _args, ctx) => {
       ctx.streamCursor = events.cursorOf(event);
       return event;

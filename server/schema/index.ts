@@ -3,6 +3,7 @@ import './organization.js';
 import './user.js';
 import './event.js';
 import './notification.js';
+import './session.js';
 
 /** The executable schema, assembled from the domain files above (types and fields sorted). */
 export const schema = builder.toSchema({ sortSchema: true });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sessionGuard } from '../auth/session.js';
 import * as notifications from '../domain/notifications.js';
 import type { UserMessage } from '../realtime/user-channel.js';
 import type { InboxPage } from '../store/notifications.js';
@@ -86,7 +87,7 @@ builder.subscriptionField('notifications', (t) =>
     type: NotificationUpdateRef,
     description: 'The viewer\'s new notifications and unread-count changes, across all organizations; starts with the current count.',
     authScopes: { loggedIn: true },
-    subscribe: (_root, _args, ctx) => notifications.subscribeInbox(ctx.services, ctx.viewer),
+    subscribe: (_root, _args, ctx) => notifications.subscribeInbox(ctx.services, ctx.viewer, sessionGuard(ctx.session)),
     resolve: (m) => m,
   }),
 );

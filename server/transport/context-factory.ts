@@ -1,11 +1,12 @@
 import { GraphQLError } from 'graphql';
 import type { TokenVerifier } from '../auth/tokens.js';
+import { type Session, createSession } from '../auth/session.js';
 import { parseBearer } from '../auth/tokens.js';
 import type { Viewer } from '../auth/viewer.js';
 import { type Context, type Services, createContext } from '../context.js';
 
-/** Key under which the WebSocket transport hands its connection's verified viewer to Yoga. */
-export const WS_VIEWER = 'switchboardWsViewer';
+/** Key under which the WebSocket transport hands its connection's session to Yoga. */
+export const WS_SESSION = 'switchboardWsSession';
 
 const unauthenticated = (reason: string) =>
   new GraphQLError(`Invalid token: ${reason}.`, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
@@ -16,16 +17,16 @@ const unauthenticated = (reason: string) =>
  */
 export function createContextFactory(services: Services, verifier: TokenVerifier, onViewer?: (v: Viewer) => void) {
   return async (initial: Record<string, unknown>): Promise<Context> => {
-    if (WS_VIEWER in initial) return createContext(services, (initial[WS_VIEWER] as Viewer | null) ?? null);
+    if (WS_SESSION in initial) return createContext(services, initial[WS_SESSION] as Session);
     const request = initial.request as Request | undefined;
     const lastEventId = request?.headers.get('last-event-id')?.slice(0, 256) || undefined;
     const header = request?.headers.get('authorization');
-    if (!header) return createContext(services, null, lastEventId);
+    if (!header) return createContext(services, createSession(null, 'http'), lastEventId);
     const token = parseBearer(header);
     if (!token) throw unauthenticated('the Authorization header must be "Bearer <token>"');
     const result = await verifier.verify(token);
     if (!result.ok) throw unauthenticated(result.reason);
     onViewer?.(result.viewer);
-    return createContext(services, result.viewer, lastEventId);
+    return createContext(services, createSession(result.viewer, 'http'), lastEventId);
   };
 }

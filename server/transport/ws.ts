@@ -8,7 +8,8 @@ import type { TokenVerifier } from '../auth/tokens.js';
 import { parseBearer } from '../auth/tokens.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { Logger } from '../logger.js';
-import { WS_VIEWER } from './context-factory.js';
+import { type Session, createSession, expiresAtMs } from '../auth/session.js';
+import { WS_SESSION } from './context-factory.js';
 
 export interface WsTransportOptions {
   httpServer: Server;
@@ -27,7 +28,8 @@ export interface WsTransportOptions {
 interface Extra {
   socket: WebSocket;
   request: IncomingMessage;
-  viewer: Viewer | null;
+  /** Shared by the connection's operations; `refreshSession` replaces its viewer. */
+  session: Session;
 }
 
 /** What onSubscribe prepared for graphql-ws to run: the execution, or the already started subscription. */
@@ -74,20 +76,25 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
         log.info({ reason: result.reason }, 'graphql-ws connection refused');
         return false; // → close 4403 Forbidden
       }
-      ctx.extra.viewer = result.viewer;
+      ctx.extra.session.viewer = result.viewer;
       options.onUserConnected?.(result.viewer);
+      closeWhenExpired(ctx.extra.socket, ctx.extra.session);
       return true;
     },
     async onSubscribe(ctx, _id, payload) {
       try {
-        const viewer = ctx.extra.viewer ?? (await operationViewer(payload.extensions));
-        if (viewer instanceof GraphQLError) return [viewer];
+        let session = ctx.extra.session;
+        if (!session.viewer) {
+          const viewer = await operationViewer(payload.extensions);
+          if (viewer instanceof GraphQLError) return [viewer];
+          if (viewer) session = createSession(viewer, 'http'); // this operation only; not refreshable
+        }
         const enveloped = yoga.getEnveloped({
           request: undefined,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params: payload,
-          [WS_VIEWER]: viewer,
+          [WS_SESSION]: session,
         });
         let document;
         try {
@@ -164,7 +171,7 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
             }
           }),
       },
-      { socket, request, viewer: null },
+      { socket, request, session: createSession(null, 'ws') },
     );
     socket.once('close', (code, reason) => {
       clearInterval(ping);
@@ -195,6 +202,22 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
       for (const client of wss.clients) client.terminate();
     },
   };
+}
+
+/**
+ * Closes the socket with 4403 when the connection's token expires. A refreshed session moves the
+ * deadline: the timer looks again instead of closing.
+ */
+function closeWhenExpired(socket: WebSocket, session: Session): void {
+  const check = () => {
+    const at = expiresAtMs(session);
+    if (at === undefined || socket.readyState !== WebSocket.OPEN) return;
+    const left = at - Date.now();
+    if (left <= 0) return socket.close(CloseCode.Forbidden, 'Token expired');
+    // setTimeout overflows past ~24.8 days; look again then.
+    setTimeout(check, Math.min(left + 5, 2 ** 31 - 1)).unref();
+  };
+  check();
 }
 
 /** Messages only a server may send (next, error, connection_ack...) get 4400, as the protocol says. */

@@ -1,0 +1,39 @@
+import { GraphQLError } from 'graphql';
+import type { Viewer } from './viewer.js';
+
+/**
+ * Who an operation runs as, for as long as it runs. A graphql-ws connection shares one session among its
+ * operations, so a token refreshed over the socket (`refreshSession`) extends every live subscription.
+ */
+export interface Session {
+  viewer: Viewer | null;
+  transport: 'http' | 'ws';
+}
+
+export const createSession = (viewer: Viewer | null, transport: Session['transport']): Session => ({ viewer, transport });
+
+/** Milliseconds since the epoch at which the session's token expires, if it does. */
+export const expiresAtMs = (session: Session): number | undefined =>
+  session.viewer?.expiresAt === undefined ? undefined : session.viewer.expiresAt * 1000;
+
+export function expiredError(): GraphQLError {
+  return new GraphQLError('Your token expired. Sign in again (or refresh the session) and resubscribe.', {
+    extensions: { code: 'UNAUTHENTICATED', reason: 'TOKEN_EXPIRED' },
+  });
+}
+
+/** What a live stream checks before each delivery, and when to look again with nothing to deliver. */
+export interface StreamGuard {
+  revoked: () => GraphQLError | undefined;
+  recheckAt: () => number | undefined;
+}
+
+export function sessionGuard(session: Session): StreamGuard {
+  return {
+    revoked: () => {
+      const at = expiresAtMs(session);
+      return at !== undefined && at <= Date.now() ? expiredError() : undefined;
+    },
+    recheckAt: () => expiresAtMs(session),
+  };
+}
