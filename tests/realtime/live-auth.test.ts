@@ -57,7 +57,7 @@ describe('live authorization', () => {
 
   it('a graphql-ws connection whose token expires is closed with 4403; nothing published after expiry reaches it', async () => {
     const org = await createOrg(a, 'alice');
-    const exp = Math.floor(Date.now() / 1000) + 2;
+    const exp = Math.floor(Date.now() / 1000) + 3; // 2 to 3 s from now: JWT expiry has whole seconds
     const raw = await openRaw(a.wsUrl);
     await raw.init(await token('alice', { expiresIn: exp }));
     raw.send({ id: 'live', type: 'subscribe', payload: { query: SUBSCRIBE_EVENTS, variables: { orgId: org.id } } });
@@ -72,7 +72,7 @@ describe('live authorization', () => {
 
   it('an SSE stream whose token expires ends with UNAUTHENTICATED', async () => {
     const org = await createOrg(a, 'alice');
-    const exp = Math.floor(Date.now() / 1000) + 2;
+    const exp = Math.floor(Date.now() / 1000) + 3; // 2 to 3 s from now: JWT expiry has whole seconds
     const client = connect('sse', a, await token('alice', { expiresIn: exp }));
     const sub = client.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id });
     const errors = await refusal(sub);
@@ -84,7 +84,7 @@ describe('live authorization', () => {
 
   it('refreshSession over the socket keeps every subscription past the old expiry', async () => {
     const org = await createOrg(a, 'alice');
-    const exp = Math.floor(Date.now() / 1000) + 2;
+    const exp = Math.floor(Date.now() / 1000) + 3; // 2 to 3 s from now: JWT expiry has whole seconds
     const raw = await openRaw(a.wsUrl);
     await raw.init(await token('alice', { expiresIn: exp }));
     raw.send({ id: 'live', type: 'subscribe', payload: { query: SUBSCRIBE_EVENTS, variables: { orgId: org.id } } });
