@@ -7,6 +7,7 @@ import { createTokenVerifier, parseBearer, resolveSecret, signToken } from './au
 import type { Config } from './config.js';
 import type { Limits, Services } from './context.js';
 import { DEMO_USERS, seedDemo } from './domain/demo.js';
+import { RateLimiter } from './domain/rate-limiter.js';
 import { createNameRecorder } from './domain/users.js';
 import { type Logger, createLogger } from './logger.js';
 import { EventBus } from './realtime/event-bus.js';
@@ -25,6 +26,7 @@ import { createOriginPolicy } from './transport/origin-policy.js';
 import { protections } from './transport/protections.js';
 import { useSingleConnectionSse } from './transport/sse.js';
 import { useStreamErrors } from './transport/use-stream-errors.js';
+import { SlotCounter, useSubscriptionLimits } from './transport/limits.js';
 import { attachGraphQLWs } from './transport/ws.js';
 
 export interface AppOptions {
@@ -90,7 +92,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const users = new UserChannel(pubsub, tuning.maxQueuePerSubscription);
   const secret = resolveSecret(config.auth, config.dataDir);
   const verifier = createTokenVerifier(config.auth, secret);
-  const services: Services = { store, bus, users, verifier, log, limits: tuning };
+  const publishRate = new RateLimiter(config.limits.publishesPerSecond, config.limits.publishesPerSecond * 2);
+  const services: Services = { store, bus, users, verifier, publishRate, log, limits: tuning };
+  const connections = new SlotCounter<string>(config.limits.connectionsPerUser);
   const demoTokens: DemoToken[] = [];
   if (config.demo && secret) {
     await seedDemo(services);
@@ -135,6 +139,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
     plugins: [
       ...protections({ introspection: config.introspection, hideSuggestions: !config.introspection, ...tuning.query }),
+      useSubscriptionLimits(config.limits, connections),
       useStreamErrors(),
       useEventCursor(),
       useSseResults({ pingMs: tuning.keepAliveMs }),
@@ -167,6 +172,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     maxPayloadBytes: tuning.maxWsPayloadBytes,
     keepAliveMs: tuning.keepAliveMs,
     onUserConnected: recordName,
+    connections,
+    connectionLimit: config.limits.connectionsPerUser,
   });
 
   let stopping: Promise<void> | undefined;

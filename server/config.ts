@@ -42,6 +42,9 @@ const envSchema = z
     INTROSPECTION: booleanish.optional(),
     RETENTION_MAX_AGE: duration.default(7 * DURATION_MS.d),
     RETENTION_MAX_EVENTS: z.coerce.number().int().min(1).default(1_000_000),
+    LIMIT_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).default(20),
+    LIMIT_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(100),
+    LIMIT_PUBLISHES_PER_SECOND: z.coerce.number().positive().default(20),
   });
 
 /** Rules across variables; checked on the raw values so they are listed even when others fail to parse. */
@@ -77,6 +80,12 @@ export interface Config {
   /** Seed the demo organization and print demo tokens (only with a generated secret). */
   demo: boolean;
   retention: { maxAgeMs: number; maxEventsPerOrg: number };
+  limits: {
+    connectionsPerUser: number;
+    subscriptionsPerConnection: number;
+    /** Per user and organization, per instance; bursts up to twice this. Services are exempt. */
+    publishesPerSecond: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -117,5 +126,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     introspection: e.INTROSPECTION ?? e.NODE_ENV !== 'production',
     demo: auth.kind === 'generated' && e.NODE_ENV !== 'production',
     retention: { maxAgeMs: e.RETENTION_MAX_AGE, maxEventsPerOrg: e.RETENTION_MAX_EVENTS },
+    limits: {
+      connectionsPerUser: e.LIMIT_CONNECTIONS_PER_USER,
+      subscriptionsPerConnection: e.LIMIT_SUBSCRIPTIONS_PER_CONNECTION,
+      publishesPerSecond: e.LIMIT_PUBLISHES_PER_SECOND,
+    },
   };
 }

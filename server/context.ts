@@ -1,3 +1,4 @@
+import type { RateLimiter } from './domain/rate-limiter.js';
 import type { Logger } from './logger.js';
 import type { Session } from './auth/session.js';
 import type { TokenVerifier } from './auth/tokens.js';
@@ -12,6 +13,8 @@ export interface Services {
   bus: EventBus;
   users: UserChannel;
   verifier: TokenVerifier;
+  /** Publishes per user and organization. */
+  publishRate: RateLimiter;
   log: Logger;
   limits: Limits;
 }

@@ -10,6 +10,7 @@ import type { Viewer } from '../auth/viewer.js';
 import type { Logger } from '../logger.js';
 import { type Session, createSession, expiresAtMs } from '../auth/session.js';
 import { WS_SESSION } from './context-factory.js';
+import type { SlotCounter } from './limits.js';
 
 export interface WsTransportOptions {
   httpServer: Server;
@@ -23,6 +24,9 @@ export interface WsTransportOptions {
   /** Ping interval; a peer that misses a pong for this long is terminated. */
   keepAliveMs: number;
   onUserConnected?: (viewer: Viewer) => void;
+  /** Connections per user, shared with SSE streams. */
+  connections: SlotCounter<string>;
+  connectionLimit: number;
 }
 
 interface Extra {
@@ -30,6 +34,8 @@ interface Extra {
   request: IncomingMessage;
   /** Shared by the connection's operations; `refreshSession` replaces its viewer. */
   session: Session;
+  /** The user whose connection slot this socket holds, released when it closes. */
+  slotOf?: string;
 }
 
 /** What onSubscribe prepared for graphql-ws to run: the execution, or the already started subscription. */
@@ -76,6 +82,11 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
         log.info({ reason: result.reason }, 'graphql-ws connection refused');
         return false; // → close 4403 Forbidden
       }
+      if (!options.connections.acquire(result.viewer.userId)) {
+        ctx.extra.socket.close(CloseCode.TooManyInitialisationRequests, `Too many connections: at most ${options.connectionLimit} per user`);
+        return false;
+      }
+      ctx.extra.slotOf = result.viewer.userId;
       ctx.extra.session.viewer = result.viewer;
       options.onUserConnected?.(result.viewer);
       closeWhenExpired(ctx.extra.socket, ctx.extra.session);
@@ -147,6 +158,7 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
     socket.on('pong', () => {
       alive = true;
     });
+    const extra: Extra = { socket, request, session: createSession(null, 'ws') };
     const closed = server.opened(
       {
         protocol: socket.protocol,
@@ -171,10 +183,11 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
             }
           }),
       },
-      { socket, request, session: createSession(null, 'ws') },
+      extra,
     );
     socket.once('close', (code, reason) => {
       clearInterval(ping);
+      if (extra.slotOf !== undefined) options.connections.release(extra.slotOf);
       void closed(code, String(reason));
     });
   });

@@ -1,0 +1,31 @@
+/**
+ * Token buckets per key, in this instance's memory: `rate` per second, bursts up to `burst`.
+ * Idle buckets are forgotten so the map stays small.
+ */
+export class RateLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+  ) {}
+
+  /** Takes one token; returns 0 when allowed, else the milliseconds until the next token. */
+  take(key: string, now = Date.now()): number {
+    const b = this.buckets.get(key) ?? { tokens: this.burst, at: now };
+    b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.rate);
+    b.at = now;
+    if (this.buckets.size > 100_000) this.sweep(now);
+    this.buckets.set(key, b);
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return 0;
+    }
+    return Math.ceil(((1 - b.tokens) / this.rate) * 1000);
+  }
+
+  private sweep(now: number): void {
+    const full = (this.burst / this.rate) * 1000;
+    for (const [key, b] of this.buckets) if (now - b.at > full) this.buckets.delete(key);
+  }
+}
