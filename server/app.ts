@@ -12,9 +12,13 @@ import { createNameRecorder } from './domain/users.js';
 import { type Logger, createLogger } from './logger.js';
 import { EventBus } from './realtime/event-bus.js';
 import { createFeedLog } from './realtime/feed-log.js';
+import { Presence } from './realtime/presence.js';
+import { createMemoryPresenceRegistry, createRedisPresenceRegistry } from './realtime/presence-registry.js';
+import { Typing } from './realtime/typing.js';
 import { UserChannel } from './realtime/user-channel.js';
 import { type PubSubBackend, createMemoryPubSub, createRedisPubSub } from './realtime/pubsub.js';
 import { schema } from './schema/index.js';
+import { newId } from './store/ids.js';
 import { pruneEvents } from './store/retention.js';
 import { createStore } from './store/store.js';
 import { createContextFactory } from './transport/context-factory.js';
@@ -42,6 +46,9 @@ export interface Tuning extends Limits {
   maxQueuePerSubscription: number;
   positionCheckMs: number;
   retentionIntervalMs: number;
+  presenceGraceMs: number;
+  typingExpireMs: number;
+  typingThrottleMs: number;
   query: { maxDepth: number; maxAliases: number; maxTokens: number; maxCost: number; maxDirectives: number };
 }
 
@@ -54,6 +61,9 @@ export const DEFAULT_TUNING: Tuning = {
   maxQueuePerSubscription: 1_000,
   positionCheckMs: 5_000,
   retentionIntervalMs: 60_000,
+  presenceGraceMs: 2_000,
+  typingExpireMs: 5_000,
+  typingThrottleMs: 1_000,
   query: { maxDepth: 10, maxAliases: 15, maxTokens: 2_000, maxCost: 5_000, maxDirectives: 20 },
 };
 
@@ -92,8 +102,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const users = new UserChannel(pubsub, tuning.maxQueuePerSubscription);
   const secret = resolveSecret(config.auth, config.dataDir);
   const verifier = createTokenVerifier(config.auth, secret);
+  const presence = new Presence(
+    pubsub,
+    pubsub.commands && config.redis ? createRedisPresenceRegistry(pubsub.commands, config.redis.prefix) : createMemoryPresenceRegistry(),
+    {
+      instanceId: newId('inst'),
+      ttlMs: config.presenceTtlMs,
+      graceMs: tuning.presenceGraceMs,
+      maxQueue: tuning.maxQueuePerSubscription,
+      onError: (err, context) => log.warn({ err }, `presence: ${context}`),
+    },
+  );
+  const typing = new Typing(pubsub, { expireMs: tuning.typingExpireMs, throttleMs: tuning.typingThrottleMs, maxQueue: tuning.maxQueuePerSubscription });
   const publishRate = new RateLimiter(config.limits.publishesPerSecond, config.limits.publishesPerSecond * 2);
-  const services: Services = { store, bus, users, verifier, publishRate, log, limits: tuning };
+  const services: Services = { store, bus, users, presence, typing, verifier, publishRate, log, limits: tuning };
   const connections = new SlotCounter<string>(config.limits.connectionsPerUser);
   const demoTokens: DemoToken[] = [];
   if (config.demo && secret) {
@@ -202,6 +224,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         httpServer.closeAllConnections();
         await closed;
         clearInterval(pruner);
+        presence.close();
         bus.close();
         await yoga.dispose();
         await pubsub.close();

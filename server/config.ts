@@ -42,6 +42,7 @@ const envSchema = z
     INTROSPECTION: booleanish.optional(),
     RETENTION_MAX_AGE: duration.default(7 * DURATION_MS.d),
     RETENTION_MAX_EVENTS: z.coerce.number().int().min(1).default(1_000_000),
+    PRESENCE_TTL: duration.default(30_000),
     LIMIT_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).default(20),
     LIMIT_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(100),
     LIMIT_PUBLISHES_PER_SECOND: z.coerce.number().positive().default(20),
@@ -80,6 +81,8 @@ export interface Config {
   /** Seed the demo organization and print demo tokens (only with a generated secret). */
   demo: boolean;
   retention: { maxAgeMs: number; maxEventsPerOrg: number };
+  /** How soon a crashed instance's users drop out of presence. */
+  presenceTtlMs: number;
   limits: {
     connectionsPerUser: number;
     subscriptionsPerConnection: number;
@@ -126,6 +129,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     introspection: e.INTROSPECTION ?? e.NODE_ENV !== 'production',
     demo: auth.kind === 'generated' && e.NODE_ENV !== 'production',
     retention: { maxAgeMs: e.RETENTION_MAX_AGE, maxEventsPerOrg: e.RETENTION_MAX_EVENTS },
+    presenceTtlMs: e.PRESENCE_TTL,
     limits: {
       connectionsPerUser: e.LIMIT_CONNECTIONS_PER_USER,
       subscriptionsPerConnection: e.LIMIT_SUBSCRIPTIONS_PER_CONNECTION,

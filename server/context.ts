@@ -4,6 +4,8 @@ import type { Session } from './auth/session.js';
 import type { TokenVerifier } from './auth/tokens.js';
 import type { Viewer } from './auth/viewer.js';
 import type { EventBus } from './realtime/event-bus.js';
+import type { Presence } from './realtime/presence.js';
+import type { Typing } from './realtime/typing.js';
 import type { UserChannel } from './realtime/user-channel.js';
 import type { Store } from './store/store.js';
 
@@ -12,6 +14,8 @@ export interface Services {
   store: Store;
   bus: EventBus;
   users: UserChannel;
+  presence: Presence;
+  typing: Typing;
   verifier: TokenVerifier;
   /** Publishes per user and organization. */
   publishRate: RateLimiter;

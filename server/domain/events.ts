@@ -5,9 +5,10 @@ import type { Services } from '../context.js';
 import { appError, badInput, forbidden } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../realtime/cursor.js';
 import { createFilter } from '../realtime/filter.js';
-import { prepend } from '../realtime/live-stream.js';
+import { prepend, withRelease } from '../realtime/live-stream.js';
 import * as repo from '../store/repository.js';
 import type { EventRecord } from '../store/types.js';
+import { holdPresence } from './presence.js';
 import { actorOf, commitAndPublish } from './publish.js';
 
 export const BUILT_IN_CHANNELS = ['user', 'property', 'organization', 'system', 'notifications'] as const;
@@ -108,6 +109,11 @@ export async function subscribeEvents(
   guard?: StreamGuard,
 ): Promise<AsyncIterableIterator<EventRecord>> {
   const { viewer: v } = await requireOrgAccess(services, viewer, args.orgId, 'VIEWER', 'subscribe to its events');
+  const stream = await openEventStream(services, v, args, guard);
+  return withRelease(stream, holdPresence(services, args.orgId, v));
+}
+
+async function openEventStream(services: Services, v: Viewer, args: EventsArgs, guard?: StreamGuard): Promise<AsyncIterableIterator<EventRecord>> {
   const filter = createFilter({ ...args, viewerId: v.userId });
   if (args.after === undefined || args.after === null) return services.bus.subscribe({ orgId: args.orgId, filter, guard });
   const decoded = decodeCursor(args.after);

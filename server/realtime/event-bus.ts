@@ -4,7 +4,7 @@ import type { EventRecord } from '../store/types.js';
 import { encodeCursor } from './cursor.js';
 import { EventStream } from './event-stream.js';
 import type { EventFilter } from './filter.js';
-import { type FeedLog, OrgFeed } from './org-feed.js';
+import { type FeedLog, type MembershipWatcher, OrgFeed } from './org-feed.js';
 import type { PubSubBackend } from './pubsub.js';
 
 export interface ReplaySource {
@@ -116,9 +116,22 @@ export class EventBus {
     return feed;
   }
 
+  /**
+   * Keeps `watcher` informed of its user's removal from the organization (it is failed with FORBIDDEN,
+   * in log order), for streams that are not event streams: presence, typing. Returns the unwatch function.
+   */
+  watch(orgId: string, watcher: MembershipWatcher): () => void {
+    const feed = this.feedFor(orgId);
+    feed.watchers.add(watcher);
+    return () => {
+      feed.watchers.delete(watcher);
+      this.dropFeedIfIdle(orgId);
+    };
+  }
+
   private dropFeedIfIdle(orgId: string): void {
     const entry = this.feeds.get(orgId);
-    if (!entry || entry.feed.streams.size > 0) return;
+    if (!entry || entry.feed.streams.size > 0 || entry.feed.watchers.size > 0) return;
     entry.unsubscribe();
     entry.feed.close();
     this.feeds.delete(orgId);

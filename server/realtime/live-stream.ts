@@ -166,3 +166,37 @@ export function prepend<T>(first: T, rest: AsyncIterableIterator<T>): AsyncItera
     },
   };
 }
+
+/** `source`, calling `release` once when it ends for any reason (done, error, or the consumer leaving). */
+export function withRelease<T>(source: AsyncIterableIterator<T>, release: () => void): AsyncIterableIterator<T> {
+  let released = false;
+  const once = () => {
+    if (released) return;
+    released = true;
+    release();
+  };
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next() {
+      try {
+        const r = await source.next();
+        if (r.done) once();
+        return r;
+      } catch (err) {
+        once();
+        throw err;
+      }
+    },
+    async return() {
+      once();
+      return (await source.return?.()) ?? { value: undefined, done: true };
+    },
+    async throw(err: unknown) {
+      once();
+      await source.return?.();
+      throw err;
+    },
+  };
+}

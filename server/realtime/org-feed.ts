@@ -48,6 +48,8 @@ export class OrgFeed {
     private readonly options: FeedOptions,
   ) {
     this.ready = this.start();
+    // Subscribers await `ready` and see the failure; a feed kept only by watchers must not crash the process.
+    this.ready.catch((err: unknown) => options.onError(err, `starting the feed of ${orgId}`));
     this.timer = setInterval(() => void this.checkPosition(), options.positionCheckMs);
     this.timer.unref();
   }
@@ -132,8 +134,9 @@ export class OrgFeed {
 
   /** Periodic: the log is ahead of what we delivered and nothing arrived to tell us (a lost last event). */
   async checkPosition(): Promise<void> {
-    if (this.closed || this.filling || this.deliveredSeq < 0) return;
+    if (this.closed || this.filling) return;
     try {
+      if (this.deliveredSeq < 0) return await this.start(); // the first read failed: try again
       const last = await this.options.log.lastSeq(this.orgId);
       if (last > this.deliveredSeq) await this.fill(last);
     } catch (err) {

@@ -12,6 +12,8 @@ export interface PubSubBackend {
   subscribe(topic: string, listener: (message: unknown) => void): () => void;
   /** Whether the backend can currently carry messages (always true in memory). */
   isHealthy(): boolean;
+  /** A Redis connection for commands (presence), when the backend is Redis. */
+  readonly commands?: Redis;
   close(): Promise<void>;
 }
 
@@ -78,6 +80,7 @@ export function createRedisPubSub({ url, prefix, onError }: RedisPubSubOptions):
       return () => target.removeEventListener(prefix + topic, handler);
     },
     isHealthy: () => publisher.status === 'ready' && subscriber.status === 'ready',
+    commands: publisher,
     async close() {
       await Promise.allSettled([publisher.quit(), subscriber.quit()]);
       publisher.disconnect();

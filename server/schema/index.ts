@@ -4,6 +4,7 @@ import './user.js';
 import './event.js';
 import './notification.js';
 import './session.js';
+import './presence.js';
 
 /** The executable schema, assembled from the domain files above (types and fields sorted). */
 export const schema = builder.toSchema({ sortSchema: true });

@@ -1,0 +1,62 @@
+import { requireOrgAccess } from '../auth/access.js';
+import type { StreamGuard } from '../auth/session.js';
+import type { Viewer } from '../auth/viewer.js';
+import type { Services } from '../context.js';
+import { badInput } from '../errors.js';
+import type { LiveStream } from '../realtime/live-stream.js';
+import type { PresenceUpdate } from '../realtime/presence.js';
+import type { TypingState } from '../realtime/typing.js';
+
+/**
+ * Presence: a user is online in an organization while they hold at least one subscription of it (events,
+ * presence or typing), on any instance; backend services are never shown. Typing: ephemeral per room.
+ */
+export function holdPresence(services: Services, orgId: string, viewer: Viewer): () => void {
+  if (viewer.isService) return () => {};
+  return services.presence.hold(orgId, { userId: viewer.userId, name: viewer.name });
+}
+
+export async function whoIsOnline(services: Services, viewer: Viewer | null, orgId: string) {
+  await requireOrgAccess(services, viewer, orgId, 'VIEWER', 'see who is online');
+  return services.presence.list(orgId);
+}
+
+export async function subscribePresence(services: Services, viewer: Viewer | null, orgId: string, guard: StreamGuard): Promise<LiveStream<PresenceUpdate>> {
+  const { viewer: v } = await requireOrgAccess(services, viewer, orgId, 'VIEWER', 'see who is online');
+  return endOnRemoval(services, orgId, v, (onClose) => services.presence.subscribe(orgId, { guard, onClose }));
+}
+
+export async function setTyping(services: Services, viewer: Viewer | null, orgId: string, room: string, typing: boolean): Promise<boolean> {
+  const { viewer: v } = await requireOrgAccess(services, viewer, orgId, 'MEMBER', 'type in its rooms');
+  if (v.isService) throw badInput('Services do not type: setTyping is for users.');
+  services.typing.set(orgId, room, { userId: v.userId, name: v.name }, typing);
+  return true;
+}
+
+export async function subscribeTyping(services: Services, viewer: Viewer | null, orgId: string, room: string, guard: StreamGuard): Promise<LiveStream<TypingState>> {
+  const { viewer: v } = await requireOrgAccess(services, viewer, orgId, 'VIEWER', "see its rooms' typing");
+  return endOnRemoval(services, orgId, v, async (onClose) => services.typing.subscribe(orgId, room, { guard, onClose }));
+}
+
+/** Holds presence for the stream's life and ends the stream with FORBIDDEN if the viewer is removed. */
+async function endOnRemoval<T>(
+  services: Services,
+  orgId: string,
+  viewer: Viewer,
+  open: (onClose: () => void) => Promise<LiveStream<T>>,
+): Promise<LiveStream<T>> {
+  const release = holdPresence(services, orgId, viewer);
+  let unwatch = () => {};
+  let stream: LiveStream<T>;
+  try {
+    stream = await open(() => {
+      release();
+      unwatch();
+    });
+  } catch (err) {
+    release();
+    throw err;
+  }
+  unwatch = services.bus.watch(orgId, { userId: viewer.userId, fail: (e) => stream.fail(e) });
+  return stream;
+}
