@@ -1,71 +1,25 @@
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GraphQLError } from 'graphql';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { createYoga } from 'graphql-yoga';
-import { createTokenVerifier, parseBearer, resolveSecret, signToken } from './auth/tokens.js';
+import { signToken } from './auth/tokens.js';
 import type { Config } from './config.js';
-import type { Limits, Services } from './context.js';
+import type { Services } from './context.js';
 import { DEMO_USERS, seedDemo } from './domain/demo.js';
-import { RateLimiter } from './domain/rate-limiter.js';
 import { createNameRecorder } from './domain/users.js';
 import { type Logger, createLogger } from './logger.js';
-import { EventBus } from './realtime/event-bus.js';
-import { createFeedLog } from './realtime/feed-log.js';
-import { Presence } from './realtime/presence.js';
-import { createMemoryPresenceRegistry, createRedisPresenceRegistry } from './realtime/presence-registry.js';
-import { Typing } from './realtime/typing.js';
-import { UserChannel } from './realtime/user-channel.js';
-import { type PubSubBackend, createMemoryPubSub, createRedisPubSub } from './realtime/pubsub.js';
-import { schema } from './schema/index.js';
-import { newId } from './store/ids.js';
-import { pruneEvents } from './store/retention.js';
-import { createStore } from './store/store.js';
-import { createContextFactory } from './transport/context-factory.js';
-import { graphiqlOptions } from './transport/graphiql.js';
-import { useReadiness, useSseHeaders } from './transport/http-plugins.js';
-import { useSseResults } from './transport/sse-results.js';
-import { useEventCursor } from './transport/use-event-cursor.js';
+import { createServices } from './services.js';
+import { SlotCounter } from './transport/limits.js';
 import { createOriginPolicy } from './transport/origin-policy.js';
-import { protections } from './transport/protections.js';
-import { useSingleConnectionSse } from './transport/sse.js';
-import { useStreamErrors } from './transport/use-stream-errors.js';
-import { SlotCounter, useSubscriptionLimits } from './transport/limits.js';
 import { attachGraphQLWs } from './transport/ws.js';
+import { createYogaServer } from './transport/yoga.js';
+import { DEFAULT_TUNING, type Tuning } from './tuning.js';
+
+export { DEFAULT_TUNING, type Tuning } from './tuning.js';
 
 export interface AppOptions {
   logger?: Logger;
   /** Overrides of the documented defaults (tests use small ones). */
   tuning?: Partial<Tuning>;
 }
-
-export interface Tuning extends Limits {
-  maxHttpBodyBytes: number;
-  maxWsPayloadBytes: number;
-  keepAliveMs: number;
-  maxQueuePerSubscription: number;
-  positionCheckMs: number;
-  retentionIntervalMs: number;
-  presenceGraceMs: number;
-  typingExpireMs: number;
-  typingThrottleMs: number;
-  query: { maxDepth: number; maxAliases: number; maxTokens: number; maxCost: number; maxDirectives: number };
-}
-
-export const DEFAULT_TUNING: Tuning = {
-  maxPayloadBytes: 32 * 1024,
-  maxPageSize: 500,
-  maxHttpBodyBytes: 1024 * 1024,
-  maxWsPayloadBytes: 64 * 1024,
-  keepAliveMs: 12_000,
-  maxQueuePerSubscription: 1_000,
-  positionCheckMs: 5_000,
-  retentionIntervalMs: 60_000,
-  presenceGraceMs: 2_000,
-  typingExpireMs: 5_000,
-  typingThrottleMs: 1_000,
-  query: { maxDepth: 10, maxAliases: 15, maxTokens: 2_000, maxCost: 5_000, maxDirectives: 20 },
-};
 
 export interface DemoToken {
   sub: string;
@@ -88,98 +42,28 @@ export interface App {
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const log = options.logger ?? createLogger(config.logLevel);
   const tuning = { ...DEFAULT_TUNING, ...options.tuning };
-  const store = await createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const pubsub: PubSubBackend = config.redis
-    ? createRedisPubSub({ ...config.redis, onError: rateLimitedLog(log, 'redis') })
-    : createMemoryPubSub();
-  const bus = new EventBus({
-    pubsub,
-    log: createFeedLog(store),
-    maxQueuePerSubscription: tuning.maxQueuePerSubscription,
-    positionCheckMs: tuning.positionCheckMs,
-    onError: (err, context) => log.warn({ err }, `event feed: ${context}`),
-  });
-  const users = new UserChannel(pubsub, tuning.maxQueuePerSubscription);
-  const secret = resolveSecret(config.auth, config.dataDir);
-  const verifier = createTokenVerifier(config.auth, secret);
-  const presence = new Presence(
-    pubsub,
-    pubsub.commands && config.redis ? createRedisPresenceRegistry(pubsub.commands, config.redis.prefix) : createMemoryPresenceRegistry(),
-    {
-      instanceId: newId('inst'),
-      ttlMs: config.presenceTtlMs,
-      graceMs: tuning.presenceGraceMs,
-      maxQueue: tuning.maxQueuePerSubscription,
-      onError: (err, context) => log.warn({ err }, `presence: ${context}`),
-    },
-  );
-  const typing = new Typing(pubsub, { expireMs: tuning.typingExpireMs, throttleMs: tuning.typingThrottleMs, maxQueue: tuning.maxQueuePerSubscription });
-  const publishRate = new RateLimiter(config.limits.publishesPerSecond, config.limits.publishesPerSecond * 2);
-  const services: Services = { store, bus, users, presence, typing, verifier, publishRate, log, limits: tuning };
-  const connections = new SlotCounter<string>(config.limits.connectionsPerUser);
+  const running = await createServices(config, tuning, log);
+  const { services, secret } = running;
   const demoTokens: DemoToken[] = [];
   if (config.demo && secret) {
     await seedDemo(services);
-    for (const u of DEMO_USERS) demoTokens.push({ ...u, token: await signToken(secret, { sub: u.sub, name: u.name, issuer: config.auth.issuer, audience: config.auth.audience }) });
+    const claims = { issuer: config.auth.issuer, audience: config.auth.audience };
+    for (const u of DEMO_USERS) demoTokens.push({ ...u, token: await signToken(secret, { sub: u.sub, name: u.name, ...claims }) });
   }
-
-  const pruner = setInterval(() => {
-    pruneEvents(store.db, config.retention).then(
-      (removed) => removed > 0 && log.info({ removed }, 'retention removed old events'),
-      (err: unknown) => log.warn({ err }, 'retention run failed'),
-    );
-  }, tuning.retentionIntervalMs);
-  pruner.unref();
 
   const isOriginAllowed = createOriginPolicy(config.corsOrigins, config.env === 'production');
   const recordName = createNameRecorder(services);
-  const yoga = createYoga({
-    schema,
-    graphqlEndpoint: '/graphql',
-    healthCheckEndpoint: '/health',
-    landingPage: false,
-    logging: false,
-    context: createContextFactory(services, verifier, recordName),
-    graphiql: config.graphiql ? graphiqlOptions(demoTokens[0]?.token) : false,
-    // GraphiQL's assets bundled in the package: the stock page loads them from a CDN, which an offline
-    // or firewalled machine cannot reach.
-    renderGraphiQL,
-    cors: (request) => {
-      const origin = request.headers.get('origin') ?? undefined;
-      const allowed = isOriginAllowed(origin, request.headers.get('host') ?? undefined);
-      // Bearer tokens, no cookies: credentials are never needed.
-      return allowed && origin ? { origin: [origin], credentials: false, maxAge: 600 } : false;
-    },
-    maskedErrors: {
-      maskError(error: unknown) {
-        const graphqlError = error instanceof GraphQLError ? error : undefined;
-        const original = graphqlError ? graphqlError.originalError : error;
-        if (graphqlError && (!original || original instanceof GraphQLError)) return graphqlError;
-        log.error({ err: original ?? error }, 'unexpected error');
-        return new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL' }, path: graphqlError?.path });
-      },
-    },
-    plugins: [
-      ...protections({ introspection: config.introspection, hideSuggestions: !config.introspection, ...tuning.query }),
-      useSubscriptionLimits(config.limits, connections),
-      useStreamErrors(),
-      useEventCursor(),
-      useSseResults({ pingMs: tuning.keepAliveMs }),
-      useSseHeaders(),
-      useSingleConnectionSse({
-        endpoint: '/graphql/stream',
-        isAuthenticated: async (request) => {
-          const token = parseBearer(request.headers.get('authorization'));
-          return token !== undefined && (await verifier.verify(token)).ok;
-        },
-      }),
-      useReadiness('/ready', [
-        { name: 'storage', check: () => store.ping().then(() => true) },
-        ...(config.redis ? [{ name: 'redis', check: async () => pubsub.isHealthy() }] : []),
-      ]),
-    ],
+  const connections = new SlotCounter<string>(config.limits.connectionsPerUser);
+  const yoga = createYogaServer({
+    config,
+    tuning,
+    services,
+    pubsub: running.pubsub,
+    connections,
+    isOriginAllowed,
+    onViewer: recordName,
+    graphiqlToken: demoTokens[0]?.token,
   });
-
   const httpServer = createServer((req, res) => {
     if (refuseOversizedBody(req, res, tuning.maxHttpBodyBytes)) return;
     void yoga(req, res);
@@ -187,7 +71,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const ws = attachGraphQLWs({
     httpServer,
     yoga: yoga as never,
-    verifier,
+    verifier: services.verifier,
     log,
     path: '/graphql',
     isOriginAllowed,
@@ -223,12 +107,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         await ws.dispose();
         httpServer.closeAllConnections();
         await closed;
-        clearInterval(pruner);
-        presence.close();
-        bus.close();
         await yoga.dispose();
-        await pubsub.close();
-        await store.close();
+        await running.close();
       })();
       return stopping;
     },
@@ -247,15 +127,4 @@ function refuseOversizedBody(req: IncomingMessage, res: ServerResponse, max: num
   res.end(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] }));
   req.resume();
   return true;
-}
-
-/** Redis reconnect loops emit an error per attempt; log the first and then one a minute. */
-function rateLimitedLog(log: Logger, what: string) {
-  let last = 0;
-  return (err: Error) => {
-    const now = Date.now();
-    if (now - last < 60_000) return;
-    last = now;
-    log.warn({ err: err.message }, `${what} unavailable; retrying in the background`);
-  };
 }

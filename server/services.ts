@@ -1,0 +1,90 @@
+import { createTokenVerifier, resolveSecret } from './auth/tokens.js';
+import type { Config } from './config.js';
+import type { Services } from './context.js';
+import { RateLimiter } from './domain/rate-limiter.js';
+import type { Logger } from './logger.js';
+import { EventBus } from './realtime/event-bus.js';
+import { createFeedLog } from './realtime/feed-log.js';
+import { Presence } from './realtime/presence.js';
+import { createMemoryPresenceRegistry, createRedisPresenceRegistry } from './realtime/presence-registry.js';
+import { type PubSubBackend, createMemoryPubSub, createRedisPubSub } from './realtime/pubsub.js';
+import { Typing } from './realtime/typing.js';
+import { UserChannel } from './realtime/user-channel.js';
+import { newId } from './store/ids.js';
+import { pruneEvents } from './store/retention.js';
+import { createStore } from './store/store.js';
+import type { Tuning } from './tuning.js';
+
+export interface RunningServices {
+  services: Services;
+  pubsub: PubSubBackend;
+  /** HS256 secret in use, when there is one (generated in local development). */
+  secret?: string;
+  close(): Promise<void>;
+}
+
+/** The long-lived parts: storage, pub/sub (memory or Redis), the event bus, presence, typing, auth. */
+export async function createServices(config: Config, tuning: Tuning, log: Logger): Promise<RunningServices> {
+  const store = await createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const pubsub = config.redis ? createRedisPubSub({ ...config.redis, onError: rateLimitedLog(log, 'redis') }) : createMemoryPubSub();
+  const warn = (what: string) => (err: unknown, context: string) => log.warn({ err }, `${what}: ${context}`);
+  const bus = new EventBus({
+    pubsub,
+    log: createFeedLog(store),
+    maxQueuePerSubscription: tuning.maxQueuePerSubscription,
+    positionCheckMs: tuning.positionCheckMs,
+    onError: warn('event feed'),
+  });
+  const registry = pubsub.commands && config.redis ? createRedisPresenceRegistry(pubsub.commands, config.redis.prefix) : createMemoryPresenceRegistry();
+  const presence = new Presence(pubsub, registry, {
+    instanceId: newId('inst'),
+    ttlMs: config.presenceTtlMs,
+    graceMs: tuning.presenceGraceMs,
+    maxQueue: tuning.maxQueuePerSubscription,
+    onError: warn('presence'),
+  });
+  const secret = resolveSecret(config.auth, config.dataDir);
+  const services: Services = {
+    store,
+    bus,
+    users: new UserChannel(pubsub, tuning.maxQueuePerSubscription),
+    presence,
+    typing: new Typing(pubsub, { expireMs: tuning.typingExpireMs, throttleMs: tuning.typingThrottleMs, maxQueue: tuning.maxQueuePerSubscription }),
+    verifier: createTokenVerifier(config.auth, secret),
+    publishRate: new RateLimiter(config.limits.publishesPerSecond, config.limits.publishesPerSecond * 2),
+    log,
+    limits: tuning,
+  };
+
+  const pruner = setInterval(() => {
+    pruneEvents(store.db, config.retention).then(
+      (removed) => removed > 0 && log.info({ removed }, 'retention removed old events'),
+      (err: unknown) => log.warn({ err }, 'retention run failed'),
+    );
+  }, tuning.retentionIntervalMs);
+  pruner.unref();
+
+  return {
+    services,
+    pubsub,
+    secret,
+    async close() {
+      clearInterval(pruner);
+      presence.close();
+      bus.close();
+      await pubsub.close();
+      await store.close();
+    },
+  };
+}
+
+/** Redis reconnect loops emit an error per attempt; log the first and then one a minute. */
+function rateLimitedLog(log: Logger, what: string) {
+  let last = 0;
+  return (err: Error) => {
+    const now = Date.now();
+    if (now - last < 60_000) return;
+    last = now;
+    log.warn({ err: err.message }, `${what} unavailable; retrying in the background`);
+  };
+}

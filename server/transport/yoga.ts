@@ -1,0 +1,81 @@
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { GraphQLError } from 'graphql';
+import { createYoga } from 'graphql-yoga';
+import type { Viewer } from '../auth/viewer.js';
+import { parseBearer } from '../auth/tokens.js';
+import type { Config } from '../config.js';
+import type { Services } from '../context.js';
+import type { PubSubBackend } from '../realtime/pubsub.js';
+import { schema } from '../schema/index.js';
+import type { Tuning } from '../tuning.js';
+import { createContextFactory } from './context-factory.js';
+import { graphiqlOptions } from './graphiql.js';
+import { useReadiness, useSseHeaders } from './http-plugins.js';
+import { type SlotCounter, useSubscriptionLimits } from './limits.js';
+import { protections } from './protections.js';
+import { useSingleConnectionSse } from './sse.js';
+import { useSseResults } from './sse-results.js';
+import { useEventCursor } from './use-event-cursor.js';
+import { useStreamErrors } from './use-stream-errors.js';
+
+export interface YogaOptions {
+  config: Config;
+  tuning: Tuning;
+  services: Services;
+  pubsub: PubSubBackend;
+  connections: SlotCounter<string>;
+  isOriginAllowed: (origin: string | undefined, host: string | undefined) => boolean;
+  onViewer: (viewer: Viewer) => void;
+  graphiqlToken?: string;
+}
+
+/** Yoga with the schema, one context factory, and the plugins every transport goes through. */
+export function createYogaServer(o: YogaOptions) {
+  const { config, tuning, services } = o;
+  return createYoga({
+    schema,
+    graphqlEndpoint: '/graphql',
+    healthCheckEndpoint: '/health',
+    landingPage: false,
+    logging: false,
+    context: createContextFactory(services, services.verifier, o.onViewer),
+    graphiql: config.graphiql ? graphiqlOptions(o.graphiqlToken) : false,
+    // GraphiQL's assets bundled in the package: the stock page loads them from a CDN, which an offline
+    // or firewalled machine cannot reach.
+    renderGraphiQL,
+    cors: (request) => {
+      const origin = request.headers.get('origin') ?? undefined;
+      const allowed = o.isOriginAllowed(origin, request.headers.get('host') ?? undefined);
+      // Bearer tokens, no cookies: credentials are never needed.
+      return allowed && origin ? { origin: [origin], credentials: false, maxAge: 600 } : false;
+    },
+    maskedErrors: {
+      maskError(error: unknown) {
+        const graphqlError = error instanceof GraphQLError ? error : undefined;
+        const original = graphqlError ? graphqlError.originalError : error;
+        if (graphqlError && (!original || original instanceof GraphQLError)) return graphqlError;
+        services.log.error({ err: original ?? error }, 'unexpected error');
+        return new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL' }, path: graphqlError?.path });
+      },
+    },
+    plugins: [
+      ...protections({ introspection: config.introspection, hideSuggestions: !config.introspection, ...tuning.query }),
+      useSubscriptionLimits(config.limits, o.connections),
+      useStreamErrors(),
+      useEventCursor(),
+      useSseResults({ pingMs: tuning.keepAliveMs }),
+      useSseHeaders(),
+      useSingleConnectionSse({
+        endpoint: '/graphql/stream',
+        isAuthenticated: async (request) => {
+          const token = parseBearer(request.headers.get('authorization'));
+          return token !== undefined && (await services.verifier.verify(token)).ok;
+        },
+      }),
+      useReadiness('/ready', [
+        { name: 'storage', check: () => services.store.ping().then(() => true) },
+        ...(config.redis ? [{ name: 'redis', check: async () => o.pubsub.isHealthy() }] : []),
+      ]),
+    ],
+  });
+}

@@ -1,0 +1,30 @@
+import type { Limits } from './context.js';
+
+/** Internal knobs with documented defaults; tests pass smaller ones through createApp's options. */
+export interface Tuning extends Limits {
+  maxHttpBodyBytes: number;
+  maxWsPayloadBytes: number;
+  keepAliveMs: number;
+  maxQueuePerSubscription: number;
+  positionCheckMs: number;
+  retentionIntervalMs: number;
+  presenceGraceMs: number;
+  typingExpireMs: number;
+  typingThrottleMs: number;
+  query: { maxDepth: number; maxAliases: number; maxTokens: number; maxCost: number; maxDirectives: number };
+}
+
+export const DEFAULT_TUNING: Tuning = {
+  maxPayloadBytes: 32 * 1024,
+  maxPageSize: 500,
+  maxHttpBodyBytes: 1024 * 1024,
+  maxWsPayloadBytes: 64 * 1024,
+  keepAliveMs: 12_000,
+  maxQueuePerSubscription: 1_000,
+  positionCheckMs: 5_000,
+  retentionIntervalMs: 60_000,
+  presenceGraceMs: 2_000,
+  typingExpireMs: 5_000,
+  typingThrottleMs: 1_000,
+  query: { maxDepth: 10, maxAliases: 15, maxTokens: 2_000, maxCost: 5_000, maxDirectives: 20 },
+};
