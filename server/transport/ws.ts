@@ -1,16 +1,16 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { GraphQLError, getOperationAST, type ExecutionArgs } from 'graphql';
-import { CloseCode, handleProtocols, makeServer, type Context as WsContext } from 'graphql-ws';
+import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { YogaServerInstance } from 'graphql-yoga';
+import { type Session, createSession } from '../auth/session.js';
 import type { TokenVerifier } from '../auth/tokens.js';
-import { parseBearer } from '../auth/tokens.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { Logger } from '../logger.js';
-import { type Session, createSession, expiresAtMs } from '../auth/session.js';
 import { WS_SESSION } from './context-factory.js';
 import type { SlotCounter } from './limits.js';
+import { authorize, closeWhenExpired, protocolMisuse, refuse } from './ws-guards.js';
 
 export interface WsTransportOptions {
   httpServer: Server;
@@ -46,8 +46,6 @@ interface Prepared {
 const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
   typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 
-const CLIENT_MESSAGE_TYPES = new Set(['connection_init', 'ping', 'pong', 'subscribe', 'complete']);
-
 /**
  * graphql-ws on `ws`: a thin adapter over graphql-ws's transport-agnostic core, so that protocol
  * misuse ends with the protocol's close code (4400, not 4500) and a bad operation answers that
@@ -62,11 +60,8 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
    * empty connection_init: an anonymous connection may authenticate operation by operation that way.
    */
   const operationViewer = async (extensions: Record<string, unknown> | undefined | null): Promise<Viewer | null | GraphQLError> => {
-    const headers = extensions?.headers as Record<string, unknown> | undefined;
-    const raw = headers?.authorization ?? headers?.Authorization;
-    if (raw === undefined || raw === null || raw === '') return null;
-    const token = parseBearer(raw);
-    const result = token ? await verifier.verify(token) : { ok: false as const, reason: 'authorization must be "Bearer <token>"' };
+    const result = await authorize(verifier, extensions?.headers as Record<string, unknown> | undefined);
+    if (result === null) return null;
     if (!result.ok) return new GraphQLError(`Invalid token: ${result.reason}.`, { extensions: { code: 'UNAUTHENTICATED' } });
     options.onUserConnected?.(result.viewer);
     return result.viewer;
@@ -74,10 +69,8 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
 
   const server = makeServer<Record<string, unknown>, Extra>({
     async onConnect(ctx) {
-      const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
-      if (raw === undefined || raw === null || raw === '') return true; // anonymous, like HTTP without a header
-      const token = parseBearer(raw);
-      const result = token ? await verifier.verify(token) : { ok: false as const, reason: 'authorization must be "Bearer <token>"' };
+      const result = await authorize(verifier, ctx.connectionParams);
+      if (result === null) return true; // anonymous, like HTTP without a header
       if (!result.ok) {
         log.info({ reason: result.reason }, 'graphql-ws connection refused');
         return false; // → close 4403 Forbidden
@@ -215,36 +208,4 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
       for (const client of wss.clients) client.terminate();
     },
   };
-}
-
-/**
- * Closes the socket with 4403 when the connection's token expires. A refreshed session moves the
- * deadline: the timer looks again instead of closing.
- */
-function closeWhenExpired(socket: WebSocket, session: Session): void {
-  const check = () => {
-    const at = expiresAtMs(session);
-    if (at === undefined || socket.readyState !== WebSocket.OPEN) return;
-    const left = at - Date.now();
-    if (left <= 0) return socket.close(CloseCode.Forbidden, 'Token expired');
-    // setTimeout overflows past ~24.8 days; look again then.
-    setTimeout(check, Math.min(left + 5, 2 ** 31 - 1)).unref();
-  };
-  check();
-}
-
-/** Messages only a server may send (next, error, connection_ack...) get 4400, as the protocol says. */
-function protocolMisuse(text: string): string | undefined {
-  let type: unknown;
-  try {
-    type = (JSON.parse(text) as { type?: unknown }).type;
-  } catch {
-    return undefined; // graphql-ws itself answers unparsable messages with 4400
-  }
-  if (typeof type === 'string' && !CLIENT_MESSAGE_TYPES.has(type)) return `Unexpected message of type "${type.slice(0, 32)}" from a client`;
-  return undefined;
-}
-
-function refuse(socket: Duplex, status: number, reason: string, body: string) {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }

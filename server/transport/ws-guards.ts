@@ -1,0 +1,50 @@
+import type { Duplex } from 'node:stream';
+import { CloseCode } from 'graphql-ws';
+import { WebSocket } from 'ws';
+import { type Session, expiresAtMs } from '../auth/session.js';
+import { type TokenVerifier, type VerifyResult, parseBearer } from '../auth/tokens.js';
+
+const CLIENT_MESSAGE_TYPES = new Set(['connection_init', 'ping', 'pong', 'subscribe', 'complete']);
+
+/**
+ * Verifies `authorization` (or `Authorization`) = `Bearer <jwt>` from connection params or an operation's
+ * `extensions.headers`; null when there is none (an anonymous caller, as on HTTP without a header).
+ */
+export async function authorize(verifier: TokenVerifier, holder: Record<string, unknown> | undefined | null): Promise<VerifyResult | null> {
+  const raw = holder?.authorization ?? holder?.Authorization;
+  if (raw === undefined || raw === null || raw === '') return null;
+  const token = parseBearer(raw);
+  return token ? verifier.verify(token) : { ok: false, reason: 'authorization must be "Bearer <token>"' };
+}
+
+/**
+ * Closes the socket with 4403 when the connection's token expires. A refreshed session moves the
+ * deadline: the timer looks again instead of closing.
+ */
+export function closeWhenExpired(socket: WebSocket, session: Session): void {
+  const check = () => {
+    const at = expiresAtMs(session);
+    if (at === undefined || socket.readyState !== WebSocket.OPEN) return;
+    const left = at - Date.now();
+    if (left <= 0) return socket.close(CloseCode.Forbidden, 'Token expired');
+    // setTimeout overflows past ~24.8 days; look again then.
+    setTimeout(check, Math.min(left + 5, 2 ** 31 - 1)).unref();
+  };
+  check();
+}
+
+/** Messages only a server may send (next, error, connection_ack...) get 4400, as the protocol says. */
+export function protocolMisuse(text: string): string | undefined {
+  let type: unknown;
+  try {
+    type = (JSON.parse(text) as { type?: unknown }).type;
+  } catch {
+    return undefined; // graphql-ws itself answers unparsable messages with 4400
+  }
+  if (typeof type === 'string' && !CLIENT_MESSAGE_TYPES.has(type)) return `Unexpected message of type "${type.slice(0, 32)}" from a client`;
+  return undefined;
+}
+
+export function refuse(socket: Duplex, status: number, reason: string, body: string) {
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+}
