@@ -36,7 +36,8 @@ export interface PresenceOptions {
 }
 
 interface View {
-  online: Map<string, { user: PresenceUser; instances: Set<string> }>;
+  /** Per user, the instances holding them, with when this view learned it (ms). */
+  online: Map<string, { user: PresenceUser; instances: Map<string, number> }>;
   streams: Set<LiveStream<PresenceUpdate>>;
   /** Subscribers still waiting for the initial load: the view must not close under them. */
   waiting: number;
@@ -54,6 +55,7 @@ export class Presence {
   private readonly local = new Map<string, Map<string, { user: PresenceUser; count: number; leaving?: NodeJS.Timeout }>>();
   private readonly views = new Map<string, View>();
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly reconciler: NodeJS.Timeout;
 
   constructor(
     private readonly pubsub: PubSubBackend,
@@ -62,6 +64,10 @@ export class Presence {
   ) {
     this.heartbeat = setInterval(() => void this.refresh(), Math.max(50, Math.floor(options.ttlMs / 3)));
     this.heartbeat.unref();
+    // Pub/sub is at-most-once (and a new view's subscription starts asynchronously): views are also
+    // compared with the registry every couple of seconds, so a lost join or leave shows up soon.
+    this.reconciler = setInterval(() => void this.reconcileAll(), Math.min(2_000, Math.max(50, Math.floor(options.ttlMs / 3))));
+    this.reconciler.unref();
   }
 
   /** Marks the user online in the organization until the returned release is called. */
@@ -124,6 +130,7 @@ export class Presence {
 
   close(): void {
     clearInterval(this.heartbeat);
+    clearInterval(this.reconciler);
     for (const [orgId, view] of this.views) this.closeView(orgId, view);
   }
 
@@ -155,8 +162,8 @@ export class Presence {
   private apply(orgId: string, view: View, type: 'join' | 'leave', instanceId: string, user: PresenceUser): void {
     const current = view.online.get(user.userId);
     if (type === 'join') {
-      if (current) return void current.instances.add(instanceId);
-      view.online.set(user.userId, { user, instances: new Set([instanceId]) });
+      if (current) return void current.instances.set(instanceId, current.instances.get(instanceId) ?? Date.now());
+      view.online.set(user.userId, { user, instances: new Map([[instanceId, Date.now()]]) });
     } else {
       if (!current || !current.instances.delete(instanceId) || current.instances.size > 0) return;
       view.online.delete(user.userId);
@@ -168,14 +175,18 @@ export class Presence {
   /** Brings a view in line with the registry: joins that were missed, and users of instances that died. */
   private async reconcile(orgId: string, view: View): Promise<void> {
     try {
+      const readAt = Date.now();
       const entries = await this.registry.list(orgId);
       const seen = new Map<string, Set<string>>();
       for (const e of entries) {
         seen.set(e.userId, (seen.get(e.userId) ?? new Set()).add(e.instanceId));
         this.apply(orgId, view, 'join', e.instanceId, { userId: e.userId, name: e.name });
       }
+      // A join that arrived while the registry was being read is newer than what was read: keep it.
       for (const [userId, { instances, user }] of [...view.online]) {
-        for (const instanceId of [...instances]) if (!seen.get(userId)?.has(instanceId)) this.apply(orgId, view, 'leave', instanceId, user);
+        for (const [instanceId, since] of [...instances]) {
+          if (since < readAt && !seen.get(userId)?.has(instanceId)) this.apply(orgId, view, 'leave', instanceId, user);
+        }
       }
     } catch (err) {
       this.options.onError(err, `reading presence of ${orgId}`);
@@ -189,6 +200,9 @@ export class Presence {
         await this.registry.put(orgId, { instanceId, ...user }, ttlMs).catch((err: unknown) => this.options.onError(err, 'refreshing presence'));
       }
     }
+  }
+
+  private async reconcileAll(): Promise<void> {
     for (const [orgId, view] of this.views) await this.reconcile(orgId, view);
   }
 }

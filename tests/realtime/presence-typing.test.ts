@@ -67,6 +67,7 @@ describe('presence and typing across two instances', () => {
     const org = await createOrg(a, p.alice, { [p.bob]: 'MEMBER' });
     const watcher = connect('ws', b, org.tokens[p.alice]);
     const updates = watcher.subscribe(PRESENCE, { o: org.id });
+    await until(() => updates.results.items.some((r) => r.data.presence.users.some((u: { userId: string }) => u.userId === p.alice)), 'the watcher to be online');
     const bob1 = connect('ws', a, org.tokens[p.bob]);
     bob1.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id });
     await until(() => updates.results.items.some((r) => r.data.presence.user?.userId === p.bob), 'bob to join');
