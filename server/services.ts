@@ -57,7 +57,7 @@ export async function createServices(config: Config, tuning: Tuning, log: Logger
   };
 
   const pruner = setInterval(() => {
-    pruneEvents(store.db, config.retention).then(
+    pruneEvents(store, config.retention).then(
       (removed) => removed > 0 && log.info({ removed }, 'retention removed old events'),
       (err: unknown) => log.warn({ err }, 'retention run failed'),
     );

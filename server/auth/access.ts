@@ -44,3 +44,8 @@ export async function requireOrgAccess(
 }
 
 const truncate = (s: string) => (s.length > 64 ? `${s.slice(0, 64)}…` : s);
+
+/** A second look after a stream is registered, closing the window in which a removal could slip past. */
+export async function isStillMember(services: Services, viewer: Viewer, orgId: string): Promise<boolean> {
+  return viewer.isService || (await getMembership(services.store.db, orgId, viewer.userId)) !== undefined;
+}

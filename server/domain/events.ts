@@ -1,4 +1,4 @@
-import { requireOrgAccess } from '../auth/access.js';
+import { isStillMember, requireOrgAccess } from '../auth/access.js';
 import type { StreamGuard } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { Services } from '../context.js';
@@ -110,6 +110,11 @@ export async function subscribeEvents(
 ): Promise<AsyncIterableIterator<EventRecord>> {
   const { viewer: v } = await requireOrgAccess(services, viewer, args.orgId, 'VIEWER', 'subscribe to its events');
   const stream = await openEventStream(services, v, args, guard);
+  // Registered now, so a later removal reaches it through the feed; an earlier one is caught here.
+  if (!(await isStillMember(services, v, args.orgId))) {
+    await stream.return?.();
+    throw forbidden(`You are no longer a member of organization "${args.orgId}".`);
+  }
   return withRelease(stream, holdPresence(services, args.orgId, v));
 }
 

@@ -33,12 +33,13 @@ export async function sendNotification(services: Services, viewer: Viewer | null
   const { result: created } = await commitAndPublish(
     services,
     (tx) => inbox.insertNotifications(tx, recipients, { orgId: input.orgId, title: input.title, body: input.body ?? null, data: input.data ?? null }),
-    (rows) => ({
+    () => ({
       orgId: input.orgId,
       channel: 'notifications',
       type: 'notification.new',
       subjectId: null,
-      payload: { title: input.title, body: input.body ?? null, data: input.data ?? null, notificationIds: Object.fromEntries(rows.map((r) => [r.userId, r.id])) },
+      // Recipients are not listed: each learns its own notification id from its inbox and live channel.
+      payload: { title: input.title, body: input.body ?? null, data: input.data ?? null },
       actor: actorOf(v),
       audience: recipients,
     }),
@@ -80,7 +81,12 @@ export async function subscribeInbox(services: Services, viewer: Viewer | null, 
   const v = requireViewer(viewer);
   const stream = services.users.subscribe(v.userId, guard);
   // Subscribed first, counted second: a change in between shows up as a later message, never as a loss.
-  return prepend<UserMessage>({ kind: 'unread', unreadCount: await inbox.countUnread(services.store.db, v.userId) }, stream);
+  try {
+    return prepend<UserMessage>({ kind: 'unread', unreadCount: await inbox.countUnread(services.store.db, v.userId) }, stream);
+  } catch (err) {
+    await stream.return();
+    throw err;
+  }
 }
 
 export const inboxCursor = (n: Notification) => Buffer.from(`n1:${n.createdAt}:${n.id}`).toString('base64url');

@@ -1,8 +1,8 @@
-import { requireOrgAccess } from '../auth/access.js';
+import { isStillMember, requireOrgAccess } from '../auth/access.js';
 import type { StreamGuard } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { Services } from '../context.js';
-import { badInput } from '../errors.js';
+import { badInput, forbidden } from '../errors.js';
 import type { LiveStream } from '../realtime/live-stream.js';
 import type { PresenceUpdate } from '../realtime/presence.js';
 import type { TypingState } from '../realtime/typing.js';
@@ -38,25 +38,38 @@ export async function subscribeTyping(services: Services, viewer: Viewer | null,
   return endOnRemoval(services, orgId, v, async (onClose) => services.typing.subscribe(orgId, room, { guard, onClose }));
 }
 
-/** Holds presence for the stream's life and ends the stream with FORBIDDEN if the viewer is removed. */
+/**
+ * Holds presence for the stream's life and ends the stream with FORBIDDEN if the viewer is removed. The
+ * watch starts before the stream and membership is checked again after: a removal in between is not missed.
+ */
 async function endOnRemoval<T>(
   services: Services,
   orgId: string,
   viewer: Viewer,
   open: (onClose: () => void) => Promise<LiveStream<T>>,
 ): Promise<LiveStream<T>> {
+  let stream: LiveStream<T> | undefined;
+  let removedError: unknown;
+  const unwatch = services.bus.watch(orgId, {
+    userId: viewer.userId,
+    fail: (e) => {
+      removedError = e;
+      stream?.fail(e);
+    },
+  });
   const release = holdPresence(services, orgId, viewer);
-  let unwatch = () => {};
-  let stream: LiveStream<T>;
-  try {
-    stream = await open(() => {
-      release();
-      unwatch();
-    });
-  } catch (err) {
+  const cleanup = () => {
     release();
+    unwatch();
+  };
+  try {
+    stream = await open(cleanup);
+  } catch (err) {
+    cleanup();
     throw err;
   }
-  unwatch = services.bus.watch(orgId, { userId: viewer.userId, fail: (e) => stream.fail(e) });
+  if (removedError !== undefined || !(await isStillMember(services, viewer, orgId))) {
+    stream.fail(removedError ?? forbidden(`You are no longer a member of organization "${orgId}".`));
+  }
   return stream;
 }

@@ -51,12 +51,17 @@ export class EventBus {
 
   async subscribe({ orgId, filter, afterSeq, guard }: SubscribeOptions): Promise<EventStream> {
     const feed = this.feedFor(orgId);
+    feed.waiting++;
     try {
-      await feed.ready;
+      await feed.started();
     } catch (err) {
+      feed.waiting--;
       this.dropFeedIfIdle(orgId);
       throw err;
     }
+    feed.waiting--;
+    // Dropped while we waited (its last watcher left): start over on a fresh feed.
+    if (this.feeds.get(orgId)?.feed !== feed) return this.subscribe({ orgId, filter, afterSeq, guard });
     // From here to `add` nothing awaits: the stream sees every event after `startSeq` live,
     // and everything up to `startSeq` through replay, so the seam has no gap and no duplicate.
     const startSeq = feed.deliveredSeq;
@@ -131,7 +136,7 @@ export class EventBus {
 
   private dropFeedIfIdle(orgId: string): void {
     const entry = this.feeds.get(orgId);
-    if (!entry || entry.feed.streams.size > 0 || entry.feed.watchers.size > 0) return;
+    if (!entry || entry.feed.streams.size > 0 || entry.feed.watchers.size > 0 || entry.feed.waiting > 0) return;
     entry.unsubscribe();
     entry.feed.close();
     this.feeds.delete(orgId);

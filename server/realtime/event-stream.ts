@@ -27,7 +27,8 @@ export class EventStream extends LiveStream<EventRecord> {
       overflowError: () => options.overflowError(this.lastDeliveredSeq),
       onClose: () => options.onClose(this),
       replay: options.replay,
-      accept: (e) => matchesFilter(options.filter, e),
+      // Never an event the consumer already has: its cursor may be ahead of this instance's feed.
+      accept: (e) => e.seq > options.startSeq && matchesFilter(options.filter, e),
       onDeliver: (e) => {
         this.lastDeliveredSeq = e.seq;
       },

@@ -86,17 +86,25 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
   }
 
   async next(): Promise<IteratorResult<T>> {
-    if (this.replay) {
+    if (this.replay && !this.done) {
       try {
         const r = await this.replay.next();
-        if (!r.done) {
+        // Replayed items pass the same access check as live ones (expiry, revocation).
+        const revoked = r.done ? undefined : this.options.revoked?.();
+        if (revoked) this.fail(revoked);
+        else if (!r.done && !this.done) {
           this.options.onDeliver?.(r.value);
           return r;
         }
       } catch (err) {
         this.fail(err);
       }
+    }
+    if (this.replay) {
+      // Finished, failed or left: a replay is never served after the stream ended.
+      const replay = this.replay;
       this.replay = undefined;
+      await replay.return?.();
     }
     if (this.queue.length > 0) {
       const item = this.queue.shift() as T;

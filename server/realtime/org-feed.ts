@@ -37,7 +37,9 @@ export class OrgFeed {
   readonly watchers = new Set<MembershipWatcher>();
   /** Highest sequence delivered to local streams; -1 until the start position is read. */
   deliveredSeq = -1;
-  readonly ready: Promise<void>;
+  /** Subscribers waiting for the start position: the feed must not be dropped under them. */
+  waiting = 0;
+  private starting: Promise<void> | undefined;
   private readonly pending = new Map<number, EventRecord>();
   private filling = false;
   private closed = false;
@@ -47,11 +49,20 @@ export class OrgFeed {
     readonly orgId: string,
     private readonly options: FeedOptions,
   ) {
-    this.ready = this.start();
-    // Subscribers await `ready` and see the failure; a feed kept only by watchers must not crash the process.
-    this.ready.catch((err: unknown) => options.onError(err, `starting the feed of ${orgId}`));
+    // A feed kept only by watchers must not crash the process if the first read fails; subscribers see it.
+    this.started().catch((err: unknown) => options.onError(err, `starting the feed of ${orgId}`));
     this.timer = setInterval(() => void this.checkPosition(), options.positionCheckMs);
     this.timer.unref();
+  }
+
+  /** Resolves once the start position is known; after a failure, the next call tries again. */
+  started(): Promise<void> {
+    if (this.deliveredSeq >= 0) return Promise.resolve();
+    this.starting ??= this.start().catch((err: unknown) => {
+      this.starting = undefined;
+      throw err;
+    });
+    return this.starting;
   }
 
   private async start(): Promise<void> {
@@ -124,7 +135,10 @@ export class OrgFeed {
         if (target === undefined && this.pending.size === 0) break;
       }
     } catch (err) {
+      // No immediate retry (that would hammer a failing database): the position check tries again.
       this.options.onError(err, `filling a gap in ${this.orgId}`);
+      this.filling = false;
+      return;
     } finally {
       this.filling = false;
     }
@@ -136,7 +150,7 @@ export class OrgFeed {
   async checkPosition(): Promise<void> {
     if (this.closed || this.filling) return;
     try {
-      if (this.deliveredSeq < 0) return await this.start(); // the first read failed: try again
+      if (this.deliveredSeq < 0) return await this.started(); // the first read failed: try again
       const last = await this.options.log.lastSeq(this.orgId);
       if (last > this.deliveredSeq) await this.fill(last);
     } catch (err) {

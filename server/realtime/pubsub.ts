@@ -82,7 +82,11 @@ export function createRedisPubSub({ url, prefix, onError }: RedisPubSubOptions):
     isHealthy: () => publisher.status === 'ready' && subscriber.status === 'ready',
     commands: publisher,
     async close() {
-      await Promise.allSettled([publisher.quit(), subscriber.quit()]);
+      // During an outage QUIT waits in the offline queue forever: give it a moment, then cut the sockets.
+      await Promise.race([
+        Promise.allSettled([publisher.quit(), subscriber.quit()]),
+        new Promise((resolve) => setTimeout(resolve, 1_000).unref()),
+      ]);
       publisher.disconnect();
       subscriber.disconnect();
     },

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from './types.js';
+import type { Store } from './store.js';
 
 export interface RetentionPolicy {
   /** Events older than this are removed. */
@@ -13,7 +13,8 @@ export interface RetentionPolicy {
  * (`pruned_through`), so a cursor from before it is recognised as expired rather than silently skipped.
  * Both rules cut a prefix of the log (sequence order is time order), so the retained part stays contiguous.
  */
-export async function pruneEvents(db: Db, policy: RetentionPolicy, now = Date.now()): Promise<number> {
+export async function pruneEvents(store: Pick<Store, 'db' | 'transaction'>, policy: RetentionPolicy, now = Date.now()): Promise<number> {
+  const { db } = store;
   const cutoffs = new Map<string, number>();
   const byCount = await db
     .selectFrom('organizations')
@@ -31,14 +32,12 @@ export async function pruneEvents(db: Db, policy: RetentionPolicy, now = Date.no
 
   let removed = 0;
   for (const [orgId, through] of cutoffs) {
-    const res = await db.deleteFrom('events').where('org_id', '=', orgId).where('seq', '<=', through).executeTakeFirst();
-    removed += Number(res.numDeletedRows);
-    await db
-      .updateTable('organizations')
-      .set({ pruned_through: through })
-      .where('id', '=', orgId)
-      .where('pruned_through', '<', through)
-      .execute();
+    // One transaction: a resume never sees the events gone but `pruned_through` not yet moved.
+    removed += await store.transaction(async (tx) => {
+      const res = await tx.deleteFrom('events').where('org_id', '=', orgId).where('seq', '<=', through).executeTakeFirst();
+      await tx.updateTable('organizations').set({ pruned_through: through }).where('id', '=', orgId).where('pruned_through', '<', through).execute();
+      return Number(res.numDeletedRows);
+    });
   }
   return removed;
 }

@@ -75,6 +75,8 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
         log.info({ reason: result.reason }, 'graphql-ws connection refused');
         return false; // → close 4403 Forbidden
       }
+      // Closed while the token was being verified: taking a slot now would never be given back.
+      if (ctx.extra.socket.readyState !== WebSocket.OPEN) return false;
       if (!options.connections.acquire(result.viewer.userId)) {
         ctx.extra.socket.close(CloseCode.TooManyInitialisationRequests, `Too many connections: at most ${options.connectionLimit} per user`);
         return false;

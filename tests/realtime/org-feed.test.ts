@@ -125,6 +125,18 @@ async function expectNothingBefore(h: Harness, stream: EventStream): Promise<voi
 }
 
 describe('OrgFeed through the EventBus', () => {
+  it('never re-delivers what a resuming client already has, even when its cursor is ahead of this feed', async () => {
+    const h = await harness();
+    const first = await h.subscribe(); // keeps the feed alive at its position
+    const events = await h.append(5);
+    h.deliver(events[0], events[1], events[2]); // this instance is behind: it has delivered up to 3
+    expect(await seqsOf(first, 3)).toEqual([1, 2, 3]);
+    const resumed = await h.subscribe(5); // the client already has 1..5 (from another instance)
+    h.deliver(events[3], events[4]);
+    expect(await seqsOf(first, 2)).toEqual([4, 5]);
+    await expectNothingBefore(h, resumed); // 6 comes first: 4 and 5 were not sent again
+  });
+
   it('delivers events that arrive out of order in sequence order', async () => {
     const h = await harness();
     const stream = await h.subscribe();

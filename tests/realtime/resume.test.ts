@@ -136,7 +136,7 @@ describe('resuming an event stream', () => {
       const org = await createOrg(s, 'alice');
       const published = [];
       for (let i = 0; i < 6; i++) published.push(await publish(s, org.tokens.alice!, { orgId: org.id, channel: 'user', type: 'user.activity' }));
-      await pruneEvents(s.app.services.store.db, { maxAgeMs: 3_600_000, maxEventsPerOrg: 3 });
+      await pruneEvents(s.app.services.store, { maxAgeMs: 3_600_000, maxEventsPerOrg: 3 });
       const { client, first } = await resyncOf(s, org.tokens.alice!, { orgId: org.id, after: published[1]!.cursor });
       expect(first).toMatchObject({ type: 'stream.resync', payload: { reason: 'CURSOR_EXPIRED' }, cursor: published.at(-1)!.cursor });
       await client.dispose();
