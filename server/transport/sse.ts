@@ -6,6 +6,8 @@ import type { Plugin, YogaInitialContext } from 'graphql-yoga';
 
 export interface SingleConnectionOptions {
   endpoint: string;
+  /** Messages graphql-sse may hold for a stream that its client is not reading; beyond it, pulling stops. */
+  maxBacklog: number;
   /** Whether a request carries a valid bearer token (reserving a stream needs one). */
   isAuthenticated: (request: Request) => Promise<boolean>;
 }
@@ -26,6 +28,12 @@ const json = (status: number, message: string, code: string) => errorResponse(st
  */
 export function useSingleConnectionSse(options: SingleConnectionOptions): Plugin<YogaInitialContext> {
   const serverContexts = new WeakMap<Request, Record<string, unknown>>();
+  const backlogs = new Map<string, Backlog>();
+  const backlogOf = (token: string) => {
+    let b = backlogs.get(token);
+    if (!b) backlogs.set(token, (b = new Backlog(options.maxBacklog)));
+    return b;
+  };
   let handler: (request: Request, context?: unknown) => Promise<Response>;
   return {
     onYogaInit({ yoga }) {
@@ -64,16 +72,103 @@ export function useSingleConnectionSse(options: SingleConnectionOptions): Plugin
               | ExecutionResult
               | AsyncIterable<ExecutionResult>;
             // graphql-sse recognizes a finished result only by its `data` key.
-            return Symbol.asyncIterator in result ? result : ({ data: null, ...result } as ExecutionResult);
+            if (!(Symbol.asyncIterator in result)) return { data: null, ...result } as ExecutionResult;
+            const token = streamTokenOf(req.raw);
+            return token ? paced(result, backlogOf(token)) : result;
           },
         },
         yoga.fetchAPI,
       ) as typeof handler;
     },
-    onRequest({ request, url, serverContext, endResponse }) {
+    onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
       if (url.pathname !== options.endpoint) return;
       serverContexts.set(request, serverContext as Record<string, unknown>);
-      return handler(request).then(endResponse);
+      return handler(request).then((response) => {
+        const token = streamTokenOf(request);
+        const isStream = request.method === 'GET' && token && response.body && response.headers.get('content-type')?.startsWith('text/event-stream');
+        if (!isStream) return endResponse(response);
+        const backlog = backlogOf(token);
+        endResponse(new fetchAPI.Response(counted(response.body!, backlog, () => backlogs.delete(token)), response));
+      });
     },
   };
+}
+
+const streamTokenOf = (request: Request) =>
+  request.headers.get(TOKEN_HEADER_KEY) ?? new URL(request.url, 'http://localhost/').searchParams.get(TOKEN_QUERY_KEY) ?? undefined;
+
+/**
+ * graphql-sse drains each operation into an unbounded per-stream buffer. Counting what the response body
+ * hands to the socket lets the operations stop pulling when the client stops reading; our bounded streams
+ * then cut the subscriber off (SLOW_CONSUMER) instead of memory growing without end.
+ */
+class Backlog {
+  produced = 0;
+  consumed = 0;
+  private closed = false;
+  private waiters: Array<() => void> = [];
+  constructor(private readonly limit: number) {}
+
+  async room(): Promise<void> {
+    while (!this.closed && this.produced - this.consumed >= this.limit) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  consume(): void {
+    this.consumed++;
+    this.wake();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.wake();
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+}
+
+function paced<T>(source: AsyncIterable<T>, backlog: Backlog): AsyncIterableIterator<T> {
+  const it = source[Symbol.asyncIterator]();
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next() {
+      await backlog.room();
+      const r = await it.next();
+      if (!r.done) backlog.produced++;
+      return r;
+    },
+    return: async () => (await it.return?.()) ?? { value: undefined, done: true },
+    // With `throw`, graphql-sse sees a generator and ends it when the event stream closes.
+    throw: async (err: unknown) => {
+      await it.return?.();
+      throw err;
+    },
+  };
+}
+
+function counted(body: ReadableStream<Uint8Array>, backlog: Backlog, onEnd: () => void): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  const end = () => {
+    backlog.close();
+    onEnd();
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const r = await reader.read();
+      if (r.done) {
+        end();
+        controller.close();
+        return;
+      }
+      controller.enqueue(r.value);
+      backlog.consume();
+    },
+    async cancel(reason) {
+      end();
+      await reader.cancel(reason);
+    },
+  });
 }

@@ -67,6 +67,7 @@ export function createYogaServer(o: YogaOptions) {
       useSseHeaders(),
       useSingleConnectionSse({
         endpoint: '/graphql/stream',
+        maxBacklog: 100,
         isAuthenticated: async (request) => {
           const token = parseBearer(request.headers.get('authorization'));
           return token !== undefined && (await services.verifier.verify(token)).ok;

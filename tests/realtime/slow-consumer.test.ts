@@ -103,4 +103,33 @@ describe('a subscriber that stops reading', () => {
     expect(longest).toBe(MAX_QUEUE);
     response.destroy();
   }, 60_000);
+
+  it('over single-connection SSE too: an event stream nobody reads does not buffer without end', async () => {
+    const org = await createOrg(server, 'alice');
+    const auth = { authorization: `Bearer ${org.tokens.alice}` };
+    const streamToken = await (await fetch(`${server.graphqlUrl}/stream`, { method: 'PUT', headers: auth })).text();
+    const response = await new Promise<import('node:http').IncomingMessage>((resolve) => {
+      const req = request(`${server.graphqlUrl}/stream`, { headers: { accept: 'text/event-stream', 'x-graphql-event-stream-token': streamToken } });
+      req.on('response', resolve);
+      req.end();
+    });
+    response.pause(); // never read
+    const op = await fetch(`${server.graphqlUrl}/stream`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json', 'x-graphql-event-stream-token': streamToken },
+      body: JSON.stringify({ query: SUBSCRIBE_EVENTS, variables: { orgId: org.id }, extensions: { operationId: 'op' } }),
+    });
+    expect(op.status).toBe(202);
+    await until(() => server.app.services.bus.stats().subscriptions === 1, 'the single-connection subscription');
+    const viewer = { userId: 'feed-publisher', name: null, isService: true };
+    const blob = 'x'.repeat(16 * 1024);
+    let longest = 0;
+    for (let i = 0; i < 2_500 && server.app.services.bus.stats().subscriptions === 1; i++) {
+      await publishEvent(server.app.services, viewer, { orgId: org.id, channel: 'property', type: 'property.update', payload: { i, blob } });
+      longest = Math.max(longest, server.app.services.bus.stats().longestQueue);
+    }
+    expect(server.app.services.bus.stats().subscriptions).toBe(0);
+    expect(longest).toBe(MAX_QUEUE);
+    response.destroy();
+  }, 60_000);
 });
