@@ -1,5 +1,6 @@
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { signToken } from './auth/tokens.js';
 import type { Config } from './config.js';
 import type { Services } from './context.js';
@@ -19,6 +20,8 @@ export interface AppOptions {
   logger?: Logger;
   /** Overrides of the documented defaults (tests use small ones). */
   tuning?: Partial<Tuning>;
+  /** The built dashboard; defaults to web/dist. */
+  webDir?: string;
 }
 
 export interface DemoToken {
@@ -63,6 +66,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     isOriginAllowed,
     onViewer: recordName,
     graphiqlToken: demoTokens[0]?.token,
+    demoTokens,
+    webDir: options.webDir ?? fileURLToPath(new URL('../web/dist', import.meta.url)),
   });
   const httpServer = createServer((req, res) => {
     if (refuseOversizedBody(req, res, tuning.maxHttpBodyBytes)) return;

@@ -26,5 +26,6 @@ export const DEFAULT_TUNING: Tuning = {
   presenceGraceMs: 2_000,
   typingExpireMs: 5_000,
   typingThrottleMs: 1_000,
-  query: { maxDepth: 10, maxAliases: 15, maxTokens: 2_000, maxCost: 5_000, maxDirectives: 20 },
+  // graphql-armor counts list arguments (`first`): a full page of 500 events costs about 53,000.
+  query: { maxDepth: 10, maxAliases: 15, maxTokens: 2_000, maxCost: 100_000, maxDirectives: 20 },
 };

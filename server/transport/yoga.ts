@@ -17,6 +17,7 @@ import { useSingleConnectionSse } from './sse.js';
 import { useSseResults } from './sse-results.js';
 import { useEventCursor } from './use-event-cursor.js';
 import { useStreamErrors } from './use-stream-errors.js';
+import { useDemoTokens, useWebApp } from './web-app.js';
 
 export interface YogaOptions {
   config: Config;
@@ -27,6 +28,10 @@ export interface YogaOptions {
   isOriginAllowed: (origin: string | undefined, host: string | undefined) => boolean;
   onViewer: (viewer: Viewer) => void;
   graphiqlToken?: string;
+  /** Local development: demo tokens for the dashboard's sign-in (none in production). */
+  demoTokens: Array<{ sub: string; name: string; role: string; token: string }>;
+  /** Where the built dashboard lives. */
+  webDir: string;
 }
 
 /** Yoga with the schema, one context factory, and the plugins every transport goes through. */
@@ -73,6 +78,8 @@ export function createYogaServer(o: YogaOptions) {
           return token !== undefined && (await services.verifier.verify(token)).ok;
         },
       }),
+      ...(o.demoTokens.length > 0 ? [useDemoTokens(o.demoTokens)] : []),
+      useWebApp(o.webDir),
       useReadiness('/ready', [
         { name: 'storage', check: () => services.store.ping().then(() => true) },
         ...(config.redis ? [{ name: 'redis', check: async () => o.pubsub.isHealthy() }] : []),
