@@ -1,10 +1,11 @@
 import type { GraphiQLOptions } from 'graphql-yoga';
 
 const EXAMPLE = `# Switchboard: live events per organization.
-# The Headers tab holds the token: {"Authorization": "Bearer <token>"}. In local development it is the demo
-# user Alice's; mint others with: npm run token -- --sub carol --name Carol
-# Run "Live" (the play button's menu), then publish from a second browser window or with curl:
-# GraphiQL's tabs share one run button, so starting "Publish" here would stop "Live".
+# The Headers tab holds the token (in local development,
+# the demo user Alice's). Others: npm run token -- --sub carol
+# Run "Live" from the play button's menu, then publish from
+# a second browser window or with curl (GraphiQL's tabs share
+# one run button: "Publish" here would stop "Live").
 
 subscription Live {
   events(orgId: "org_demo", channels: ["property"]) {
@@ -18,7 +19,13 @@ subscription Live {
 }
 
 mutation Publish {
-  publishEvent(input: { orgId: "org_demo", channel: "property", type: "property.update", subjectId: "prop-42", payload: { price: 450000 } }) {
+  publishEvent(input: {
+    orgId: "org_demo"
+    channel: "property"
+    type: "property.update"
+    subjectId: "prop-42"
+    payload: { price: 450000 }
+  }) {
     cursor
     type
   }
