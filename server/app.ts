@@ -1,5 +1,6 @@
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signToken } from './auth/tokens.js';
 import type { Config } from './config.js';
@@ -67,7 +68,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     onViewer: recordName,
     graphiqlToken: demoTokens[0]?.token,
     demoTokens,
-    webDir: options.webDir ?? fileURLToPath(new URL('../web/dist', import.meta.url)),
+    // Paths, not `new URL(relative, import.meta.url)`: under a DOM-like test environment URL is not Node's.
+    webDir: options.webDir ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist'),
   });
   const httpServer = createServer((req, res) => {
     if (refuseOversizedBody(req, res, tuning.maxHttpBodyBytes)) return;

@@ -36,7 +36,7 @@ export function createTokenVerifier(auth: AuthConfig, secret: string | undefined
         })()
       : (() => {
           if (!secret) throw new Error('an HS256 secret is required');
-          const key = new TextEncoder().encode(secret);
+          const key = Buffer.from(secret, 'utf8'); // Node's own bytes: a DOM-like TextEncoder's are from another realm
           return (token: string) => jwtVerify(token, key, { ...claims, algorithms: [ALG_SECRET] });
         })();
 
@@ -84,7 +84,7 @@ export async function signToken(
     .setExpirationTime(expiresIn);
   if (claims.issuer) jwt.setIssuer(claims.issuer);
   if (claims.audience) jwt.setAudience(claims.audience);
-  return jwt.sign(new TextEncoder().encode(secret));
+  return jwt.sign(Buffer.from(secret, 'utf8'));
 }
 
 /** `Bearer <jwt>` → `<jwt>`; anything else → undefined. */

@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+// Paths, not `new URL(relative, import.meta.url)`: in a DOM test environment URL is jsdom's.
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface ServerProcess {
   proc: ChildProcess;

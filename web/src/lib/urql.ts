@@ -12,6 +12,8 @@ export interface ClientOptions {
   onState: (state: ConnectionState) => void;
   /** The token was refused: back to sign-in. */
   onAuthError: () => void;
+  /** The server's origin; defaults to the page's. */
+  baseUrl?: string;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface ClientOptions {
  * received, so a reconnect catches up with no gap and no duplicate.
  */
 export function createSwitchboardClient(o: ClientOptions) {
-  const base = `${location.protocol}//${location.host}/graphql`;
+  const base = `${o.baseUrl ?? `${location.protocol}//${location.host}`}/graphql`;
   let connectedOnce = false;
   const ws =
     o.transport === 'ws'
@@ -48,7 +50,7 @@ export function createSwitchboardClient(o: ClientOptions) {
   if (sse) o.onState('live');
 
   const client = new Client({
-    url: '/graphql',
+    url: base,
     exchanges: [
       cacheExchange,
       authExchange(async (utils) => ({

@@ -1,0 +1,86 @@
+// @vitest-environment jsdom
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
+import { Provider } from 'urql';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ConnectionBadge } from '../../web/src/features/ConnectionBadge';
+import { EventFeed } from '../../web/src/features/EventFeed';
+import { NotificationsBell } from '../../web/src/features/NotificationsBell';
+import { PresenceList } from '../../web/src/features/PresenceList';
+import { TypingBox } from '../../web/src/features/TypingBox';
+import { type ConnectionState, createSwitchboardClient } from '../../web/src/lib/urql';
+import { gqlOk } from '../support/http';
+import { type ServerProcess, spawnServer } from '../support/process';
+
+// The dashboard's components with the real urql client, over a real socket, against a real server. The
+// server runs in its own process: this file's DOM environment is for the components, not for the server.
+describe('dashboard components', () => {
+  let dataDir: string;
+  let server: ServerProcess;
+  let tokens: Record<string, string>;
+  const clients: Array<{ dispose: () => unknown }> = [];
+  const graphql = () => `${server.url}/graphql`;
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'switchboard-components-'));
+    server = await spawnServer({ DATA_DIR: dataDir });
+    tokens = Object.fromEntries([...server.stdout().matchAll(/(\w+) Demo \(\w+\): Authorization: Bearer (\S+)/g)].map((m) => [m[1]!.toLowerCase(), m[2]!]));
+  }, 60_000);
+  afterEach(async () => {
+    cleanup();
+    for (const c of clients.splice(0)) await c.dispose();
+  });
+  afterAll(async () => {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  function mount(token: string, ui: React.ReactNode, states: ConnectionState[] = []) {
+    const sb = createSwitchboardClient({ token: () => token, transport: 'ws', onState: (s: ConnectionState) => states.push(s), onAuthError: () => {}, baseUrl: server.url });
+    clients.push(sb);
+    return render(<Provider value={sb.client}>{ui}</Provider>);
+  }
+
+  it('EventFeed shows the history, then live events, once each', async () => {
+    const states: ConnectionState[] = [];
+    mount(tokens.bob!, <EventFeed orgId="org_demo" onResync={() => {}} />, states);
+    await screen.findByText('system.alert', undefined, { timeout: 5_000 });
+    await waitFor(() => expect(states).toContain('live'));
+    // The live subscription resumes from the history's last cursor: nothing published now can be missed.
+    await gqlOk(graphql(), 'mutation { publishEvent(input: { orgId: "org_demo", channel: "property", type: "property.update", payload: { price: 321000 } }) { id } }', {}, tokens.alice);
+    await screen.findByText('{"price":321000}', undefined, { timeout: 5_000 });
+    expect(screen.getAllByText('property.update')).toHaveLength(1);
+  });
+
+  it('PresenceList shows who is online; TypingBox shows who is typing', async () => {
+    mount(tokens.bob!, (
+      <>
+        <PresenceList orgId="org_demo" />
+        <TypingBox orgId="org_demo" room="lobby" me="bob" />
+      </>
+    ));
+    await screen.findByText(/Bob Demo/, undefined, { timeout: 5_000 });
+    const setTyping = () => gqlOk(graphql(), 'mutation { setTyping(orgId: "org_demo", room: "lobby", typing: true) }', {}, tokens.alice);
+    // Repeated as a typing client does (the server forwards at most one a second).
+    await waitFor(
+      async () => {
+        await act(setTyping);
+        expect(screen.getByTestId('typing').textContent).toBe('Alice Demo is typing…');
+      },
+      { timeout: 5_000, interval: 300 },
+    );
+  });
+
+  it('NotificationsBell counts unread notifications live', async () => {
+    mount(tokens.bob!, <NotificationsBell />);
+    await waitFor(() => expect(screen.getByTestId('unread').textContent).toBe('0'));
+    await gqlOk(graphql(), 'mutation { sendNotification(input: { orgId: "org_demo", userIds: ["bob"], title: "Hello" }) { id } }', {}, tokens.alice);
+    await waitFor(() => expect(screen.getByTestId('unread').textContent).toBe('1'), { timeout: 5_000 });
+  });
+
+  it('ConnectionBadge says where the connection stands', () => {
+    render(<ConnectionBadge state="reconnecting" />);
+    expect(screen.getByTestId('connection').textContent).toBe('Reconnecting…');
+  });
+});
