@@ -89,6 +89,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     connectionLimit: config.limits.connectionsPerUser,
   });
 
+  services.metrics.observe({
+    wsConnections: ws.connections,
+    subscriptions: () => services.bus.stats().subscriptions,
+    organizations: () => services.bus.stats().organizations,
+    redisUp: config.redis ? () => running.pubsub.isHealthy() : undefined,
+  });
+
   let stopping: Promise<void> | undefined;
   return {
     services,

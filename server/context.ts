@@ -1,5 +1,6 @@
 import type { RateLimiter } from './domain/rate-limiter.js';
 import type { Logger } from './logger.js';
+import type { Metrics } from './observability/metrics.js';
 import type { Session } from './auth/session.js';
 import type { TokenVerifier } from './auth/tokens.js';
 import type { Viewer } from './auth/viewer.js';
@@ -19,6 +20,10 @@ export interface Services {
   verifier: TokenVerifier;
   /** Publishes per user and organization. */
   publishRate: RateLimiter;
+  metrics: Metrics;
+  /** This process among the instances sharing Redis. */
+  instanceId: string;
+  startedAt: number;
   log: Logger;
   limits: Limits;
 }

@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import type { Services } from './context.js';
 import { RateLimiter } from './domain/rate-limiter.js';
 import type { Logger } from './logger.js';
+import { Metrics } from './observability/metrics.js';
 import { EventBus } from './realtime/event-bus.js';
 import { createFeedLog } from './realtime/feed-log.js';
 import { Presence } from './realtime/presence.js';
@@ -27,6 +28,8 @@ export interface RunningServices {
 export async function createServices(config: Config, tuning: Tuning, log: Logger): Promise<RunningServices> {
   const store = await createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const pubsub = config.redis ? createRedisPubSub({ ...config.redis, onError: rateLimitedLog(log, 'redis') }) : createMemoryPubSub();
+  const metrics = new Metrics();
+  const instanceId = newId('inst');
   const warn = (what: string) => (err: unknown, context: string) => log.warn({ err }, `${what}: ${context}`);
   const bus = new EventBus({
     pubsub,
@@ -34,10 +37,11 @@ export async function createServices(config: Config, tuning: Tuning, log: Logger
     maxQueuePerSubscription: tuning.maxQueuePerSubscription,
     positionCheckMs: tuning.positionCheckMs,
     onError: warn('event feed'),
+    observer: metrics,
   });
   const registry = pubsub.commands && config.redis ? createRedisPresenceRegistry(pubsub.commands, config.redis.prefix) : createMemoryPresenceRegistry();
   const presence = new Presence(pubsub, registry, {
-    instanceId: newId('inst'),
+    instanceId,
     ttlMs: config.presenceTtlMs,
     graceMs: tuning.presenceGraceMs,
     maxQueue: tuning.maxQueuePerSubscription,
@@ -52,6 +56,9 @@ export async function createServices(config: Config, tuning: Tuning, log: Logger
     typing: new Typing(pubsub, { expireMs: tuning.typingExpireMs, throttleMs: tuning.typingThrottleMs, maxQueue: tuning.maxQueuePerSubscription }),
     verifier: createTokenVerifier(config.auth, secret),
     publishRate: new RateLimiter(config.limits.publishesPerSecond, config.limits.publishesPerSecond * 2),
+    metrics,
+    instanceId,
+    startedAt: Date.now(),
     log,
     limits: tuning,
   };

@@ -127,6 +127,7 @@ async function openEventStream(services: Services, v: Viewer, args: EventsArgs, 
   const reason = !decoded ? 'CURSOR_INVALID' : decoded.seq > bounds.lastSeq ? 'CURSOR_AHEAD' : decoded.seq < bounds.prunedThrough ? 'CURSOR_EXPIRED' : undefined;
   if (decoded && !reason) return services.bus.subscribe({ orgId: args.orgId, filter, afterSeq: decoded.seq, guard });
   const stream = await services.bus.subscribe({ orgId: args.orgId, filter, guard });
+  services.metrics.onResync();
   return prepend(resyncEvent(args.orgId, stream.lastDeliveredSeq, reason ?? 'CURSOR_INVALID'), stream);
 }
 

@@ -19,6 +19,9 @@ export async function commitAndPublish<T>(
     const input = event(result);
     return { result, event: input ? await appendEvent(tx, input) : undefined };
   });
-  if (committed.event) services.bus.publish(committed.event);
+  if (committed.event) {
+    services.bus.publish(committed.event);
+    services.metrics.onPublished();
+  }
   return committed;
 }

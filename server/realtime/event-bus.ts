@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { StreamGuard } from '../auth/session.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { EventRecord } from '../store/types.js';
 import { encodeCursor } from './cursor.js';
 import { EventStream } from './event-stream.js';
@@ -19,6 +20,8 @@ export interface EventBusOptions {
   maxQueuePerSubscription: number;
   positionCheckMs: number;
   onError: (err: unknown, context: string) => void;
+  /** Counters for /metrics; every hook is optional. */
+  observer?: Partial<Pick<Metrics, 'onDelivered' | 'onReplay' | 'onCutoff' | 'onGapFilled'>>;
 }
 
 export interface SubscribeOptions {
@@ -70,7 +73,10 @@ export class EventBus {
     const stream = new EventStream({
       filter,
       maxQueue: this.options.maxQueuePerSubscription,
-      overflowError: (lastSeq) => slowConsumerError(orgId, lastSeq),
+      overflowError: (lastSeq) => {
+        this.options.observer?.onCutoff?.();
+        return slowConsumerError(orgId, lastSeq);
+      },
       onClose: (s) => {
         feed.streams.delete(s);
         this.dropFeedIfIdle(orgId);
@@ -79,7 +85,9 @@ export class EventBus {
       startSeq: afterSeq ?? startSeq,
       revoked: guard?.revoked,
       recheckAt: guard?.recheckAt,
+      onDeliver: this.options.observer?.onDelivered && ((e, live) => this.options.observer?.onDelivered?.(e.occurredAt, live)),
     });
+    if (replay) this.options.observer?.onReplay?.();
     feed.streams.add(stream);
     return stream;
   }
@@ -93,6 +101,16 @@ export class EventBus {
       for (const s of feed.streams) longestQueue = Math.max(longestQueue, s.queued);
     }
     return { organizations: this.feeds.size, subscriptions, longestQueue };
+  }
+
+  /** Per organization with local subscribers: subscriptions, presence/typing watchers, events per second. */
+  orgStats(): Array<{ orgId: string; subscriptions: number; watchers: number; eventsPerSecond: number }> {
+    return [...this.feeds.values()].map(({ feed }) => ({
+      orgId: feed.orgId,
+      subscriptions: feed.streams.size,
+      watchers: feed.watchers.size,
+      eventsPerSecond: feed.rate.perSecond(),
+    }));
   }
 
   close(): void {
@@ -111,6 +129,7 @@ export class EventBus {
       log: this.options.log,
       positionCheckMs: this.options.positionCheckMs,
       onError: this.options.onError,
+      onGapFilled: (_orgId, count) => this.options.observer?.onGapFilled?.(count),
     });
     // Subscribe before the start position is read, so nothing published in between is missed.
     const unsubscribe = this.options.pubsub.subscribe(topicOf(orgId), (message) => {

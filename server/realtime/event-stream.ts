@@ -13,6 +13,7 @@ export interface EventStreamOptions {
   startSeq: number;
   revoked?: () => GraphQLError | undefined;
   recheckAt?: () => number | undefined;
+  onDeliver?: (e: EventRecord, live: boolean) => void;
 }
 
 /** A subscriber's stream of one organization's events: its filter, optional replay, then live events in order. */
@@ -29,8 +30,9 @@ export class EventStream extends LiveStream<EventRecord> {
       replay: options.replay,
       // Never an event the consumer already has: its cursor may be ahead of this instance's feed.
       accept: (e) => e.seq > options.startSeq && matchesFilter(options.filter, e),
-      onDeliver: (e) => {
+      onDeliver: (e, live) => {
         this.lastDeliveredSeq = e.seq;
+        options.onDeliver?.(e, live);
       },
       revoked: options.revoked,
       recheckAt: options.recheckAt,

@@ -9,8 +9,8 @@ export interface LiveStreamOptions<T> {
   replay?: AsyncIterator<T>;
   /** Which pushed items this subscriber receives. */
   accept?: (item: T) => boolean;
-  /** Called for every item handed to the consumer. */
-  onDeliver?: (item: T) => void;
+  /** Called for every item handed to the consumer; `live` is false for replayed items. */
+  onDeliver?: (item: T, live: boolean) => void;
   /** Checked at every push: once it returns an error, the stream ends with it instead of delivering. */
   revoked?: () => GraphQLError | undefined;
   /** When to check `revoked` even if nothing is pushed (a token's expiry); read again after each check. */
@@ -59,7 +59,7 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
     if (this.waiter && !this.replay) {
       const resolve = this.waiter;
       this.clearWaiters();
-      this.options.onDeliver?.(item);
+      this.options.onDeliver?.(item, true);
       resolve({ value: item, done: false });
       return;
     }
@@ -93,7 +93,7 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
         const revoked = r.done ? undefined : this.options.revoked?.();
         if (revoked) this.fail(revoked);
         else if (!r.done && !this.done) {
-          this.options.onDeliver?.(r.value);
+          this.options.onDeliver?.(r.value, false);
           return r;
         }
       } catch (err) {
@@ -108,7 +108,7 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
     }
     if (this.queue.length > 0) {
       const item = this.queue.shift() as T;
-      this.options.onDeliver?.(item);
+      this.options.onDeliver?.(item, true);
       return { value: item, done: false };
     }
     if (this.failure !== undefined) {

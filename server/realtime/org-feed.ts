@@ -1,6 +1,7 @@
 import type { EventRecord } from '../store/types.js';
 import { forbidden } from '../errors.js';
 import type { EventStream } from './event-stream.js';
+import { RollingRate } from './rolling-rate.js';
 
 export interface FeedLog {
   /** Highest sequence appended in the organization. */
@@ -35,6 +36,8 @@ export interface MembershipWatcher {
 export class OrgFeed {
   readonly streams = new Set<EventStream>();
   readonly watchers = new Set<MembershipWatcher>();
+  /** Events this feed delivered, per second, for Query.serverStats. */
+  readonly rate = new RollingRate();
   /** Highest sequence delivered to local streams; -1 until the start position is read. */
   deliveredSeq = -1;
   /** Subscribers waiting for the start position: the feed must not be dropped under them. */
@@ -87,6 +90,7 @@ export class OrgFeed {
 
   private deliver(event: EventRecord): void {
     this.deliveredSeq = event.seq;
+    this.rate.add();
     // In log order: a removed member's streams end before anything published after the removal.
     const removed = removedMember(event);
     if (removed) this.revoke(removed);

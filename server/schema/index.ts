@@ -5,6 +5,7 @@ import './event.js';
 import './notification.js';
 import './session.js';
 import './presence.js';
+import './server.js';
 
 /** The executable schema, assembled from the domain files above (types and fields sorted). */
 export const schema = builder.toSchema({ sortSchema: true });

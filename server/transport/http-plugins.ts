@@ -1,4 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
+import type { Registry } from 'prom-client';
 
 /** Every event stream (both SSE modes): stop nginx and similar proxies from buffering it. */
 export function useSseHeaders(): Plugin {
@@ -36,3 +37,13 @@ export function useReadiness(path: string, checks: ReadinessCheck[]): Plugin {
 }
 
 const timeout = (ms: number) => new Promise<false>((resolve) => setTimeout(() => resolve(false), ms).unref());
+
+/** `/metrics` in Prometheus text format. */
+export function useMetricsEndpoint(path: string, registry: Registry): Plugin {
+  return {
+    async onRequest({ url, request, fetchAPI, endResponse }) {
+      if (url.pathname !== path || request.method !== 'GET') return;
+      endResponse(new fetchAPI.Response(await registry.metrics(), { headers: { 'content-type': registry.contentType } }));
+    },
+  };
+}

@@ -11,7 +11,7 @@ const TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
   '.json': 'application/json',
 };
-const API_PATHS = ['/graphql', '/health', '/ready', '/dev/'];
+const API_PATHS = ['/graphql', '/health', '/ready', '/metrics', '/dev/'];
 
 /** Serves the built dashboard (web/dist) at `/`, with index.html for client-side routes. */
 export function useWebApp(distDir: string): Plugin {

@@ -10,7 +10,7 @@ import { schema } from '../schema/index.js';
 import type { Tuning } from '../tuning.js';
 import { createContextFactory } from './context-factory.js';
 import { graphiqlOptions } from './graphiql.js';
-import { useReadiness, useSseHeaders } from './http-plugins.js';
+import { useMetricsEndpoint, useReadiness, useSseHeaders } from './http-plugins.js';
 import { type SlotCounter, useSubscriptionLimits } from './limits.js';
 import { protections } from './protections.js';
 import { useSingleConnectionSse } from './sse.js';
@@ -79,6 +79,7 @@ export function createYogaServer(o: YogaOptions) {
         },
       }),
       ...(o.demoTokens.length > 0 ? [useDemoTokens(o.demoTokens)] : []),
+      useMetricsEndpoint('/metrics', services.metrics.registry),
       useWebApp(o.webDir),
       useReadiness('/ready', [
         { name: 'storage', check: () => services.store.ping().then(() => true) },

@@ -1,0 +1,64 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface LiveFigures {
+  wsConnections: () => number;
+  subscriptions: () => number;
+  organizations: () => number;
+  redisUp?: () => boolean;
+}
+
+/**
+ * Prometheus metrics for one app (its own registry, so several apps can share a process in tests).
+ * Hot-path calls are plain counter increments; gauges are read when scraped.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly published = new Counter({ name: 'switchboard_events_published_total', help: 'Events appended and published by this instance.', registers: [this.registry] });
+  private readonly delivered = new Counter({ name: 'switchboard_events_delivered_total', help: 'Events handed to subscribers (live and replayed).', registers: [this.registry] });
+  private readonly latency = new Histogram({
+    name: 'switchboard_delivery_latency_seconds',
+    help: 'From commit to hand-over to a live subscriber.',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  private readonly replays = new Counter({ name: 'switchboard_replays_total', help: 'Subscriptions that resumed from a cursor.', registers: [this.registry] });
+  private readonly resyncs = new Counter({ name: 'switchboard_resyncs_total', help: 'Subscriptions told to resync (cursor invalid, ahead or expired).', registers: [this.registry] });
+  private readonly cutoffs = new Counter({ name: 'switchboard_slow_consumer_cutoffs_total', help: 'Subscribers cut off for falling behind.', registers: [this.registry] });
+  private readonly gapFills = new Counter({ name: 'switchboard_gap_filled_events_total', help: 'Events read from the log because pub/sub lost them.', registers: [this.registry] });
+
+  /** Live figures of this instance, once the transports exist (also read by Query.serverStats). */
+  figures: LiveFigures | undefined;
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_' });
+  }
+
+  observe(figures: LiveFigures): void {
+    this.figures = figures;
+    new Gauge({ name: 'switchboard_connections', help: 'Open connections by transport.', labelNames: ['transport'], registers: [this.registry], collect() {
+      this.set({ transport: 'ws' }, figures.wsConnections());
+    } });
+    new Gauge({ name: 'switchboard_event_subscriptions', help: 'Active event subscriptions on this instance.', registers: [this.registry], collect() {
+      this.set(figures.subscriptions());
+    } });
+    new Gauge({ name: 'switchboard_organizations_live', help: 'Organizations with local subscribers.', registers: [this.registry], collect() {
+      this.set(figures.organizations());
+    } });
+    if (figures.redisUp) {
+      const up = figures.redisUp;
+      new Gauge({ name: 'switchboard_redis_up', help: '1 when Redis carries messages.', registers: [this.registry], collect() {
+        this.set(up() ? 1 : 0);
+      } });
+    }
+  }
+
+  onPublished = () => this.published.inc();
+  onDelivered = (occurredAt: number, live: boolean) => {
+    this.delivered.inc();
+    if (live) this.latency.observe(Math.max(0, Date.now() - occurredAt) / 1000);
+  };
+  onReplay = () => this.replays.inc();
+  onResync = () => this.resyncs.inc();
+  onCutoff = () => this.cutoffs.inc();
+  onGapFilled = (count: number) => this.gapFills.inc(count);
+}

@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from '../support/clients.js';
+import { SUBSCRIBE_EVENTS, createOrg, publish } from '../support/fixtures.js';
+import { errorCode, gql, gqlOk } from '../support/http.js';
+import { until } from '../support/inbox.js';
+import { type TestServer, startServer, token } from '../support/server.js';
+
+describe('metrics and server stats', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(() => server.stop());
+
+  it('counts connections, subscriptions, published and delivered events at /metrics', async () => {
+    const org = await createOrg(server, 'alice');
+    const client = connect('ws', server, org.tokens.alice);
+    const sub = client.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id });
+    await until(() => server.app.services.bus.stats().subscriptions > 0, 'the subscription');
+    await publish(server, org.tokens.alice!, { orgId: org.id, channel: 'user', type: 'user.activity' });
+    await sub.results.next();
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+    expect(value('switchboard_events_published_total')).toBeGreaterThanOrEqual(2);
+    expect(value('switchboard_events_delivered_total')).toBeGreaterThanOrEqual(1);
+    expect(value('switchboard_event_subscriptions')).toBeGreaterThanOrEqual(1);
+    expect(text).toMatch(/^switchboard_connections\{transport="ws"\} [1-9]/m);
+    expect(text).toContain('switchboard_delivery_latency_seconds_bucket');
+    await client.dispose();
+  });
+
+  it('answers serverStats to services only', async () => {
+    const org = await createOrg(server, 'alice');
+    const client = connect('ws', server, org.tokens.alice);
+    client.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id });
+    await until(() => server.app.services.bus.orgStats().some((o) => o.orgId === org.id && o.subscriptions === 1), 'the subscription');
+    const query = '{ serverStats { instanceId wsConnections subscriptions organizations { orgId subscriptions eventsPerSecond } } }';
+    expect(errorCode(await gql(server.graphqlUrl, query, {}, org.tokens.alice))).toBe('FORBIDDEN');
+    const stats = (await gqlOk(server.graphqlUrl, query, {}, await token('ops', { service: true }))).serverStats;
+    expect(stats.instanceId).toMatch(/^inst_/);
+    expect(stats.wsConnections).toBeGreaterThanOrEqual(1);
+    expect(stats.organizations).toContainEqual({ orgId: org.id, subscriptions: 1, eventsPerSecond: expect.any(Number) });
+    await client.dispose();
+  });
+});
