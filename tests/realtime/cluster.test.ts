@@ -2,16 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRANSPORTS, connect } from '../support/clients.js';
 import { SUBSCRIBE_EVENTS, createOrg, publish } from '../support/fixtures.js';
 import { until } from '../support/inbox.js';
-import { type TestServer, startServer, uniquePrefix } from '../support/server.js';
+import { type TestServer, startPair } from '../support/server.js';
 
 // Two instances on one PostgreSQL database and one Redis: what one publishes, the other's clients get.
 describe('two instances sharing Redis and PostgreSQL', () => {
   let a: TestServer;
   let b: TestServer;
   beforeAll(async () => {
-    const redisPrefix = uniquePrefix();
-    a = await startServer({ redis: true, postgres: true, redisPrefix });
-    b = await startServer({ redis: true, postgres: true, redisPrefix });
+    [a, b] = await startPair();
   });
   afterAll(async () => {
     await Promise.all([a.stop(), b.stop()]);

@@ -4,7 +4,7 @@ import { SUBSCRIBE_EVENTS, createOrg, publish } from '../support/fixtures.js';
 import { errorCode, gql, gqlOk } from '../support/http.js';
 import { until } from '../support/inbox.js';
 import { openRaw } from '../support/raw-ws.js';
-import { type TestServer, startServer, token, uniquePrefix } from '../support/server.js';
+import { type TestServer, startPair, token } from '../support/server.js';
 
 const pastExpiry = (expSeconds: number) => until(() => Date.now() > expSeconds * 1000 + 200, 'the token to expire', 10_000);
 
@@ -12,9 +12,7 @@ describe('live authorization', () => {
   let a: TestServer;
   let b: TestServer;
   beforeAll(async () => {
-    const redisPrefix = uniquePrefix();
-    a = await startServer({ redis: true, postgres: true, redisPrefix });
-    b = await startServer({ redis: true, postgres: true, redisPrefix });
+    [a, b] = await startPair();
   });
   afterAll(async () => {
     await Promise.all([a.stop(), b.stop()]);

@@ -3,7 +3,7 @@ import { TRANSPORTS, connect } from '../support/clients.js';
 import { SUBSCRIBE_EVENTS, createOrg, publish } from '../support/fixtures.js';
 import { errorCode, gql, gqlOk } from '../support/http.js';
 import { until } from '../support/inbox.js';
-import { type TestServer, startServer, uniquePrefix } from '../support/server.js';
+import { type TestServer, startPair } from '../support/server.js';
 
 const SEND = 'mutation($i: SendNotificationInput!) { sendNotification(input: $i) { id orgId title read } }';
 const INBOX = 'query($u: Boolean) { notifications(unreadOnly: $u) { nodes { id title body data read } hasNextPage } unreadNotificationCount }';
@@ -23,9 +23,7 @@ describe('notifications', () => {
   let a: TestServer;
   let b: TestServer;
   beforeAll(async () => {
-    const redisPrefix = uniquePrefix();
-    a = await startServer({ redis: true, postgres: true, redisPrefix });
-    b = await startServer({ redis: true, postgres: true, redisPrefix });
+    [a, b] = await startPair();
   });
   afterAll(async () => {
     await Promise.all([a.stop(), b.stop()]);

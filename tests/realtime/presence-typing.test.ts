@@ -8,7 +8,7 @@ import { errorCode, gql, gqlOk } from '../support/http.js';
 import { until } from '../support/inbox.js';
 import { spawnServer } from '../support/process.js';
 import { ResumingSubscriber } from '../support/resuming-subscriber.js';
-import { TEST_SECRET, type TestServer, startServer, token, uniquePrefix } from '../support/server.js';
+import { TEST_SECRET, type TestServer, startPair, token, uniquePrefix } from '../support/server.js';
 
 const PRESENCE = 'subscription($o: ID!) { presence(orgId: $o) { kind user { userId name } users { userId } } }';
 const TYPING = 'subscription($o: ID!, $r: String!) { typing(orgId: $o, room: $r) { room users { userId name } } }';
@@ -24,10 +24,7 @@ describe('presence and typing across two instances', () => {
   let a: TestServer;
   let b: TestServer;
   beforeAll(async () => {
-    const redisPrefix = uniquePrefix();
-    const tuning = { presenceGraceMs: 150, typingExpireMs: 600, typingThrottleMs: 300 };
-    a = await startServer({ redis: true, postgres: true, redisPrefix, tuning });
-    b = await startServer({ redis: true, postgres: true, redisPrefix, tuning });
+    [a, b] = await startPair({ presenceGraceMs: 150, typingExpireMs: 600, typingThrottleMs: 300 });
   });
   afterAll(async () => {
     await Promise.all([a.stop(), b.stop()]);

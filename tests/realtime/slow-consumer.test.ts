@@ -17,6 +17,19 @@ describe('a subscriber that stops reading', () => {
   });
   afterAll(() => server.stop());
 
+  /** Publishes 16 KiB events until the only subscription is cut off; returns the longest queue seen. */
+  async function floodUntilCutOff(orgId: string): Promise<number> {
+    const viewer = { userId: 'feed-publisher', name: null, isService: true }; // a backend service: not rate limited
+    const blob = 'x'.repeat(16 * 1024);
+    let longest = 0;
+    for (let i = 0; i < 2_500 && server.app.services.bus.stats().subscriptions === 1; i++) {
+      await publishEvent(server.app.services, viewer, { orgId, channel: 'property', type: 'property.update', payload: { i, blob } });
+      longest = Math.max(longest, server.app.services.bus.stats().longestQueue);
+    }
+    expect(server.app.services.bus.stats().subscriptions).toBe(0);
+    return longest;
+  }
+
   it('is cut off with SLOW_CONSUMER while the others get everything; it resumes and ends with every event', async () => {
     const org = await createOrg(server, 'alice', { bob: 'MEMBER' });
     const subscribe = async (token: string, after?: string) => {
@@ -92,15 +105,7 @@ describe('a subscriber that stops reading', () => {
     });
     response.pause(); // never read
     await until(() => server.app.services.bus.stats().subscriptions === 1, 'the SSE subscription');
-    const viewer = { userId: 'feed-publisher', name: null, isService: true }; // a backend service: not rate limited
-    const blob = 'x'.repeat(16 * 1024);
-    let longest = 0;
-    for (let i = 0; i < 2_500 && server.app.services.bus.stats().subscriptions === 1; i++) {
-      await publishEvent(server.app.services, viewer, { orgId: org.id, channel: 'property', type: 'property.update', payload: { i, blob } });
-      longest = Math.max(longest, server.app.services.bus.stats().longestQueue);
-    }
-    expect(server.app.services.bus.stats().subscriptions).toBe(0);
-    expect(longest).toBe(MAX_QUEUE);
+    expect(await floodUntilCutOff(org.id)).toBe(MAX_QUEUE);
     response.destroy();
   }, 60_000);
 
@@ -121,15 +126,7 @@ describe('a subscriber that stops reading', () => {
     });
     expect(op.status).toBe(202);
     await until(() => server.app.services.bus.stats().subscriptions === 1, 'the single-connection subscription');
-    const viewer = { userId: 'feed-publisher', name: null, isService: true };
-    const blob = 'x'.repeat(16 * 1024);
-    let longest = 0;
-    for (let i = 0; i < 2_500 && server.app.services.bus.stats().subscriptions === 1; i++) {
-      await publishEvent(server.app.services, viewer, { orgId: org.id, channel: 'property', type: 'property.update', payload: { i, blob } });
-      longest = Math.max(longest, server.app.services.bus.stats().longestQueue);
-    }
-    expect(server.app.services.bus.stats().subscriptions).toBe(0);
-    expect(longest).toBe(MAX_QUEUE);
+    expect(await floodUntilCutOff(org.id)).toBe(MAX_QUEUE);
     response.destroy();
   }, 60_000);
 });

@@ -66,3 +66,10 @@ export function uniquePrefix(): string {
 export function token(sub: string, extra: { name?: string; service?: boolean; expiresIn?: string | number } = {}): Promise<string> {
   return signToken(TEST_SECRET, { sub, name: extra.name, role: extra.service ? 'service' : undefined }, extra.expiresIn ?? '1h');
 }
+
+/** Two instances sharing one PostgreSQL database and one Redis prefix, as a scaled-out deployment runs. */
+export async function startPair(tuning?: Partial<Tuning>): Promise<[TestServer, TestServer]> {
+  const redisPrefix = uniquePrefix();
+  const options = { redis: true, postgres: true, redisPrefix, tuning };
+  return [await startServer(options), await startServer(options)];
+}
