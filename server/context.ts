@@ -43,8 +43,6 @@ export interface Context {
   services: Services;
   /** `Last-Event-ID` of a reconnecting SSE client: where its event stream resumes. */
   lastEventId?: string;
-  /** Cursor of the event a stream is delivering (per operation; read by useEventCursor). */
-  streamCursor?: string;
 }
 
 export function createContext(services: Services, session: Session, lastEventId?: string): Context {

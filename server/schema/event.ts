@@ -162,9 +162,6 @@ builder.subscriptionField('events', (t) =>
         { ...args, orgId: String(args.orgId), subjectIds: args.subjectIds?.map(String), after: args.after ?? ctx.lastEventId },
         sessionGuard(ctx.session),
       ),
-    resolve: (event, _args, ctx) => {
-      ctx.streamCursor = events.cursorOf(event);
-      return event;
-    },
+    resolve: (event) => event,
   }),
 );

@@ -15,7 +15,7 @@ import { type SlotCounter, useSubscriptionLimits } from './limits.js';
 import { protections } from './protections.js';
 import { useSingleConnectionSse } from './sse.js';
 import { useSseResults } from './sse-results.js';
-import { useEventCursor } from './use-event-cursor.js';
+import { useSharedEventResults } from './use-shared-event-results.js';
 import { useStreamErrors } from './use-stream-errors.js';
 import { useDemoTokens, useWebApp } from './web-app.js';
 
@@ -67,7 +67,7 @@ export function createYogaServer(o: YogaOptions) {
       ...protections({ introspection: config.introspection, hideSuggestions: !config.introspection, ...tuning.query }),
       useSubscriptionLimits(config.limits, o.connections),
       useStreamErrors(),
-      useEventCursor(),
+      useSharedEventResults(),
       useSseResults({ pingMs: tuning.keepAliveMs }),
       useSseHeaders(),
       useSingleConnectionSse({
