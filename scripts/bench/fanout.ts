@@ -66,7 +66,7 @@ interface Report {
 
 class Load {
   private readonly workers: Worker[] = [];
-  constructor(url: string, connections: number, mode: 'graphql-ws' | 'raw', extra: { token?: string; orgId?: string } = {}) {
+  constructor(url: string, connections: number, mode: 'graphql-ws' | 'raw' | 'sse', extra: { token?: string; orgId?: string } = {}) {
     for (let i = 0; i < WORKERS; i++) {
       const share = Math.floor(connections / WORKERS) + (i < connections % WORKERS ? 1 : 0);
       const worker = new Worker(join(ROOT, 'scripts/bench/load-worker.mjs'), { workerData: { url, connections: share, mode, ...extra } });
@@ -122,7 +122,7 @@ async function gql(port: number, query: string, variables: Record<string, unknow
   return body.data;
 }
 
-async function switchboard(dataDir: string): Promise<Target> {
+async function switchboard(dataDir: string): Promise<Target[]> {
   const server = await spawnServer(
     ['server/main.ts'],
     { NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, AUTH_JWT_SECRET: SECRET, LOG_LEVEL: 'warn', LIMIT_CONNECTIONS_PER_USER: '100000' },
@@ -132,16 +132,15 @@ async function switchboard(dataDir: string): Promise<Target> {
   const member = await signToken(SECRET, { sub: 'bench-user', name: 'Bench' });
   const orgId = (await gql(server.port, 'mutation { createOrganization(name: "Bench") { id } }', {}, service)).createOrganization.id as string;
   await gql(server.port, 'mutation($o: ID!) { addMember(orgId: $o, userId: "bench-user") { role } }', { o: orgId }, service);
-  return {
-    name: 'switchboard graphql-ws',
-    server,
-    connect: (n) => new Load(`ws://127.0.0.1:${server.port}/graphql`, n, 'graphql-ws', { token: member, orgId }),
-    async fire(count) {
-      for (let i = 0; i < count; i++) {
-        await gql(server.port, 'mutation($i: PublishEventInput!) { publishEvent(input: $i) { sequence } }', { i: { orgId, channel: 'property', type: 'property.update', payload: { price: 450000, t: Date.now() } } }, service);
-      }
-    },
+  const fire = async (count: number) => {
+    for (let i = 0; i < count; i++) {
+      await gql(server.port, 'mutation($i: PublishEventInput!) { publishEvent(input: $i) { sequence } }', { i: { orgId, channel: 'property', type: 'property.update', payload: { price: 450000, t: Date.now() } } }, service);
+    }
   };
+  return [
+    { name: 'switchboard graphql-ws', server, fire, connect: (n) => new Load(`ws://127.0.0.1:${server.port}/graphql`, n, 'graphql-ws', { token: member, orgId }) },
+    { name: 'switchboard SSE', server, fire, connect: (n) => new Load(`http://127.0.0.1:${server.port}/graphql`, n, 'sse', { token: member, orgId }) },
+  ];
 }
 
 async function raw(): Promise<Target> {
@@ -185,7 +184,7 @@ async function idle(target: Target, n: number) {
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
   process.stdout.write(`node ${process.version}, ${cpus().length} cores, burst of ${BURST} events, ${WORKERS} load threads\n\n`);
-  const targets = [await raw(), await switchboard(dataDir)];
+  const targets = [await raw(), ...(await switchboard(dataDir))];
   try {
     // Idle memory first, on fresh servers: after the bursts, garbage collection would blur the difference.
     const memRows = ['| server | idle connections | KiB per subscribed connection |', '|---|---|---|'];
@@ -201,7 +200,7 @@ async function main() {
     }
     process.stdout.write(`${rows.join('\n')}\n\n${memRows.join('\n')}\n`);
   } finally {
-    for (const t of targets) await t.server.stop();
+    for (const server of new Set(targets.map((t) => t.server))) await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import WebSocket from 'ws';
 
-/** @type {{ url: string, connections: number, mode: 'graphql-ws' | 'raw', token?: string, orgId?: string }} */
+/** @type {{ url: string, connections: number, mode: 'graphql-ws' | 'raw' | 'sse', token?: string, orgId?: string }} */
 const job = workerData;
 let received = 0;
 /** @type {number[]} */
@@ -16,7 +16,44 @@ let open = 0;
 const sockets = [];
 const query = 'subscription($o: ID!) { events(orgId: $o, channels: ["property"]) { sequence channel type payload } }';
 
-for (let i = 0; i < job.connections; i++) {
+/** One SSE stream (distinct-connections mode): a POST whose response is read as it arrives. */
+async function openSse() {
+  const controller = new AbortController();
+  aborts.push(controller);
+  try {
+    const res = await fetch(job.url, {
+      method: 'POST',
+      signal: controller.signal,
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${job.token}` },
+      body: JSON.stringify({ query, variables: { o: job.orgId } }),
+    });
+    open += 1;
+    const decoder = new TextDecoder();
+    let rest = '';
+    for await (const chunk of res.body) {
+      rest += decoder.decode(chunk, { stream: true });
+      let end;
+      while ((end = rest.indexOf('\n\n')) >= 0) {
+        const frame = rest.slice(0, end);
+        rest = rest.slice(end + 2);
+        if (!frame.startsWith('event: next')) continue;
+        received += 1;
+        if (received % 10 === 0) {
+          const m = /"t":(\d+)/.exec(frame);
+          if (m) latencies.push(Date.now() - Number(m[1]));
+        }
+      }
+    }
+  } catch {
+    // aborted at the end of the run
+  }
+}
+
+/** @type {AbortController[]} */
+const aborts = [];
+for (let i = 0; job.mode === 'sse' && i < job.connections; i++) void openSse();
+
+for (let i = 0; job.mode !== 'sse' && i < job.connections; i++) {
   const ws = job.mode === 'raw' ? new WebSocket(job.url) : new WebSocket(job.url, 'graphql-transport-ws');
   sockets.push(ws);
   ws.on('open', () => {
@@ -46,6 +83,7 @@ parentPort.on('message', (msg) => {
     latencies = [];
   } else if (msg === 'close') {
     for (const s of sockets) s.terminate();
+    for (const a of aborts) a.abort();
     parentPort.postMessage({ closed: true });
   }
 });
