@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Plugin } from 'graphql-yoga';
 import type { Registry } from 'prom-client';
 
@@ -44,6 +45,20 @@ export function useMetricsEndpoint(path: string, registry: Registry): Plugin {
     async onRequest({ url, request, fetchAPI, endResponse }) {
       if (url.pathname !== path || request.method !== 'GET') return;
       endResponse(new fetchAPI.Response(await registry.metrics(), { headers: { 'content-type': registry.contentType } }));
+    },
+  };
+}
+
+/** Every HTTP response carries `x-request-id` (the caller's, or a new one) so a report can be matched to logs. */
+export function useRequestId(): Plugin {
+  const ids = new WeakMap<Request, string>();
+  return {
+    onRequest({ request }) {
+      ids.set(request, request.headers.get('x-request-id')?.slice(0, 64) || randomUUID());
+    },
+    onResponse({ request, response }) {
+      const id = ids.get(request);
+      if (id) response.headers.set('x-request-id', id);
     },
   };
 }

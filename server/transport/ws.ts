@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { GraphQLError, getOperationAST, type ExecutionArgs } from 'graphql';
@@ -36,6 +37,8 @@ interface Extra {
   session: Session;
   /** The user whose connection slot this socket holds, released when it closes. */
   slotOf?: string;
+  /** Logs of this connection carry its id (never a token or a payload). */
+  log: Logger;
 }
 
 /** What onSubscribe prepared for graphql-ws to run: the execution, or the already started subscription. */
@@ -72,7 +75,7 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
       const result = await authorize(verifier, ctx.connectionParams);
       if (result === null) return true; // anonymous, like HTTP without a header
       if (!result.ok) {
-        log.info({ reason: result.reason }, 'graphql-ws connection refused');
+        ctx.extra.log.info({ reason: result.reason }, 'graphql-ws connection refused');
         return false; // → close 4403 Forbidden
       }
       // Closed while the token was being verified: taking a slot now would never be given back.
@@ -129,7 +132,7 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
       } catch (err) {
         // A syntax error or a graphql-armor rejection: answer this operation only, keep the socket.
         if (err instanceof GraphQLError) return [err];
-        log.error({ err }, 'graphql-ws onSubscribe failed');
+        ctx.extra.log.error({ err }, 'graphql-ws onSubscribe failed');
         return [new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL' } })];
       }
     },
@@ -138,8 +141,9 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
   });
 
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
+    const connLog = log.child({ conn: randomUUID().slice(0, 8) });
     socket.once('error', (err) => {
-      log.debug({ err }, 'websocket error');
+      connLog.debug({ err }, 'websocket error');
     });
     let alive = true;
     const ping = setInterval(() => {
@@ -153,7 +157,7 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
     socket.on('pong', () => {
       alive = true;
     });
-    const extra: Extra = { socket, request, session: createSession(null, 'ws') };
+    const extra: Extra = { socket, request, session: createSession(null, 'ws'), log: connLog };
     const closed = server.opened(
       {
         protocol: socket.protocol,
@@ -172,7 +176,7 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
               await cb(text);
             } catch (err) {
               if (socket.readyState === WebSocket.OPEN) {
-                log.error({ err }, 'graphql-ws message handling failed');
+                connLog.error({ err }, 'graphql-ws message handling failed');
                 socket.close(CloseCode.InternalServerError, 'Internal server error');
               }
             }

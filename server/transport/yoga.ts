@@ -10,7 +10,7 @@ import { schema } from '../schema/index.js';
 import type { Tuning } from '../tuning.js';
 import { createContextFactory } from './context-factory.js';
 import { graphiqlOptions } from './graphiql.js';
-import { useMetricsEndpoint, useReadiness, useSseHeaders } from './http-plugins.js';
+import { useMetricsEndpoint, useReadiness, useRequestId, useSseHeaders } from './http-plugins.js';
 import { type SlotCounter, useSubscriptionLimits } from './limits.js';
 import { protections } from './protections.js';
 import { useSingleConnectionSse } from './sse.js';
@@ -64,6 +64,7 @@ export function createYogaServer(o: YogaOptions) {
       },
     },
     plugins: [
+      useRequestId(),
       ...protections({ introspection: config.introspection, hideSuggestions: !config.introspection, ...tuning.query }),
       useSubscriptionLimits(config.limits, o.connections),
       useStreamErrors(),

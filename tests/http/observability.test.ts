@@ -42,4 +42,11 @@ describe('metrics and server stats', () => {
     expect(stats.organizations).toContainEqual({ orgId: org.id, subscriptions: 1, eventsPerSecond: expect.any(Number) });
     await client.dispose();
   });
+
+  it('tags every HTTP response with a request id, keeping the caller\'s', async () => {
+    const mine = await fetch(server.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'trace-123' }, body: '{"query":"{ __typename }"}' });
+    expect(mine.headers.get('x-request-id')).toBe('trace-123');
+    const fresh = await fetch(server.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+    expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
 });
