@@ -1,4 +1,4 @@
-import { requireOrgAccess, requireViewer, roleAtLeast } from '../auth/access.js';
+import { requireOrgAccess, requireViewer } from '../auth/access.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { Services } from '../context.js';
 import { badInput, forbidden } from '../errors.js';
@@ -98,13 +98,6 @@ export async function getOrganizationFor(services: Services, viewer: Viewer | nu
 export async function listMyOrganizations(services: Services, viewer: Viewer | null): Promise<Organization[]> {
   const v = requireViewer(viewer);
   return repo.listOrganizationsOf(services.store.db, v.userId);
-}
-
-export async function canManage(services: Services, viewer: Viewer | null, orgId: string): Promise<boolean> {
-  if (!viewer) return false;
-  if (viewer.isService) return true;
-  const m = await repo.getMembership(services.store.db, orgId, viewer.userId);
-  return m !== undefined && roleAtLeast(m.role, 'ADMIN');
 }
 
 async function ensureAnotherOwner(tx: repo.DbHandle, orgId: string, leavingUserId: string): Promise<void> {

@@ -100,8 +100,16 @@ const idList = z.array(z.string().max(128)).max(100, 'at most 100 subjectIds');
 const PublishEventInput = builder.inputType('PublishEventInput', {
   fields: (t) => ({
     orgId: t.id({ required: true }),
-    channel: t.string({ required: true, validate: name('channel') }),
-    type: t.string({ required: true, validate: name('type') }),
+    channel: t.string({
+      required: true,
+      validate: name('channel'),
+      description: `Built in: ${events.BUILT_IN_CHANNELS.join(', ')}; apps may use their own.`,
+    }),
+    type: t.string({
+      required: true,
+      validate: name('type'),
+      description: `Built in: ${events.BUILT_IN_TYPES.join(', ')}; apps may use their own, except under ${events.SERVER_ONLY_TYPE_PREFIXES.map((p) => `${p}*`).join(', ')}.`,
+    }),
     subjectId: t.id({ required: false, validate: z.string().min(1).max(128) }),
     payload: t.field({ type: 'JSON', required: false }),
   }),

@@ -1,5 +1,5 @@
 import { newId } from './ids.js';
-import type { Db, Membership, Organization, Role, User } from './types.js';
+import type { Db, Membership, Organization, Role } from './types.js';
 
 /**
  * The one query layer: plain functions over a Kysely handle (the database or an open transaction),
@@ -17,11 +17,6 @@ export async function upsertUser(db: Db, id: string, name: string | null): Promi
     .values({ id, name, created_at: now })
     .onConflict((oc) => (name === null ? oc.column('id').doNothing() : oc.column('id').doUpdateSet({ name })))
     .execute();
-}
-
-export async function getUsers(db: Db, ids: readonly string[]): Promise<User[]> {
-  if (ids.length === 0) return [];
-  return db.selectFrom('users').select(['id', 'name']).where('id', 'in', ids).execute();
 }
 
 export async function insertOrganization(db: Db, name: string): Promise<Organization> {

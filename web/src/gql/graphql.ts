@@ -10,10 +10,12 @@ export type PresenceUpdateKind =
   | 'SNAPSHOT';
 
 export type PublishEventInput = {
+  /** Built in: user, property, organization, system, notifications; apps may use their own. */
   channel: string;
   orgId: string | number;
   payload?: unknown;
   subjectId?: string | number | null | undefined;
+  /** Built in: user.activity, property.update, member.join, member.leave, organization.change, notification.new, system.alert, data.sync; apps may use their own, except under member.*, organization.*, notification.*. */
   type: string;
 };
 
