@@ -84,6 +84,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     isOriginAllowed,
     maxPayloadBytes: tuning.maxWsPayloadBytes,
     keepAliveMs: tuning.keepAliveMs,
+    maxPendingMessages: tuning.maxQueuePerSubscription,
     onUserConnected: recordName,
     connections,
     connectionLimit: config.limits.connectionsPerUser,

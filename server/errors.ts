@@ -19,3 +19,17 @@ export const unauthenticated = (message = 'Sign in: send "Authorization: Bearer 
 export const forbidden = (message: string) => appError('FORBIDDEN', message);
 export const notFound = (message: string) => appError('NOT_FOUND', message);
 export const badInput = (message: string, extra?: Record<string, unknown>) => appError('BAD_USER_INPUT', message, extra);
+
+/**
+ * What clients see of an error: expected ones (GraphQLErrors we raised) as they are, anything else as
+ * INTERNAL with the cause logged, never shown. Used by Yoga and by results sent past Yoga's hooks.
+ */
+export function createErrorMasker(log: { error(obj: object, msg: string): void }) {
+  return (error: unknown): GraphQLError => {
+    const graphqlError = error instanceof GraphQLError ? error : undefined;
+    const original = graphqlError ? graphqlError.originalError : error;
+    if (graphqlError && (!original || original instanceof GraphQLError)) return graphqlError;
+    log.error({ err: original ?? error }, 'unexpected error');
+    return new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL' }, path: graphqlError?.path });
+  };
+}

@@ -5,7 +5,7 @@ import type { Services } from '../context.js';
 import { appError, badInput, forbidden } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../realtime/cursor.js';
 import { createFilter } from '../realtime/filter.js';
-import { prepend, withRelease } from '../realtime/live-stream.js';
+import type { EventStream } from '../realtime/event-stream.js';
 import * as repo from '../store/repository.js';
 import type { EventRecord } from '../store/types.js';
 import { holdPresence } from './presence.js';
@@ -107,18 +107,19 @@ export async function subscribeEvents(
   viewer: Viewer | null,
   args: EventsArgs,
   guard?: StreamGuard,
-): Promise<AsyncIterableIterator<EventRecord>> {
+): Promise<EventStream> {
   const { viewer: v } = await requireOrgAccess(services, viewer, args.orgId, 'VIEWER', 'subscribe to its events');
   const stream = await openEventStream(services, v, args, guard);
   // Registered now, so a later removal reaches it through the feed; an earlier one is caught here.
   if (!(await isStillMember(services, v, args.orgId))) {
-    await stream.return?.();
+    await stream.return();
     throw forbidden(`You are no longer a member of organization "${args.orgId}".`);
   }
-  return withRelease(stream, holdPresence(services, args.orgId, v));
+  stream.whenClosed(holdPresence(services, args.orgId, v));
+  return stream;
 }
 
-async function openEventStream(services: Services, v: Viewer, args: EventsArgs, guard?: StreamGuard): Promise<AsyncIterableIterator<EventRecord>> {
+async function openEventStream(services: Services, v: Viewer, args: EventsArgs, guard?: StreamGuard): Promise<EventStream> {
   const filter = createFilter({ ...args, viewerId: v.userId });
   if (args.after === undefined || args.after === null) return services.bus.subscribe({ orgId: args.orgId, filter, guard });
   const decoded = decodeCursor(args.after);
@@ -128,7 +129,8 @@ async function openEventStream(services: Services, v: Viewer, args: EventsArgs, 
   if (decoded && !reason) return services.bus.subscribe({ orgId: args.orgId, filter, afterSeq: decoded.seq, guard });
   const stream = await services.bus.subscribe({ orgId: args.orgId, filter, guard });
   services.metrics.onResync();
-  return prepend(resyncEvent(args.orgId, stream.lastDeliveredSeq, reason ?? 'CURSOR_INVALID'), stream);
+  stream.unshift(resyncEvent(args.orgId, stream.lastDeliveredSeq, reason ?? 'CURSOR_INVALID'));
+  return stream;
 }
 
 function resyncEvent(orgId: string, seq: number, reason: string): EventRecord {

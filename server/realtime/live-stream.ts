@@ -18,6 +18,23 @@ export interface LiveStreamOptions<T> {
 }
 
 /**
+ * A consumer that takes items as they come instead of pulling them (see `LiveStream.deliverTo`).
+ * `deliver` returns false, having sent nothing, when the consumer is too far behind: the stream is then
+ * cut off with `overflowError`. It may return a promise when the item needs async work first; items
+ * arriving meanwhile wait in the stream's bounded queue, so order is kept.
+ */
+export interface DirectConsumer<T> {
+  deliver(item: T): boolean | Promise<boolean>;
+  /** Items handed over that the consumer has not yet sent on (for stats). */
+  pending(): number;
+  /**
+   * A promise while the consumer would rather not take more yet; the stream waits on it before each item
+   * it controls the pace of (replay), so a long replay is paced by the consumer, not cut off.
+   */
+  ready(): Promise<void> | undefined;
+}
+
+/**
  * One subscriber's bounded stream: optional replay, then live items pushed synchronously by a producer.
  * When the queue is full the subscriber is cut off with `overflowError` instead of buffering without bound.
  * `return()` takes effect at once, even while the consumer waits (an async generator could not do that).
@@ -29,6 +46,11 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
   private failure: unknown;
   private done = false;
   private replay: AsyncIterator<T> | undefined;
+  /** Set by `deliverTo`: items go straight to it, `next()` only reports the end. */
+  private direct: DirectConsumer<T> | undefined;
+  /** A direct consumer is being caught up (replay, queued items, an async delivery): new items queue. */
+  private draining = false;
+  private readonly releases: Array<() => void> = [];
 
   private timer: NodeJS.Timeout | undefined;
 
@@ -56,7 +78,18 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
     if (this.done || (this.options.accept && !this.options.accept(item))) return;
     const revoked = this.options.revoked?.();
     if (revoked) return this.fail(revoked);
-    if (this.waiter && !this.replay) {
+    if (this.direct && !this.draining) {
+      const handed = this.handOver(item, true);
+      if (handed instanceof Promise) {
+        this.draining = true;
+        void handed.then((ok) => {
+          if (ok) return this.drain();
+          this.draining = false;
+        });
+      }
+      return;
+    }
+    if (this.waiter && !this.replay && !this.direct) {
       const resolve = this.waiter;
       this.clearWaiters();
       this.options.onDeliver?.(item, true);
@@ -82,10 +115,75 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
   }
 
   get queued(): number {
-    return this.queue.length;
+    return this.queue.length + (this.direct?.pending() ?? 0);
+  }
+
+  /**
+   * From now on items go straight to `consumer`, in the same order and under the same checks (replay
+   * first, then live items), with no promise or iterator step per item: the fan-out hot path. `next()`
+   * then resolves only when the stream ends, with its error if it failed.
+   */
+  deliverTo(consumer: DirectConsumer<T>): void {
+    if (this.direct) throw new Error('This stream already has a direct consumer.');
+    this.direct = consumer;
+    this.draining = true;
+    void this.drain();
+  }
+
+  /** Runs `release` once when the stream ends for any reason (failed, returned); at once if it already has. */
+  whenClosed(release: () => void): void {
+    if (this.done) release();
+    else this.releases.push(release);
+  }
+
+  /** Puts `item` before everything else the consumer gets (a first notice), skipping `accept`. */
+  unshift(item: T): void {
+    if (!this.done) this.queue.unshift(item);
+  }
+
+  /** Hands the replay, then queued items, to the direct consumer; live items queue meanwhile. */
+  private async drain(): Promise<void> {
+    try {
+      while (this.replay && !this.done) {
+        await this.direct?.ready();
+        const r = await this.replay.next();
+        if (r.done) break;
+        const revoked = this.options.revoked?.();
+        if (revoked) return this.fail(revoked);
+        if (!(await this.handOver(r.value, false))) return;
+      }
+      if (this.replay) {
+        const replay = this.replay;
+        this.replay = undefined;
+        await replay.return?.();
+      }
+      while (this.queue.length > 0 && !this.done) {
+        if (!(await this.handOver(this.queue.shift() as T, true))) return;
+      }
+    } catch (err) {
+      this.fail(err);
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** One item to the direct consumer; false when the stream was cut off instead. */
+  private handOver(item: T, live: boolean): boolean | Promise<boolean> {
+    const accepted = (this.direct as DirectConsumer<T>).deliver(item);
+    const settle = (ok: boolean) => {
+      if (this.done) return false;
+      if (!ok) {
+        this.fail(this.options.overflowError());
+        return false;
+      }
+      this.options.onDeliver?.(item, live);
+      return true;
+    };
+    return accepted instanceof Promise ? accepted.then(settle, (err: unknown) => (this.fail(err), false)) : settle(accepted);
   }
 
   async next(): Promise<IteratorResult<T>> {
+    if (this.direct) return this.end();
     if (this.replay && !this.done) {
       try {
         const r = await this.replay.next();
@@ -111,12 +209,17 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
       this.options.onDeliver?.(item, true);
       return { value: item, done: false };
     }
+    return this.end();
+  }
+
+  /** What the consumer learns once nothing is left to hand out: the failure, the end, or a wait for either. */
+  private end(): Promise<IteratorResult<T>> {
     if (this.failure !== undefined) {
       const err = this.failure;
       this.failure = undefined;
-      throw err;
+      return Promise.reject(err);
     }
-    if (this.done) return { value: undefined, done: true };
+    if (this.done) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve, reject) => {
       this.waiter = resolve;
       this.failWaiter = reject;
@@ -147,6 +250,7 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
     this.done = true;
     clearTimeout(this.timer);
     this.options.onClose();
+    for (const release of this.releases.splice(0)) release();
   }
 
   private clearWaiters() {
@@ -170,40 +274,6 @@ export function prepend<T>(first: T, rest: AsyncIterableIterator<T>): AsyncItera
     return: async () => rest.return?.() ?? { value: undefined, done: true },
     throw: async (err: unknown) => {
       await rest.return?.();
-      throw err;
-    },
-  };
-}
-
-/** `source`, calling `release` once when it ends for any reason (done, error, or the consumer leaving). */
-export function withRelease<T>(source: AsyncIterableIterator<T>, release: () => void): AsyncIterableIterator<T> {
-  let released = false;
-  const once = () => {
-    if (released) return;
-    released = true;
-    release();
-  };
-  return {
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-    async next() {
-      try {
-        const r = await source.next();
-        if (r.done) once();
-        return r;
-      } catch (err) {
-        once();
-        throw err;
-      }
-    },
-    async return() {
-      once();
-      return (await source.return?.()) ?? { value: undefined, done: true };
-    },
-    async throw(err: unknown) {
-      once();
-      await source.return?.();
       throw err;
     },
   };

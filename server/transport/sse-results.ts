@@ -1,6 +1,8 @@
+import { Readable } from 'node:stream';
 import type { ExecutionResult } from 'graphql';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { DIRECT_SINK, type DirectSink, type SharedResult } from './direct-sink.js';
 
 /** SSE clients (EventSource) wait this long before reconnecting. */
 const RETRY_MS = 1_000;
@@ -10,14 +12,122 @@ const RETRY_MS = 1_000;
  * that carries a cursor (`extensions.cursor`) gets an `id:` line, so a reconnecting EventSource sends it
  * back as `Last-Event-ID`, and a `retry:` hint.
  */
-export function useSseResults(options: { pingMs: number }): Plugin {
+export function useSseResults(options: { endpoint: string; pingMs: number; maxPending: number }): Plugin {
+  const sinks = new WeakMap<Request, SseSink>();
+  const wantsSse = (request: Request) => request.headers.get('accept')?.includes('text/event-stream') === true;
   return {
+    onContextBuilding({ context, extendContext }) {
+      const request = (context as { request?: Request }).request;
+      if (!request || !wantsSse(request) || new URL(request.url).pathname !== options.endpoint) return;
+      const sink = new SseSink(options.maxPending);
+      sinks.set(request, sink);
+      extendContext({ [DIRECT_SINK]: sink } as Record<string, unknown>);
+    },
     onResultProcess({ request, setResultProcessor }) {
-      if (!request.headers.get('accept')?.includes('text/event-stream')) return;
-      setResultProcessor((result, fetchAPI) => sseResponse(result as ExecutionResult | AsyncIterable<ExecutionResult>, fetchAPI, options.pingMs), 'text/event-stream');
+      if (!wantsSse(request)) return;
+      const sink = sinks.get(request);
+      setResultProcessor((result, fetchAPI) => {
+        const results = result as ExecutionResult | AsyncIterable<ExecutionResult>;
+        if (sink?.body && Symbol.asyncIterator in results) return sink.respond(results, fetchAPI, options.pingMs);
+        sink?.body?.destroy(); // attached, then refused: nothing was sent
+        return sseResponse(results, fetchAPI, options.pingMs);
+      }, 'text/event-stream');
     },
   };
 }
+
+const PREAMBLE = Buffer.from(`retry: ${RETRY_MS}\n:\n\n`);
+const PING = Buffer.from(':\n\n');
+const COMPLETE = Buffer.from('event: complete\ndata:\n\n');
+/** One event's SSE frame, encoded once for every subscriber that shares its result. */
+const frames = new WeakMap<SharedResult, Buffer>();
+
+/**
+ * The response body of one SSE subscription whose events are sent directly: every subscriber of an event
+ * gets the same encoded frame. A reader that stops reading is cut off once `maxPending` frames wait here
+ * (the HTTP response stops taking them when the socket backs up).
+ */
+class SseSink implements DirectSink {
+  body: Readable | undefined;
+  private ended = false;
+  private readonly caughtUp: Array<() => void> = [];
+
+  constructor(private readonly maxPending: number) {}
+
+  attach(): void {
+    this.body = new Readable({ objectMode: true, highWaterMark: 16, read: () => this.release() });
+    this.body.once('close', () => this.release());
+    // A first comment flushes the headers: some browsers stall a fetch until a byte arrives.
+    this.body.push(PREAMBLE);
+  }
+
+  send(shared: SharedResult): boolean {
+    const body = this.body as Readable;
+    if (this.ended || body.destroyed) return true; // gone: the stream is being ended
+    if (body.readableLength >= this.maxPending) return false;
+    let frame = frames.get(shared);
+    if (!frame) frames.set(shared, (frame = Buffer.from(`event: next\nid: ${shared.cursor}\ndata: ${shared.json}\n\n`)));
+    body.push(frame);
+    return true;
+  }
+
+  pending(): number {
+    return this.body?.readableLength ?? 0;
+  }
+
+  ready(): Promise<void> | undefined {
+    if (this.pending() < this.maxPending / 2 || this.body?.destroyed) return undefined;
+    return new Promise((resolve) => this.caughtUp.push(resolve));
+  }
+
+  /** The response: frames sent directly, then whatever ends the stream (an error result, `complete`). */
+  respond(results: AsyncIterable<ExecutionResult>, fetchAPI: { Response: typeof Response }, pingMs: number): Response {
+    const body = this.body as Readable;
+    const iterator = results[Symbol.asyncIterator]();
+    const ping = setInterval(() => {
+      if (!this.ended && body.readableLength === 0) body.push(PING);
+    }, pingMs);
+    body.once('close', () => {
+      clearInterval(ping);
+      void iterator.return?.();
+    });
+    void (async () => {
+      try {
+        for (;;) {
+          const step = await iterator.next();
+          if (step.value && !body.destroyed) body.push(Buffer.from(frame(step.value)));
+          if (step.done) break;
+        }
+        this.end(COMPLETE);
+      } catch (err) {
+        this.ended = true;
+        body.destroy(err as Error);
+      } finally {
+        clearInterval(ping);
+      }
+    })();
+    return new fetchAPI.Response(body as unknown as BodyInit, { status: 200, headers: SSE_HEADERS });
+  }
+
+  private end(last: Buffer): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.body?.destroyed) return;
+    this.body?.push(last);
+    this.body?.push(null);
+  }
+
+  private release(): void {
+    for (const resolve of this.caughtUp.splice(0)) resolve();
+  }
+}
+
+const SSE_HEADERS = {
+  'Content-Type': 'text/event-stream',
+  'Cache-Control': 'no-cache',
+  Connection: 'keep-alive',
+  'Content-Encoding': 'none',
+};
 
 function sseResponse(result: ExecutionResult | AsyncIterable<ExecutionResult>, fetchAPI: { ReadableStream: typeof ReadableStream; Response: typeof Response; TextEncoder: typeof TextEncoder }, pingMs: number) {
   const encoder = new fetchAPI.TextEncoder();
@@ -54,12 +164,7 @@ function sseResponse(result: ExecutionResult | AsyncIterable<ExecutionResult>, f
   });
   return new fetchAPI.Response(body, {
     status: Symbol.asyncIterator in result ? 200 : statusOf(result),
-    headers: {
-      'Content-Type': 'text/event-stream',
-      'Cache-Control': 'no-cache',
-      Connection: 'keep-alive',
-      'Content-Encoding': 'none',
-    },
+    headers: SSE_HEADERS,
   });
 }
 

@@ -1,40 +1,69 @@
-import { type DocumentNode, type ExecutionArgs, type ExecutionResult, createSourceEventStream, execute, print } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLError, createSourceEventStream, execute, print } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { encodeCursor } from '../realtime/cursor.js';
+import { EventStream } from '../realtime/event-stream.js';
 import type { EventRecord } from '../store/types.js';
+import { SharedResult, directSinkOf } from './direct-sink.js';
+
+type Shared = SharedResult | Promise<SharedResult>;
 
 /**
- * Executes a subscription's selection once per event for every subscriber that sent the same document and
- * variables, instead of once per subscriber, and stamps each result with the event's cursor
- * (`extensions.cursor`). Sharing is safe because an Event's fields depend only on the event, never on who
- * receives it; who may receive it (organization, filters, audience, revocation) is decided before, per stream.
+ * The fan-out's per-event work, done once per event instead of once per subscriber: a subscription's
+ * selection is executed once for every subscriber that sent the same document and variables, stamped with
+ * the event's cursor (`extensions.cursor`) and serialized once. Where the transport offers a direct sink
+ * (graphql-ws, SSE), the subscriber's stream hands events straight to it.
+ *
+ * Sharing is safe because an Event's fields depend only on the event, never on who receives it; who may
+ * receive it (organization, filters, audience, revocation, token expiry) is decided before, per stream.
  */
-export function useSharedEventResults(): Plugin {
-  const results = new WeakMap<object, Map<string, ExecutionResult>>();
+export function useSharedEventResults(options: { maskError: (error: unknown) => GraphQLError }): Plugin {
+  const results = new WeakMap<EventRecord, Map<string, Shared>>();
   const printed = new WeakMap<DocumentNode, string>();
   const keyOf = (a: ExecutionArgs) => {
     let doc = printed.get(a.document);
     if (doc === undefined) printed.set(a.document, (doc = print(a.document)));
     return `${a.operationName ?? ''}\u0000${doc}\u0000${JSON.stringify(a.variableValues ?? {})}`;
   };
+  const share = (executed: ExecutionResult, event: EventRecord): SharedResult => {
+    const cursor = encodeCursor(event.orgId, event.seq);
+    // Yoga masks errors on the iterator path; results sent directly never pass there.
+    const errors = executed.errors?.map((e) => options.maskError(e));
+    return new SharedResult({ ...executed, ...(errors && { errors }), extensions: { ...executed.extensions, cursor } }, cursor);
+  };
+
   return {
     onSubscribe({ setSubscribeFn }) {
       setSubscribeFn(async (args: ExecutionArgs) => {
         const source = await createSourceEventStream(args);
         if (!isAsyncIterable(source)) return source;
         const key = keyOf(args);
-        return mapStream(source, async (payload) => {
-          if (!isEventRecord(payload)) return execute({ ...args, rootValue: payload });
-          let perEvent = results.get(payload);
-          if (!perEvent) results.set(payload, (perEvent = new Map()));
-          let result = perEvent.get(key);
-          if (!result) {
-            const executed = await execute({ ...args, rootValue: payload });
-            result = { ...executed, extensions: { ...executed.extensions, cursor: encodeCursor(payload.orgId, payload.seq) } };
-            perEvent.set(key, result);
+        const sharedResult = (event: EventRecord): Shared => {
+          let perEvent = results.get(event);
+          if (!perEvent) results.set(event, (perEvent = new Map()));
+          let shared = perEvent.get(key);
+          if (!shared) {
+            const executed = execute({ ...args, rootValue: event });
+            shared = executed instanceof Promise ? executed.then((r) => share(r, event)) : share(executed, event);
+            perEvent.set(key, shared);
           }
-          return result;
-        });
+          return shared;
+        };
+        const sink = directSinkOf(args.contextValue);
+        if (sink && source instanceof EventStream) {
+          sink.attach();
+          source.deliverTo({
+            deliver: (event) => {
+              const shared = sharedResult(event);
+              return shared instanceof Promise ? shared.then((s) => sink.send(s)) : sink.send(shared);
+            },
+            pending: () => sink.pending(),
+            ready: () => sink.ready(),
+          });
+          return source; // yields nothing: it ends, with its error if it failed, after all it delivered
+        }
+        return mapStream(source, async (payload) =>
+          isEventRecord(payload) ? (await sharedResult(payload)).result : execute({ ...args, rootValue: payload }),
+        );
       });
     },
   };

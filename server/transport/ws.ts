@@ -10,6 +10,7 @@ import type { TokenVerifier } from '../auth/tokens.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { Logger } from '../logger.js';
 import { WS_SESSION } from './context-factory.js';
+import { DIRECT_SINK, type DirectSink } from './direct-sink.js';
 import type { SlotCounter } from './limits.js';
 import { authorize, closeWhenExpired, protocolMisuse, refuse } from './ws-guards.js';
 
@@ -28,6 +29,8 @@ export interface WsTransportOptions {
   /** Connections per user, shared with SSE streams. */
   connections: SlotCounter<string>;
   connectionLimit: number;
+  /** Messages sent directly that may wait in a connection's buffers before its subscription is cut off. */
+  maxPendingMessages: number;
 }
 
 interface Extra {
@@ -39,6 +42,35 @@ interface Extra {
   slotOf?: string;
   /** Logs of this connection carry its id (never a token or a payload). */
   log: Logger;
+  /** Messages sent directly (see directSink) not yet written to the kernel. */
+  inFlight: number;
+  /** One callback for every direct send of this connection: no closure per message. */
+  onWritten: () => void;
+  /** Resolved when `inFlight` falls to `lowWater` (a replay waiting for the peer to catch up). */
+  caughtUp: Array<() => void>;
+}
+
+/**
+ * Sends one operation's results as graphql-ws `next` messages straight to the socket: the result's JSON
+ * is shared by every subscriber of the event, only the envelope with the operation id is per subscriber.
+ */
+function directSink(extra: Extra, id: string, maxPending: number): DirectSink {
+  const envelope = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  return {
+    attach() {},
+    send(shared) {
+      if (extra.socket.readyState !== WebSocket.OPEN) return true; // closing: graphql-ws ends the operation
+      if (extra.inFlight >= maxPending) return false;
+      extra.inFlight++;
+      extra.socket.send(`${envelope}${shared.json}}`, extra.onWritten);
+      return true;
+    },
+    pending: () => extra.inFlight,
+    ready: () =>
+      extra.inFlight < maxPending / 2 || extra.socket.readyState !== WebSocket.OPEN
+        ? undefined
+        : new Promise<void>((resolve) => extra.caughtUp.push(resolve)),
+  };
 }
 
 /** What onSubscribe prepared for graphql-ws to run: the execution, or the already started subscription. */
@@ -70,6 +102,7 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
     return result.viewer;
   };
 
+  const lowWater = Math.floor(options.maxPendingMessages / 4);
   const server = makeServer<Record<string, unknown>, Extra>({
     async onConnect(ctx) {
       const result = await authorize(verifier, ctx.connectionParams);
@@ -90,7 +123,7 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
       closeWhenExpired(ctx.extra.socket, ctx.extra.session);
       return true;
     },
-    async onSubscribe(ctx, _id, payload) {
+    async onSubscribe(ctx, id, payload) {
       try {
         let session = ctx.extra.session;
         if (!session.viewer) {
@@ -104,6 +137,7 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
           socket: ctx.extra.socket,
           params: payload,
           [WS_SESSION]: session,
+          [DIRECT_SINK]: directSink(ctx.extra, id, options.maxPendingMessages),
         });
         let document;
         try {
@@ -157,7 +191,17 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
     socket.on('pong', () => {
       alive = true;
     });
-    const extra: Extra = { socket, request, session: createSession(null, 'ws'), log: connLog };
+    const extra: Extra = {
+      socket,
+      request,
+      session: createSession(null, 'ws'),
+      log: connLog,
+      inFlight: 0,
+      onWritten: () => {
+        if (--extra.inFlight <= lowWater && extra.caughtUp.length > 0) for (const resolve of extra.caughtUp.splice(0)) resolve();
+      },
+      caughtUp: [],
+    };
     const closed = server.opened(
       {
         protocol: socket.protocol,
@@ -186,6 +230,7 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
     );
     socket.once('close', (code, reason) => {
       clearInterval(ping);
+      for (const resolve of extra.caughtUp.splice(0)) resolve();
       if (extra.slotOf !== undefined) options.connections.release(extra.slotOf);
       void closed(code, String(reason));
     });

@@ -1,9 +1,9 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { GraphQLError } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import type { Viewer } from '../auth/viewer.js';
 import { parseBearer } from '../auth/tokens.js';
 import type { Config } from '../config.js';
+import { createErrorMasker } from '../errors.js';
 import type { Services } from '../context.js';
 import type { PubSubBackend } from '../realtime/pubsub.js';
 import { schema } from '../schema/index.js';
@@ -37,6 +37,7 @@ export interface YogaOptions {
 /** Yoga with the schema, one context factory, and the plugins every transport goes through. */
 export function createYogaServer(o: YogaOptions) {
   const { config, tuning, services } = o;
+  const maskError = createErrorMasker(services.log);
   return createYoga({
     schema,
     graphqlEndpoint: '/graphql',
@@ -54,22 +55,14 @@ export function createYogaServer(o: YogaOptions) {
       // Bearer tokens, no cookies: credentials are never needed.
       return allowed && origin ? { origin: [origin], credentials: false, maxAge: 600 } : false;
     },
-    maskedErrors: {
-      maskError(error: unknown) {
-        const graphqlError = error instanceof GraphQLError ? error : undefined;
-        const original = graphqlError ? graphqlError.originalError : error;
-        if (graphqlError && (!original || original instanceof GraphQLError)) return graphqlError;
-        services.log.error({ err: original ?? error }, 'unexpected error');
-        return new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL' }, path: graphqlError?.path });
-      },
-    },
+    maskedErrors: { maskError },
     plugins: [
       useRequestId(),
       ...protections({ introspection: config.introspection, hideSuggestions: !config.introspection, ...tuning.query }),
       useSubscriptionLimits(config.limits, o.connections),
       useStreamErrors(),
-      useSharedEventResults(),
-      useSseResults({ pingMs: tuning.keepAliveMs }),
+      useSharedEventResults({ maskError }),
+      useSseResults({ endpoint: '/graphql', pingMs: tuning.keepAliveMs, maxPending: tuning.maxQueuePerSubscription }),
       useSseHeaders(),
       useSingleConnectionSse({
         endpoint: '/graphql/stream',
