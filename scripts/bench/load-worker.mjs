@@ -4,6 +4,7 @@
  * Plain JavaScript: worker threads do not inherit tsx's loader on Node 20.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { request as httpRequest } from 'node:http';
 import WebSocket from 'ws';
 
 /** @type {{ url: string, connections: number, mode: 'graphql-ws' | 'raw' | 'sse', token?: string, orgId?: string }} */
@@ -16,22 +17,28 @@ let open = 0;
 const sockets = [];
 const query = 'subscription($o: ID!) { events(orgId: $o, channels: ["property"]) { sequence channel type payload } }';
 
-/** One SSE stream (distinct-connections mode): a POST whose response is read as it arrives. */
-async function openSse() {
-  const controller = new AbortController();
-  aborts.push(controller);
-  try {
-    const res = await fetch(job.url, {
-      method: 'POST',
-      signal: controller.signal,
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${job.token}` },
-      body: JSON.stringify({ query, variables: { o: job.orgId } }),
-    });
+/**
+ * One SSE stream (distinct-connections mode): a POST whose response is read as it arrives. node:http, not
+ * fetch: thousands of WHATWG streams would make this thread, not the server, the bottleneck.
+ */
+function openSse() {
+  const url = new URL(job.url);
+  const req = httpRequest({
+    host: url.hostname,
+    port: url.port,
+    path: url.pathname,
+    method: 'POST',
+    agent: false,
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${job.token}` },
+  });
+  requests.push(req);
+  req.on('error', () => {}); // destroyed at the end of the run
+  req.on('response', (res) => {
     open += 1;
-    const decoder = new TextDecoder();
+    res.setEncoding('utf8');
     let rest = '';
-    for await (const chunk of res.body) {
-      rest += decoder.decode(chunk, { stream: true });
+    res.on('data', (chunk) => {
+      rest += chunk;
       let end;
       while ((end = rest.indexOf('\n\n')) >= 0) {
         const frame = rest.slice(0, end);
@@ -43,15 +50,14 @@ async function openSse() {
           if (m) latencies.push(Date.now() - Number(m[1]));
         }
       }
-    }
-  } catch {
-    // aborted at the end of the run
-  }
+    });
+  });
+  req.end(JSON.stringify({ query, variables: { o: job.orgId } }));
 }
 
-/** @type {AbortController[]} */
-const aborts = [];
-for (let i = 0; job.mode === 'sse' && i < job.connections; i++) void openSse();
+/** @type {import('node:http').ClientRequest[]} */
+const requests = [];
+for (let i = 0; job.mode === 'sse' && i < job.connections; i++) openSse();
 
 for (let i = 0; job.mode !== 'sse' && i < job.connections; i++) {
   const ws = job.mode === 'raw' ? new WebSocket(job.url) : new WebSocket(job.url, 'graphql-transport-ws');
@@ -83,7 +89,7 @@ parentPort.on('message', (msg) => {
     latencies = [];
   } else if (msg === 'close') {
     for (const s of sockets) s.terminate();
-    for (const a of aborts) a.abort();
+    for (const r of requests) r.destroy();
     parentPort.postMessage({ closed: true });
   }
 });

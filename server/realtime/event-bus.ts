@@ -21,7 +21,7 @@ export interface EventBusOptions {
   positionCheckMs: number;
   onError: (err: unknown, context: string) => void;
   /** Counters for /metrics; every hook is optional. */
-  observer?: Partial<Pick<Metrics, 'onDelivered' | 'onReplay' | 'onCutoff' | 'onGapFilled'>>;
+  observer?: Partial<Pick<Metrics, 'onDelivered' | 'onFannedOut' | 'onReplay' | 'onCutoff' | 'onGapFilled'>>;
 }
 
 export interface SubscribeOptions {
@@ -85,7 +85,7 @@ export class EventBus {
       startSeq: afterSeq ?? startSeq,
       revoked: guard?.revoked,
       recheckAt: guard?.recheckAt,
-      onDeliver: this.options.observer?.onDelivered && ((e, live) => this.options.observer?.onDelivered?.(e.occurredAt, live)),
+      onDeliver: this.options.observer?.onDelivered,
     });
     if (replay) this.options.observer?.onReplay?.();
     feed.streams.add(stream);
@@ -130,6 +130,7 @@ export class EventBus {
       positionCheckMs: this.options.positionCheckMs,
       onError: this.options.onError,
       onGapFilled: (_orgId, count) => this.options.observer?.onGapFilled?.(count),
+      onFannedOut: this.options.observer?.onFannedOut,
     });
     // Subscribe before the start position is read, so nothing published in between is missed.
     const unsubscribe = this.options.pubsub.subscribe(topicOf(orgId), (message) => {

@@ -167,19 +167,27 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
     }
   }
 
-  /** One item to the direct consumer; false when the stream was cut off instead. */
+  /** One item to the direct consumer; false when the stream was cut off instead. No closure on the sync path. */
   private handOver(item: T, live: boolean): boolean | Promise<boolean> {
     const accepted = (this.direct as DirectConsumer<T>).deliver(item);
-    const settle = (ok: boolean) => {
-      if (this.done) return false;
-      if (!ok) {
-        this.fail(this.options.overflowError());
+    if (typeof accepted === 'boolean') return this.settle(item, live, accepted);
+    return accepted.then(
+      (ok) => this.settle(item, live, ok),
+      (err: unknown) => {
+        this.fail(err);
         return false;
-      }
-      this.options.onDeliver?.(item, live);
-      return true;
-    };
-    return accepted instanceof Promise ? accepted.then(settle, (err: unknown) => (this.fail(err), false)) : settle(accepted);
+      },
+    );
+  }
+
+  private settle(item: T, live: boolean, accepted: boolean): boolean {
+    if (this.done) return false;
+    if (!accepted) {
+      this.fail(this.options.overflowError());
+      return false;
+    }
+    this.options.onDeliver?.(item, live);
+    return true;
   }
 
   async next(): Promise<IteratorResult<T>> {

@@ -16,6 +16,8 @@ export interface FeedOptions {
   positionCheckMs: number;
   onError: (err: unknown, context: string) => void;
   onGapFilled?: (orgId: string, count: number) => void;
+  /** After an event was handed to every local stream (delivery latency, once per event). */
+  onFannedOut?: (occurredAt: number) => void;
 }
 
 const FILL_PAGE = 500;
@@ -94,8 +96,10 @@ export class OrgFeed {
     // In log order: a removed member's streams end before anything published after the removal.
     const removed = removedMember(event);
     if (removed) this.revoke(removed);
+    if (this.streams.size === 0) return;
     // Copy: a stream may close itself (overflow) while we iterate.
     for (const stream of [...this.streams]) stream.push(event);
+    this.options.onFannedOut?.(event.occurredAt);
   }
 
   private revoke(userId: string): void {

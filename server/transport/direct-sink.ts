@@ -11,6 +11,7 @@ export const DIRECT_SINK = 'switchboardDirectSink';
 /** One event's result for every subscriber that sent the same document and variables, serialized once. */
 export class SharedResult {
   private serialized: string | undefined;
+  private encoded: Buffer | undefined;
   constructor(
     readonly result: ExecutionResult,
     /** The event's cursor, for transports that label messages (SSE `id:`). */
@@ -20,6 +21,11 @@ export class SharedResult {
   /** `JSON.stringify(result)`, computed by the first subscriber that needs it. */
   get json(): string {
     return (this.serialized ??= JSON.stringify(this.result));
+  }
+
+  /** `json` as UTF-8, encoded once. */
+  get bytes(): Buffer {
+    return (this.encoded ??= Buffer.from(this.json));
   }
 }
 

@@ -18,6 +18,11 @@ type Shared = SharedResult | Promise<SharedResult>;
  */
 export function useSharedEventResults(options: { maskError: (error: unknown) => GraphQLError }): Plugin {
   const results = new WeakMap<EventRecord, Map<string, Shared>>();
+  /**
+   * Direct subscribers by key, with the last event's result: the fan-out hands one event to every
+   * subscriber before the next, so after the first subscriber each lookup is one comparison.
+   */
+  const groups = new Map<string, { subscribers: number; event?: EventRecord; shared?: Shared }>();
   const printed = new WeakMap<DocumentNode, string>();
   const keyOf = (a: ExecutionArgs) => {
     let doc = printed.get(a.document);
@@ -50,10 +55,21 @@ export function useSharedEventResults(options: { maskError: (error: unknown) => 
         };
         const sink = directSinkOf(args.contextValue);
         if (sink && source instanceof EventStream) {
+          let group = groups.get(key);
+          if (!group) groups.set(key, (group = { subscribers: 0 }));
+          const g = group;
+          g.subscribers++;
+          source.whenClosed(() => {
+            if (--g.subscribers === 0) groups.delete(key);
+          });
           sink.attach();
           source.deliverTo({
             deliver: (event) => {
-              const shared = sharedResult(event);
+              if (g.event !== event) {
+                g.event = event;
+                g.shared = sharedResult(event);
+              }
+              const shared = g.shared as Shared;
               return shared instanceof Promise ? shared.then((s) => sink.send(s)) : sink.send(shared);
             },
             pending: () => sink.pending(),

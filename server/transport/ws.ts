@@ -35,41 +35,51 @@ export interface WsTransportOptions {
 
 interface Extra {
   socket: WebSocket;
-  request: IncomingMessage;
   /** Shared by the connection's operations; `refreshSession` replaces its viewer. */
   session: Session;
   /** The user whose connection slot this socket holds, released when it closes. */
   slotOf?: string;
-  /** Logs of this connection carry its id (never a token or a payload). */
-  log: Logger;
-  /** Messages sent directly (see directSink) not yet written to the kernel. */
-  inFlight: number;
-  /** One callback for every direct send of this connection: no closure per message. */
-  onWritten: () => void;
-  /** Resolved when `inFlight` falls to `lowWater` (a replay waiting for the peer to catch up). */
-  caughtUp: Array<() => void>;
+  /** Logs of this connection carry its id (never a token or a payload); made when first needed. */
+  readonly log: Logger;
 }
+
+const TEXT_FRAME = { binary: false } as const;
 
 /**
  * Sends one operation's results as graphql-ws `next` messages straight to the socket: the result's JSON
  * is shared by every subscriber of the event, only the envelope with the operation id is per subscriber.
+ * How far behind the peer is comes from the socket's buffered bytes, counted in messages of the current
+ * size: no callback per message.
  */
 function directSink(extra: Extra, id: string, maxPending: number): DirectSink {
-  const envelope = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  const envelope = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
+  let messageBytes = 256;
+  const behind = () => extra.socket.bufferedAmount >= (maxPending / 2) * messageBytes && extra.socket.readyState === WebSocket.OPEN;
   return {
     attach() {},
     send(shared) {
-      if (extra.socket.readyState !== WebSocket.OPEN) return true; // closing: graphql-ws ends the operation
-      if (extra.inFlight >= maxPending) return false;
-      extra.inFlight++;
-      extra.socket.send(`${envelope}${shared.json}}`, extra.onWritten);
+      const socket = extra.socket;
+      if (socket.readyState !== WebSocket.OPEN) return true; // closing: graphql-ws ends the operation
+      const payload = shared.bytes;
+      messageBytes = envelope.length + payload.length + 1;
+      if (socket.bufferedAmount >= maxPending * messageBytes) return false;
+      // Bytes, not a string: the shared payload is encoded once, not once per subscriber.
+      const message = Buffer.allocUnsafe(messageBytes);
+      envelope.copy(message, 0);
+      payload.copy(message, envelope.length);
+      message[messageBytes - 1] = 0x7d; // }
+      socket.send(message, TEXT_FRAME);
       return true;
     },
-    pending: () => extra.inFlight,
+    pending: () => Math.round(extra.socket.bufferedAmount / messageBytes),
+    // Only a replay waits here, and only while the peer is behind: a short poll, nothing per message.
     ready: () =>
-      extra.inFlight < maxPending / 2 || extra.socket.readyState !== WebSocket.OPEN
-        ? undefined
-        : new Promise<void>((resolve) => extra.caughtUp.push(resolve)),
+      behind()
+        ? new Promise<void>((resolve) => {
+            const check = () => (behind() ? setTimeout(check, 10) : resolve());
+            setTimeout(check, 10);
+          })
+        : undefined,
   };
 }
 
@@ -102,7 +112,6 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
     return result.viewer;
   };
 
-  const lowWater = Math.floor(options.maxPendingMessages / 4);
   const server = makeServer<Record<string, unknown>, Extra>({
     async onConnect(ctx) {
       const result = await authorize(verifier, ctx.connectionParams);
@@ -133,7 +142,6 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
         }
         const enveloped = yoga.getEnveloped({
           request: undefined,
-          req: ctx.extra.request,
           socket: ctx.extra.socket,
           params: payload,
           [WS_SESSION]: session,
@@ -174,10 +182,12 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
     subscribe: (args) => (args.rootValue as Prepared).run() as never,
   });
 
-  wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
-    const connLog = log.child({ conn: randomUUID().slice(0, 8) });
+  wss.on('connection', (socket: WebSocket) => {
+    // A child logger costs about a kilobyte: tens of thousands of idle connections should not each hold one.
+    const conn = randomUUID().slice(0, 8);
+    let connLog: Logger | undefined;
     socket.once('error', (err) => {
-      connLog.debug({ err }, 'websocket error');
+      extra.log.debug({ err }, 'websocket error');
     });
     let alive = true;
     const ping = setInterval(() => {
@@ -193,14 +203,10 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
     });
     const extra: Extra = {
       socket,
-      request,
       session: createSession(null, 'ws'),
-      log: connLog,
-      inFlight: 0,
-      onWritten: () => {
-        if (--extra.inFlight <= lowWater && extra.caughtUp.length > 0) for (const resolve of extra.caughtUp.splice(0)) resolve();
+      get log() {
+        return (connLog ??= log.child({ conn }));
       },
-      caughtUp: [],
     };
     const closed = server.opened(
       {
@@ -220,7 +226,7 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
               await cb(text);
             } catch (err) {
               if (socket.readyState === WebSocket.OPEN) {
-                connLog.error({ err }, 'graphql-ws message handling failed');
+                extra.log.error({ err }, 'graphql-ws message handling failed');
                 socket.close(CloseCode.InternalServerError, 'Internal server error');
               }
             }
@@ -230,7 +236,6 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
     );
     socket.once('close', (code, reason) => {
       clearInterval(ping);
-      for (const resolve of extra.caughtUp.splice(0)) resolve();
       if (extra.slotOf !== undefined) options.connections.release(extra.slotOf);
       void closed(code, String(reason));
     });

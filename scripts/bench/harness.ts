@@ -1,0 +1,234 @@
+/**
+ * What the benchmarks share: servers as child processes (CPU and memory read from /proc), load from worker
+ * threads on 127.0.0.1, an optional V8 profile over a measured window. Everything is bounded in count and time.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { WebSocket } from 'ws';
+import { signToken } from '../../server/auth/tokens.js';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const SECRET = 'bench-secret-that-is-long-enough-for-hs256';
+const LOAD_THREADS = 2;
+
+/** BENCH_PROFILE=<dir>: a V8 CPU profile of the server over each measured burst is written there. */
+export const PROFILE_DIR = process.env.BENCH_PROFILE;
+
+export interface Server {
+  proc: ChildProcess;
+  port: number;
+  inspector?: string;
+  stop(): Promise<void>;
+}
+
+// Whatever happens, no server is left running.
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
+export async function spawnServer(args: string[], env: Record<string, string>, ready: RegExp): Promise<Server> {
+  const flags = PROFILE_DIR ? ['--inspect=127.0.0.1:0'] : [];
+  const proc = spawn(process.execPath, [...flags, '--import', 'tsx', ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', PROFILE_DIR ? 'pipe' : 'inherit'],
+  });
+  children.add(proc);
+  proc.once('exit', () => children.delete(proc));
+  const inspector = PROFILE_DIR
+    ? new Promise<string>((resolve) => {
+        let err = '';
+        proc.stderr!.on('data', (d) => {
+          err += String(d);
+          const m = /Debugger listening on (ws:\/\/\S+)/.exec(err);
+          if (m) resolve(m[1]!);
+        });
+      })
+    : undefined;
+  let out = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no start: ${out}`)), 30_000);
+    proc.stdout!.on('data', (d) => {
+      out += String(d);
+      const m = ready.exec(out);
+      if (m?.[1]) {
+        clearTimeout(t);
+        resolve(Number(m[1]));
+      }
+    });
+  });
+  return {
+    proc,
+    port,
+    inspector: inspector && (await inspector),
+    stop: () => new Promise((r) => (proc.exitCode !== null ? r() : (proc.once('exit', () => r()), proc.kill('SIGTERM')))),
+  };
+}
+
+/** Starts the V8 profiler of a server started with --inspect; the returned function stops it and saves the profile. */
+export async function startProfile(server: Server, file: string): Promise<() => Promise<void>> {
+  if (!server.inspector || !PROFILE_DIR) return async () => {};
+  const socket = new WebSocket(server.inspector);
+  await new Promise((resolve, reject) => (socket.once('open', resolve), socket.once('error', reject)));
+  let id = 0;
+  const call = (method: string) =>
+    new Promise<any>((resolve) => {
+      const me = ++id;
+      const onMessage = (data: unknown) => {
+        const msg = JSON.parse(String(data));
+        if (msg.id === me) (socket.off('message', onMessage), resolve(msg.result));
+      };
+      socket.on('message', onMessage);
+      socket.send(JSON.stringify({ id: me, method }));
+    });
+  await call('Profiler.enable');
+  await call('Profiler.start');
+  return async () => {
+    const { profile } = await call('Profiler.stop');
+    writeFileSync(join(PROFILE_DIR, file), JSON.stringify(profile));
+    socket.close();
+  };
+}
+
+const TICK_MS = 10; // Linux USER_HZ
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS; // utime + stime
+}
+export function rssKiB(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+}
+
+export interface Report {
+  open: number;
+  received: number;
+  latencies: number[];
+}
+
+export type LoadMode = 'graphql-ws' | 'raw' | 'sse';
+
+/** N subscribers on worker threads of this process; see load-worker.mjs. */
+export class Load {
+  private readonly workers: Worker[] = [];
+  constructor(url: string, connections: number, mode: LoadMode, extra: { token?: string; orgId?: string } = {}) {
+    for (let i = 0; i < LOAD_THREADS; i++) {
+      const share = Math.floor(connections / LOAD_THREADS) + (i < connections % LOAD_THREADS ? 1 : 0);
+      const worker = new Worker(join(ROOT, 'scripts/bench/load-worker.mjs'), { workerData: { url, connections: share, mode, ...extra } });
+      worker.on('error', (err) => {
+        process.stderr.write(`load thread failed: ${String(err)}\n`);
+        process.exit(1);
+      });
+      this.workers.push(worker);
+    }
+  }
+  async report(): Promise<Report> {
+    const parts = await Promise.all(this.workers.map((w) => new Promise<Report>((resolve) => (w.once('message', resolve), w.postMessage('report')))));
+    return { open: sum(parts.map((p) => p.open)), received: sum(parts.map((p) => p.received)), latencies: parts.flatMap((p) => p.latencies) };
+  }
+  /** Polls until `done` or the timeout; latencies are those reported while waiting. */
+  async until(done: (r: Report) => boolean, what: string, timeoutMs = 60_000): Promise<Report> {
+    const deadline = Date.now() + timeoutMs;
+    let latencies: number[] = [];
+    for (;;) {
+      const r = await this.report();
+      latencies = latencies.concat(r.latencies);
+      if (done(r)) return { ...r, latencies };
+      if (Date.now() > deadline) {
+        process.stderr.write(`  ${what}: stopped after ${timeoutMs} ms at ${r.received} messages, ${r.open} open\n`);
+        return { ...r, latencies };
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => new Promise((resolve) => (w.once('message', resolve), w.postMessage('close')))));
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+export const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+export const pct = (xs: number[], p: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]! : NaN);
+export const median = (xs: number[]) => pct(xs, 0.5);
+
+export async function gql(port: number, query: string, variables: Record<string, unknown>, token: string) {
+  const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data?: any; errors?: unknown };
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+/** Something that fans events out to N subscribers: a raw broadcast, or one organization on Switchboard. */
+export interface Target {
+  name: string;
+  server: Server;
+  connect(n: number): Load;
+  /** `count` events; with `intervalMs`, one every `intervalMs`. Resolves when all were published. */
+  fire(count: number, intervalMs?: number): Promise<void>;
+}
+
+export async function startRaw(): Promise<Target> {
+  const server = await spawnServer(['scripts/bench/raw-ws-server.ts'], {}, /"port":(\d+)/);
+  return {
+    name: 'raw ws broadcast',
+    server,
+    connect: (n) => new Load(`ws://127.0.0.1:${server.port}`, n, 'raw'),
+    async fire(count, intervalMs = 0) {
+      await fetch(`http://127.0.0.1:${server.port}/broadcast`, { method: 'POST', body: JSON.stringify({ count, intervalMs }) });
+    },
+  };
+}
+
+export async function startSwitchboard(dataDir: string, env: Record<string, string> = {}): Promise<Server> {
+  return spawnServer(
+    ['server/main.ts'],
+    { NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, AUTH_JWT_SECRET: SECRET, LOG_LEVEL: 'warn', LIMIT_CONNECTIONS_PER_USER: '100000', ...env },
+    /GraphiQL\s+http:\/\/127\.0\.0\.1:(\d+)/,
+  );
+}
+
+export const tokens = async () => ({
+  service: await signToken(SECRET, { sub: 'bench-publisher', role: 'service' }),
+  member: await signToken(SECRET, { sub: 'bench-user', name: 'Bench' }),
+});
+
+/** A fresh organization with the bench user as a member. */
+export async function benchOrg(server: Server, name: string): Promise<string> {
+  const { service } = await tokens();
+  const orgId = (await gql(server.port, 'mutation($n: String!) { createOrganization(name: $n) { id } }', { n: name }, service)).createOrganization.id as string;
+  await gql(server.port, 'mutation($o: ID!) { addMember(orgId: $o, userId: "bench-user") { role } }', { o: orgId }, service);
+  return orgId;
+}
+
+/** Publishes through the public mutation, as an app's backend would; `t` in the payload times delivery. */
+export async function publish(server: Server, orgId: string, count: number, intervalMs = 0): Promise<void> {
+  const { service } = await tokens();
+  const started = Date.now();
+  for (let i = 0; i < count; i++) {
+    if (intervalMs > 0) {
+      const wait = started + i * intervalMs - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+    await gql(server.port, 'mutation($i: PublishEventInput!) { publishEvent(input: $i) { sequence } }', { i: { orgId, channel: 'property', type: 'property.update', payload: { price: 450000, t: Date.now() } } }, service);
+  }
+}
+
+/** One transport of Switchboard on its own organization (so targets sharing a server never see each other's events). */
+export async function switchboardTarget(server: Server, transport: 'graphql-ws' | 'sse'): Promise<Target> {
+  const { member } = await tokens();
+  const orgId = await benchOrg(server, `Bench ${transport}`);
+  const url = transport === 'sse' ? `http://127.0.0.1:${server.port}/graphql` : `ws://127.0.0.1:${server.port}/graphql`;
+  return {
+    name: `switchboard ${transport === 'sse' ? 'SSE' : 'graphql-ws'}`,
+    server,
+    connect: (n) => new Load(url, n, transport, { token: member, orgId }),
+    fire: (count, intervalMs) => publish(server, orgId, count, intervalMs),
+  };
+}
