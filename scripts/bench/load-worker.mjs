@@ -21,7 +21,7 @@ const query = 'subscription($o: ID!) { events(orgId: $o, channels: ["property"])
  * One SSE stream (distinct-connections mode): a POST whose response is read as it arrives. node:http, not
  * fetch: thousands of WHATWG streams would make this thread, not the server, the bottleneck.
  */
-function openSse() {
+function openSse(attempt = 0) {
   const url = new URL(job.url);
   const req = httpRequest({
     host: url.hostname,
@@ -32,9 +32,14 @@ function openSse() {
     headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${job.token}` },
   });
   requests.push(req);
-  req.on('error', () => {}); // destroyed at the end of the run
+  let responded = false;
+  req.on('error', () => {
+    // Destroyed at the end of the run, or refused: try again a few times.
+    if (!responded && attempt < 3) setTimeout(() => openSse(attempt + 1), 200);
+  });
   req.on('response', (res) => {
-    open += 1;
+    responded = true;
+    opened();
     res.setEncoding('utf8');
     let rest = '';
     res.on('data', (chunk) => {
@@ -57,20 +62,48 @@ function openSse() {
 
 /** @type {import('node:http').ClientRequest[]} */
 const requests = [];
-for (let i = 0; job.mode === 'sse' && i < job.connections; i++) openSse();
 
-for (let i = 0; job.mode !== 'sse' && i < job.connections; i++) {
+/**
+ * At most this many connection attempts in flight per thread, as a fleet of real clients would arrive:
+ * thousands of simultaneous SYNs overflow the server's accept backlog and stall for minutes.
+ */
+const CONCURRENT_OPENS = 100;
+let started = 0;
+let opening = 0;
+function openMore() {
+  while (opening < CONCURRENT_OPENS && started < job.connections) {
+    started += 1;
+    opening += 1;
+    if (job.mode === 'sse') openSse();
+    else openWs(0);
+  }
+}
+function opened() {
+  open += 1;
+  opening -= 1;
+  openMore();
+}
+
+/** @param {number} attempt */
+function openWs(attempt) {
   const ws = job.mode === 'raw' ? new WebSocket(job.url) : new WebSocket(job.url, 'graphql-transport-ws');
   sockets.push(ws);
+  let isOpen = false;
   ws.on('open', () => {
-    if (job.mode === 'raw') return void (open += 1);
+    if (job.mode === 'raw') return void ((isOpen = true), opened());
     ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${job.token}` } }));
+  });
+  ws.on('error', () => {
+    if (isOpen || attempt >= 3) return;
+    isOpen = true; // counted by the retry
+    setTimeout(() => openWs(attempt + 1), 200);
   });
   ws.on('message', (data) => {
     const text = String(data);
     if (text.startsWith('{"type":"connection_ack"')) {
       ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables: { o: job.orgId } } }));
-      open += 1;
+      isOpen = true;
+      opened();
       return;
     }
     received += 1;
@@ -80,8 +113,8 @@ for (let i = 0; job.mode !== 'sse' && i < job.connections; i++) {
       if (m) latencies.push(Date.now() - Number(m[1]));
     }
   });
-  ws.on('error', () => {});
 }
+openMore();
 
 parentPort.on('message', (msg) => {
   if (msg === 'report') {

@@ -3,7 +3,7 @@ import type { Plugin } from 'graphql-yoga';
 import { encodeCursor } from '../realtime/cursor.js';
 import { EventStream } from '../realtime/event-stream.js';
 import type { EventRecord } from '../store/types.js';
-import { SharedResult, directSinkOf } from './direct-sink.js';
+import { type DirectSink, SharedResult, directSinkOf } from './direct-sink.js';
 
 type Shared = SharedResult | Promise<SharedResult>;
 
@@ -22,7 +22,7 @@ export function useSharedEventResults(options: { maskError: (error: unknown) => 
    * Direct subscribers by key, with the last event's result: the fan-out hands one event to every
    * subscriber before the next, so after the first subscriber each lookup is one comparison.
    */
-  const groups = new Map<string, { subscribers: number; event?: EventRecord; shared?: Shared }>();
+  const groups = new Map<string, Group>();
   const printed = new WeakMap<DocumentNode, string>();
   const keyOf = (a: ExecutionArgs) => {
     let doc = printed.get(a.document);
@@ -36,53 +36,66 @@ export function useSharedEventResults(options: { maskError: (error: unknown) => 
     return new SharedResult({ ...executed, ...(errors && { errors }), extensions: { ...executed.extensions, cursor } }, cursor);
   };
 
+  const sharedResult = (args: ExecutionArgs, event: EventRecord, key: string): Shared => {
+    let perEvent = results.get(event);
+    if (!perEvent) results.set(event, (perEvent = new Map()));
+    let shared = perEvent.get(key);
+    if (!shared) {
+      const executed = execute({ ...args, rootValue: event });
+      shared = executed instanceof Promise ? executed.then((r) => share(r, event)) : share(executed, event);
+      perEvent.set(key, shared);
+    }
+    return shared;
+  };
+
+  /** Hands the stream's events to the sink; its closures hold the group's key, not one per subscriber. */
+  const deliverDirectly = (args: ExecutionArgs, source: EventStream, sink: DirectSink, g: Group) => {
+    g.subscribers++;
+    source.whenClosed(() => {
+      if (--g.subscribers === 0) groups.delete(g.key);
+    });
+    sink.attach();
+    source.deliverTo({
+      deliver: (event) => {
+        if (g.event !== event) {
+          g.event = event;
+          g.shared = sharedResult(args, event, g.key);
+        }
+        const shared = g.shared as Shared;
+        return shared instanceof Promise ? shared.then((s) => sink.send(s)) : sink.send(shared);
+      },
+      pending: () => sink.pending(),
+      ready: () => sink.ready(),
+    });
+  };
+
   return {
     onSubscribe({ setSubscribeFn }) {
       setSubscribeFn(async (args: ExecutionArgs) => {
         const source = await createSourceEventStream(args);
         if (!isAsyncIterable(source)) return source;
-        const key = keyOf(args);
-        const sharedResult = (event: EventRecord): Shared => {
-          let perEvent = results.get(event);
-          if (!perEvent) results.set(event, (perEvent = new Map()));
-          let shared = perEvent.get(key);
-          if (!shared) {
-            const executed = execute({ ...args, rootValue: event });
-            shared = executed instanceof Promise ? executed.then((r) => share(r, event)) : share(executed, event);
-            perEvent.set(key, shared);
-          }
-          return shared;
-        };
         const sink = directSinkOf(args.contextValue);
+        const key = keyOf(args);
         if (sink && source instanceof EventStream) {
           let group = groups.get(key);
-          if (!group) groups.set(key, (group = { subscribers: 0 }));
-          const g = group;
-          g.subscribers++;
-          source.whenClosed(() => {
-            if (--g.subscribers === 0) groups.delete(key);
-          });
-          sink.attach();
-          source.deliverTo({
-            deliver: (event) => {
-              if (g.event !== event) {
-                g.event = event;
-                g.shared = sharedResult(event);
-              }
-              const shared = g.shared as Shared;
-              return shared instanceof Promise ? shared.then((s) => sink.send(s)) : sink.send(shared);
-            },
-            pending: () => sink.pending(),
-            ready: () => sink.ready(),
-          });
+          if (!group) groups.set(key, (group = { key, subscribers: 0 }));
+          deliverDirectly(args, source, sink, group);
           return source; // yields nothing: it ends, with its error if it failed, after all it delivered
         }
         return mapStream(source, async (payload) =>
-          isEventRecord(payload) ? (await sharedResult(payload)).result : execute({ ...args, rootValue: payload }),
+          isEventRecord(payload) ? (await sharedResult(args, payload, key)).result : execute({ ...args, rootValue: payload }),
         );
       });
     },
   };
+}
+
+/** Direct subscribers with the same key, and the result of the event being fanned out. */
+interface Group {
+  key: string;
+  subscribers: number;
+  event?: EventRecord;
+  shared?: Shared;
 }
 
 function isEventRecord(value: unknown): value is EventRecord {

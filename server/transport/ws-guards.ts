@@ -21,16 +21,19 @@ export async function authorize(verifier: TokenVerifier, holder: Record<string, 
  * Closes the socket with 4403 when the connection's token expires. A refreshed session moves the
  * deadline: the timer looks again instead of closing.
  */
-export function closeWhenExpired(socket: WebSocket, session: Session): void {
+export function closeWhenExpired(socket: WebSocket, session: Session): () => void {
+  let timer: NodeJS.Timeout | undefined;
   const check = () => {
     const at = expiresAtMs(session);
     if (at === undefined || socket.readyState !== WebSocket.OPEN) return;
     const left = at - Date.now();
     if (left <= 0) return socket.close(CloseCode.Forbidden, 'Token expired');
     // setTimeout overflows past ~24.8 days; look again then.
-    setTimeout(check, Math.min(left + 5, 2 ** 31 - 1)).unref();
+    timer = setTimeout(check, Math.min(left + 5, 2 ** 31 - 1)).unref();
   };
   check();
+  // Called when the socket closes: a pending timer would keep the closed socket in memory for weeks.
+  return () => clearTimeout(timer);
 }
 
 /** Messages only a server may send (next, error, connection_ack...) get 4400, as the protocol says. */

@@ -39,6 +39,8 @@ interface Extra {
   session: Session;
   /** The user whose connection slot this socket holds, released when it closes. */
   slotOf?: string;
+  /** Ends the token-expiry check when the socket closes. */
+  stopExpiryCheck?: () => void;
   /** Logs of this connection carry its id (never a token or a payload); made when first needed. */
   readonly log: Logger;
 }
@@ -129,7 +131,7 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
       ctx.extra.slotOf = result.viewer.userId;
       ctx.extra.session.viewer = result.viewer;
       options.onUserConnected?.(result.viewer);
-      closeWhenExpired(ctx.extra.socket, ctx.extra.session);
+      ctx.extra.stopExpiryCheck = closeWhenExpired(ctx.extra.socket, ctx.extra.session);
       return true;
     },
     async onSubscribe(ctx, id, payload) {
@@ -182,6 +184,19 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
     subscribe: (args) => (args.rootValue as Prepared).run() as never,
   });
 
+  // One heartbeat for every socket, not a timer each: a peer that did not answer the last ping is dead.
+  const answered = new WeakSet<WebSocket>();
+  function markAnswered(this: WebSocket) {
+    answered.add(this);
+  }
+  const heartbeat = setInterval(() => {
+    for (const socket of wss.clients) {
+      if (!answered.delete(socket)) socket.terminate(); // its subscriptions close through the 'close' event
+      else socket.ping();
+    }
+  }, options.keepAliveMs);
+  heartbeat.unref();
+
   wss.on('connection', (socket: WebSocket) => {
     // A child logger costs about a kilobyte: tens of thousands of idle connections should not each hold one.
     const conn = randomUUID().slice(0, 8);
@@ -189,18 +204,8 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
     socket.once('error', (err) => {
       extra.log.debug({ err }, 'websocket error');
     });
-    let alive = true;
-    const ping = setInterval(() => {
-      if (!alive) {
-        socket.terminate(); // dead peer: its subscriptions close through the 'close' event
-        return;
-      }
-      alive = false;
-      socket.ping();
-    }, options.keepAliveMs);
-    socket.on('pong', () => {
-      alive = true;
-    });
+    answered.add(socket);
+    socket.on('pong', markAnswered);
     const extra: Extra = {
       socket,
       session: createSession(null, 'ws'),
@@ -235,7 +240,7 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
       extra,
     );
     socket.once('close', (code, reason) => {
-      clearInterval(ping);
+      extra.stopExpiryCheck?.();
       if (extra.slotOf !== undefined) options.connections.release(extra.slotOf);
       void closed(code, String(reason));
     });
@@ -255,6 +260,7 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
     connections: () => wss.clients.size,
     async dispose() {
       options.httpServer.off('upgrade', onUpgrade);
+      clearInterval(heartbeat);
       for (const client of wss.clients) client.close(1001, 'Going away');
       // Peers get a moment to answer the close handshake; dead ones are not waited for.
       await Promise.race([
