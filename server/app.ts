@@ -1,6 +1,6 @@
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signToken } from './auth/tokens.js';
 import type { Config } from './config.js';
@@ -68,8 +68,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     onViewer: recordName,
     graphiqlToken: demoTokens[0]?.token,
     demoTokens,
-    // Paths, not `new URL(relative, import.meta.url)`: under a DOM-like test environment URL is not Node's.
-    webDir: options.webDir ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist'),
+    webDir: options.webDir ?? join(projectRoot(), 'web', 'dist'),
   });
   const httpServer = createServer((req, res) => {
     if (refuseOversizedBody(req, res, tuning.maxHttpBodyBytes)) return;
@@ -142,4 +141,14 @@ function refuseOversizedBody(req: IncomingMessage, res: ServerResponse, max: num
   res.end(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] }));
   req.resume();
   return true;
+}
+
+/**
+ * The repository's root, from server/ (tsx, tests) or from dist/server/ (the build `npm start` runs).
+ * Paths, not `new URL(relative, import.meta.url)`: under a DOM-like test environment URL is not Node's.
+ */
+function projectRoot(): string {
+  const serverDir = dirname(fileURLToPath(import.meta.url));
+  const parent = join(serverDir, '..');
+  return basename(parent) === 'dist' ? join(parent, '..') : parent;
 }

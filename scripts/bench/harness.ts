@@ -30,9 +30,10 @@ process.on('exit', () => {
   for (const c of children) c.kill('SIGKILL');
 });
 
+/** `args` are Node's: a script run through tsx, or the build (`npm run build`) that `npm start` runs. */
 export async function spawnServer(args: string[], env: Record<string, string>, ready: RegExp): Promise<Server> {
   const flags = PROFILE_DIR ? ['--inspect=127.0.0.1:0'] : [];
-  const proc = spawn(process.execPath, [...flags, '--import', 'tsx', ...args], {
+  const proc = spawn(process.execPath, [...flags, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', PROFILE_DIR ? 'pipe' : 'inherit'],
@@ -175,7 +176,7 @@ export interface Target {
 }
 
 export async function startRaw(): Promise<Target> {
-  const server = await spawnServer(['scripts/bench/raw-ws-server.ts'], {}, /"port":(\d+)/);
+  const server = await spawnServer(['--import', 'tsx', 'scripts/bench/raw-ws-server.ts'], {}, /"port":(\d+)/);
   return {
     name: 'raw ws broadcast',
     server,
@@ -186,9 +187,10 @@ export async function startRaw(): Promise<Target> {
   };
 }
 
+/** Switchboard as `npm start` runs it: the build in dist/ (the bench command builds it first). */
 export async function startSwitchboard(dataDir: string, env: Record<string, string> = {}): Promise<Server> {
   return spawnServer(
-    ['server/main.ts'],
+    ['dist/server/main.js'],
     { NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, AUTH_JWT_SECRET: SECRET, LOG_LEVEL: 'warn', LIMIT_CONNECTIONS_PER_USER: '100000', ...env },
     /GraphiQL\s+http:\/\/127\.0\.0\.1:(\d+)/,
   );

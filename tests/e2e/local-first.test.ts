@@ -76,7 +76,7 @@ describe('npm start on a fresh machine', () => {
 
 describe('start-up failures', () => {
   it('refuses production without a secret and lists every configuration problem', async () => {
-    const p = run(['--import', 'tsx', 'server/main.ts'], { NODE_ENV: 'production', PORT: 'x' });
+    const p = run(['--enable-source-maps', 'dist/server/main.js'], { NODE_ENV: 'production', PORT: 'x' });
     expect(await p.exited).toBe(1);
     expect(p.stderr()).toContain('AUTH_JWT_SECRET');
     expect(p.stderr()).toContain('PORT');

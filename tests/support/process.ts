@@ -15,9 +15,12 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs `server/main.ts` as `npm start` does, in its own process; resolves once it prints its URL. */
+/**
+ * Runs the server as `npm start` does (the build in dist/, which `pretest` makes), in its own process;
+ * resolves once it prints its URL.
+ */
 export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
-  const { proc, stdout, stderr, exited } = run(['--import', 'tsx', 'server/main.ts'], { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env });
+  const { proc, stdout, stderr, exited } = run(['--enable-source-maps', 'dist/server/main.js'], { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in 20 s:\n${stdout()}\n${stderr()}`)), 20_000);
     const check = () => {
