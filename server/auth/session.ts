@@ -25,15 +25,16 @@ export function expiredError(): GraphQLError {
 /** What a live stream checks before each delivery, and when to look again with nothing to deliver. */
 export interface StreamGuard {
   revoked: () => GraphQLError | undefined;
-  recheckAt: () => number | undefined;
+  /** Absent when something else ends the stream at expiry (a graphql-ws connection closes itself with 4403). */
+  recheckAt?: () => number | undefined;
 }
 
 export function sessionGuard(session: Session): StreamGuard {
-  return {
-    revoked: () => {
-      const at = expiresAtMs(session);
-      return at !== undefined && at <= Date.now() ? expiredError() : undefined;
-    },
-    recheckAt: () => expiresAtMs(session),
+  const revoked = () => {
+    const at = expiresAtMs(session);
+    return at !== undefined && at <= Date.now() ? expiredError() : undefined;
   };
+  // A connection's session: the socket is closed at expiry, so its streams need no timer each.
+  if (session.transport === 'ws') return { revoked };
+  return { revoked, recheckAt: () => expiresAtMs(session) };
 }

@@ -50,7 +50,8 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
   private direct: DirectConsumer<T> | undefined;
   /** A direct consumer is being caught up (replay, queued items, an async delivery): new items queue. */
   private draining = false;
-  private readonly releases: Array<() => void> = [];
+  /** Exactly as long as needed: thousands of idle streams each hold one. */
+  private releases: Array<() => void> | undefined;
 
   private timer: NodeJS.Timeout | undefined;
 
@@ -133,7 +134,7 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
   /** Runs `release` once when the stream ends for any reason (failed, returned); at once if it already has. */
   whenClosed(release: () => void): void {
     if (this.done) release();
-    else this.releases.push(release);
+    else this.releases = this.releases ? [...this.releases, release] : [release];
   }
 
   /** Puts `item` before everything else the consumer gets (a first notice), skipping `accept`. */
@@ -258,7 +259,9 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
     this.done = true;
     clearTimeout(this.timer);
     this.options.onClose();
-    for (const release of this.releases.splice(0)) release();
+    const releases = this.releases;
+    this.releases = undefined;
+    for (const release of releases ?? []) release();
   }
 
   private clearWaiters() {

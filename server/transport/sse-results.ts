@@ -1,3 +1,5 @@
+import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type { ExecutionResult } from 'graphql';
 import { GraphQLError } from 'graphql';
@@ -19,7 +21,7 @@ export function useSseResults(options: { endpoint: string; pingMs: number; maxPe
     onContextBuilding({ context, extendContext }) {
       const request = (context as { request?: Request }).request;
       if (!request || !wantsSse(request) || new URL(request.url).pathname !== options.endpoint) return;
-      const sink = new SseSink(options.maxPending);
+      const sink = new SseSink(options.maxPending, (context as { res?: ServerResponse }).res);
       sinks.set(request, sink);
       extendContext({ [DIRECT_SINK]: sink } as Record<string, unknown>);
     },
@@ -41,18 +43,42 @@ const PING = Buffer.from(':\n\n');
 const COMPLETE = Buffer.from('event: complete\ndata:\n\n');
 /** One event's SSE frame, encoded once for every subscriber that shares its result. */
 const frames = new WeakMap<SharedResult, Buffer>();
+const frameOf = (shared: SharedResult): Buffer => {
+  let frame = frames.get(shared);
+  if (!frame) frames.set(shared, (frame = Buffer.from(`event: next\nid: ${shared.cursor}\ndata: ${shared.json}\n\n`)));
+  return frame;
+};
+/** The same frame as one HTTP/1.1 chunk (size line, frame, CRLF), also encoded once. */
+const chunks = new WeakMap<SharedResult, Buffer>();
+const chunkOf = (shared: SharedResult): Buffer => {
+  let chunk = chunks.get(shared);
+  if (!chunk) {
+    const frame = frameOf(shared);
+    chunks.set(shared, (chunk = Buffer.concat([Buffer.from(`${frame.length.toString(16)}\r\n`), frame, CRLF])));
+  }
+  return chunk;
+};
+const CRLF = Buffer.from('\r\n');
 
 /**
- * The response body of one SSE subscription whose events are sent directly: every subscriber of an event
- * gets the same encoded frame. A reader that stops reading is cut off once `maxPending` frames wait here
- * (the HTTP response stops taking them when the socket backs up).
+ * The response of one SSE subscription whose events are sent directly. Every subscriber of an event gets
+ * the same bytes: once the response has started (headers and preamble handed to the socket), each event
+ * is written to the socket as one ready-made HTTP chunk, the way a WebSocket server writes a frame; until
+ * then, and for the preamble, pings and the end, frames go through the response body. A reader that stops
+ * reading is cut off once `maxPending` frames wait.
  */
 class SseSink implements DirectSink {
   body: Readable | undefined;
   private ended = false;
+  /** Events go straight to the socket (see `startedWriting`). */
+  private direct = false;
+  private chunkBytes = 256;
   private readonly caughtUp: Array<() => void> = [];
 
-  constructor(private readonly maxPending: number) {}
+  constructor(
+    private readonly maxPending: number,
+    private readonly res: ServerResponse | undefined,
+  ) {}
 
   attach(): void {
     this.body = new Readable({ objectMode: true, highWaterMark: 16, read: () => this.release() });
@@ -64,20 +90,44 @@ class SseSink implements DirectSink {
   send(shared: SharedResult): boolean {
     const body = this.body as Readable;
     if (this.ended || body.destroyed) return true; // gone: the stream is being ended
+    if (this.direct || this.startedWriting()) {
+      const socket = (this.res as ServerResponse).socket as Socket;
+      if (socket.destroyed) return true;
+      const chunk = chunkOf(shared);
+      this.chunkBytes = chunk.length;
+      if (socket.writableLength >= this.maxPending * chunk.length) return false;
+      socket.write(chunk);
+      return true;
+    }
     if (body.readableLength >= this.maxPending) return false;
-    let frame = frames.get(shared);
-    if (!frame) frames.set(shared, (frame = Buffer.from(`event: next\nid: ${shared.cursor}\ndata: ${shared.json}\n\n`)));
-    body.push(frame);
+    body.push(frameOf(shared));
+    return true;
+  }
+
+  /**
+   * Whether events may now be written to the socket without overtaking anything: an HTTP/1.1 chunked
+   * response whose headers were sent and whose body and own buffer hold nothing more.
+   */
+  private startedWriting(): boolean {
+    const res = this.res;
+    const socket = res?.socket;
+    if (!res || !socket || !res.headersSent || !res.chunkedEncoding || res.writableEnded) return false;
+    if ((this.body as Readable).readableLength > 0 || res.writableLength - socket.writableLength > 0) return false;
+    this.direct = true;
     return true;
   }
 
   pending(): number {
+    if (this.direct) return Math.floor(((this.res as ServerResponse).socket?.writableLength ?? 0) / this.chunkBytes);
     return this.body?.readableLength ?? 0;
   }
 
   ready(): Promise<void> | undefined {
     if (this.pending() < this.maxPending / 2 || this.body?.destroyed) return undefined;
-    return new Promise((resolve) => this.caughtUp.push(resolve));
+    return new Promise((resolve) => {
+      this.caughtUp.push(resolve);
+      if (this.direct) this.res?.socket?.once('drain', () => this.release());
+    });
   }
 
   /** The response: frames sent directly, then whatever ends the stream (an error result, `complete`). */
@@ -85,7 +135,7 @@ class SseSink implements DirectSink {
     const body = this.body as Readable;
     const iterator = results[Symbol.asyncIterator]();
     const ping = setInterval(() => {
-      if (!this.ended && body.readableLength === 0) body.push(PING);
+      if (!this.ended && body.readableLength === 0 && this.pending() === 0) body.push(PING);
     }, pingMs);
     body.once('close', () => {
       clearInterval(ping);

@@ -2,6 +2,7 @@ import { type DocumentNode, type ExecutionArgs, type ExecutionResult, type Graph
 import type { Plugin } from 'graphql-yoga';
 import { encodeCursor } from '../realtime/cursor.js';
 import { EventStream } from '../realtime/event-stream.js';
+import type { DirectConsumer } from '../realtime/live-stream.js';
 import type { EventRecord } from '../store/types.js';
 import { type DirectSink, SharedResult, directSinkOf } from './direct-sink.js';
 
@@ -18,10 +19,7 @@ type Shared = SharedResult | Promise<SharedResult>;
  */
 export function useSharedEventResults(options: { maskError: (error: unknown) => GraphQLError }): Plugin {
   const results = new WeakMap<EventRecord, Map<string, Shared>>();
-  /**
-   * Direct subscribers by key, with the last event's result: the fan-out hands one event to every
-   * subscriber before the next, so after the first subscriber each lookup is one comparison.
-   */
+  /** Direct subscribers by key, with the result of the event being fanned out (see GroupConsumer). */
   const groups = new Map<string, Group>();
   const printed = new WeakMap<DocumentNode, string>();
   const keyOf = (a: ExecutionArgs) => {
@@ -48,25 +46,14 @@ export function useSharedEventResults(options: { maskError: (error: unknown) => 
     return shared;
   };
 
-  /** Hands the stream's events to the sink; its closures hold the group's key, not one per subscriber. */
+  /** Hands the stream's events to the sink, sharing each event's result with the group. */
   const deliverDirectly = (args: ExecutionArgs, source: EventStream, sink: DirectSink, g: Group) => {
     g.subscribers++;
     source.whenClosed(() => {
       if (--g.subscribers === 0) groups.delete(g.key);
     });
     sink.attach();
-    source.deliverTo({
-      deliver: (event) => {
-        if (g.event !== event) {
-          g.event = event;
-          g.shared = sharedResult(args, event, g.key);
-        }
-        const shared = g.shared as Shared;
-        return shared instanceof Promise ? shared.then((s) => sink.send(s)) : sink.send(shared);
-      },
-      pending: () => sink.pending(),
-      ready: () => sink.ready(),
-    });
+    source.deliverTo(new GroupConsumer(g, sink, args, sharedResult));
   };
 
   return {
@@ -88,6 +75,38 @@ export function useSharedEventResults(options: { maskError: (error: unknown) => 
       });
     },
   };
+}
+
+/**
+ * One subscriber's side of a group: a class, not closures, because tens of thousands of idle subscriptions
+ * each hold one. The fan-out hands one event to every subscriber before the next, so after the first
+ * subscriber of an event each lookup is one comparison.
+ */
+class GroupConsumer implements DirectConsumer<EventRecord> {
+  constructor(
+    private readonly group: Group,
+    private readonly sink: DirectSink,
+    private readonly args: ExecutionArgs,
+    private readonly compute: (args: ExecutionArgs, event: EventRecord, key: string) => Shared,
+  ) {}
+
+  deliver(event: EventRecord): boolean | Promise<boolean> {
+    const g = this.group;
+    if (g.event !== event) {
+      g.event = event;
+      g.shared = this.compute(this.args, event, g.key);
+    }
+    const shared = g.shared as Shared;
+    return shared instanceof Promise ? shared.then((s) => this.sink.send(s)) : this.sink.send(shared);
+  }
+
+  pending(): number {
+    return this.sink.pending();
+  }
+
+  ready(): Promise<void> | undefined {
+    return this.sink.ready();
+  }
 }
 
 /** Direct subscribers with the same key, and the result of the event being fanned out. */

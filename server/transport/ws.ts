@@ -10,7 +10,7 @@ import type { TokenVerifier } from '../auth/tokens.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { Logger } from '../logger.js';
 import { WS_SESSION } from './context-factory.js';
-import { DIRECT_SINK, type DirectSink } from './direct-sink.js';
+import { DIRECT_SINK, type DirectSink, type SharedResult } from './direct-sink.js';
 import type { SlotCounter } from './limits.js';
 import { authorize, closeWhenExpired, protocolMisuse, refuse } from './ws-guards.js';
 
@@ -51,39 +51,59 @@ const TEXT_FRAME = { binary: false } as const;
  * Sends one operation's results as graphql-ws `next` messages straight to the socket: the result's JSON
  * is shared by every subscriber of the event, only the envelope with the operation id is per subscriber.
  * How far behind the peer is comes from the socket's buffered bytes, counted in messages of the current
- * size: no callback per message.
+ * size: no callback per message. A class, not closures: tens of thousands of idle subscriptions hold one.
  */
-function directSink(extra: Extra, id: string, maxPending: number): DirectSink {
-  const envelope = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
-  let messageBytes = 256;
-  const behind = () => extra.socket.bufferedAmount >= (maxPending / 2) * messageBytes && extra.socket.readyState === WebSocket.OPEN;
-  return {
-    attach() {},
-    send(shared) {
-      const socket = extra.socket;
-      if (socket.readyState !== WebSocket.OPEN) return true; // closing: graphql-ws ends the operation
-      const payload = shared.bytes;
-      messageBytes = envelope.length + payload.length + 1;
-      if (socket.bufferedAmount >= maxPending * messageBytes) return false;
-      // Bytes, not a string: the shared payload is encoded once, not once per subscriber.
-      const message = Buffer.allocUnsafe(messageBytes);
-      envelope.copy(message, 0);
-      payload.copy(message, envelope.length);
-      message[messageBytes - 1] = 0x7d; // }
-      socket.send(message, TEXT_FRAME);
-      return true;
-    },
-    pending: () => Math.round(extra.socket.bufferedAmount / messageBytes),
-    // Only a replay waits here, and only while the peer is behind: a short poll, nothing per message.
-    ready: () =>
-      behind()
-        ? new Promise<void>((resolve) => {
-            const check = () => (behind() ? setTimeout(check, 10) : resolve());
-            setTimeout(check, 10);
-          })
-        : undefined,
-  };
+class WsSink implements DirectSink {
+  private readonly envelope: Buffer;
+  private messageBytes = 256;
+
+  constructor(
+    private readonly socket: WebSocket,
+    id: string,
+    private readonly maxPending: number,
+  ) {
+    this.envelope = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
+  }
+
+  attach(): void {}
+
+  send(shared: SharedResult): boolean {
+    const socket = this.socket;
+    if (socket.readyState !== WebSocket.OPEN) return true; // closing: graphql-ws ends the operation
+    const payload = shared.bytes;
+    const envelope = this.envelope;
+    const size = (this.messageBytes = envelope.length + payload.length + 1);
+    if (socket.bufferedAmount >= this.maxPending * size) return false;
+    // Bytes, not a string: the shared payload is encoded once, not once per subscriber.
+    const message = Buffer.allocUnsafe(size);
+    envelope.copy(message, 0);
+    payload.copy(message, envelope.length);
+    message[size - 1] = 0x7d; // }
+    socket.send(message, TEXT_FRAME);
+    return true;
+  }
+
+  pending(): number {
+    return Math.floor(this.socket.bufferedAmount / this.messageBytes);
+  }
+
+  /** Only a replay waits here, and only while the peer is behind: a short poll, nothing per message. */
+  ready(): Promise<void> | undefined {
+    if (!this.behind()) return undefined;
+    return new Promise<void>((resolve) => {
+      const check = () => (this.behind() ? setTimeout(check, 10) : resolve());
+      setTimeout(check, 10);
+    });
+  }
+
+  private behind(): boolean {
+    return this.socket.bufferedAmount >= (this.maxPending / 2) * this.messageBytes && this.socket.readyState === WebSocket.OPEN;
+  }
 }
+
+/** The operation for graphql-ws to run, made outside onSubscribe so that it holds nothing else of it. */
+const preparedResult = (result: unknown): Prepared => ({ run: () => result });
+const preparedExecution = (execute: (args: ExecutionArgs) => unknown, args: ExecutionArgs): Prepared => ({ run: () => execute(args) });
 
 /** What onSubscribe prepared for graphql-ws to run: the execution, or the already started subscription. */
 interface Prepared {
@@ -117,6 +137,8 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
   const server = makeServer<Record<string, unknown>, Extra>({
     async onConnect(ctx) {
       const result = await authorize(verifier, ctx.connectionParams);
+      // Verified once: the token is not kept for the connection's lifetime (memory, and exposure).
+      (ctx as { connectionParams?: unknown }).connectionParams = undefined;
       if (result === null) return true; // anonymous, like HTTP without a header
       if (!result.ok) {
         ctx.extra.log.info({ reason: result.reason }, 'graphql-ws connection refused');
@@ -144,10 +166,9 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
         }
         const enveloped = yoga.getEnveloped({
           request: undefined,
-          socket: ctx.extra.socket,
           params: payload,
           [WS_SESSION]: session,
-          [DIRECT_SINK]: directSink(ctx.extra, id, options.maxPendingMessages),
+          [DIRECT_SINK]: new WsSink(ctx.extra.socket, id, options.maxPendingMessages),
         });
         let document;
         try {
@@ -166,13 +187,13 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
           contextValue: await enveloped.contextFactory(),
         };
         if (getOperationAST(document, payload.operationName)?.operation !== 'subscription') {
-          return { ...args, rootValue: { run: () => enveloped.execute(args) } };
+          return { ...args, rootValue: preparedExecution(enveloped.execute, args) };
         }
         // Start the subscription here so that a refusal (FORBIDDEN, NOT_FOUND, BAD_USER_INPUT) answers
         // with the protocol's `error` message, not with a `next` carrying errors.
         const started = await enveloped.subscribe(args);
         if (!isAsyncIterable(started) && started.errors?.length) return started.errors;
-        return { ...args, rootValue: { run: () => started } };
+        return { ...args, rootValue: preparedResult(started) };
       } catch (err) {
         // A syntax error or a graphql-armor rejection: answer this operation only, keep the socket.
         if (err instanceof GraphQLError) return [err];
