@@ -3,7 +3,7 @@ import type { StreamGuard } from '../auth/session.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { EventRecord } from '../store/types.js';
 import { encodeCursor } from './cursor.js';
-import { EventStream } from './event-stream.js';
+import { EventStream, type FeedHooks } from './event-stream.js';
 import type { EventFilter } from './filter.js';
 import { type FeedLog, type MembershipWatcher, OrgFeed } from './org-feed.js';
 import type { PubSubBackend } from './pubsub.js';
@@ -38,7 +38,7 @@ export interface SubscribeOptions {
  * subscribers; every subscriber gets its own bounded stream.
  */
 export class EventBus {
-  private readonly feeds = new Map<string, { feed: OrgFeed; unsubscribe: () => void }>();
+  private readonly feeds = new Map<string, { feed: OrgFeed; unsubscribe: () => void; hooks: FeedHooks }>();
 
   constructor(private readonly options: EventBusOptions) {}
 
@@ -73,19 +73,11 @@ export class EventBus {
     const stream = new EventStream({
       filter,
       maxQueue: this.options.maxQueuePerSubscription,
-      overflowError: (lastSeq) => {
-        this.options.observer?.onCutoff?.();
-        return slowConsumerError(orgId, lastSeq);
-      },
-      onClose: (s) => {
-        feed.streams.delete(s);
-        this.dropFeedIfIdle(orgId);
-      },
+      hooks: this.feeds.get(orgId)!.hooks,
       replay,
       startSeq: afterSeq ?? startSeq,
       revoked: guard?.revoked,
       recheckAt: guard?.recheckAt,
-      onDeliver: this.options.observer?.onDelivered,
     });
     if (replay) this.options.observer?.onReplay?.();
     feed.streams.add(stream);
@@ -137,7 +129,18 @@ export class EventBus {
       const event = asEvent(message, orgId);
       if (event) feed.receive(event);
     });
-    this.feeds.set(orgId, { feed, unsubscribe });
+    const hooks: FeedHooks = {
+      overflowError: (lastSeq) => {
+        this.options.observer?.onCutoff?.();
+        return slowConsumerError(orgId, lastSeq);
+      },
+      onClose: (s) => {
+        feed.streams.delete(s);
+        this.dropFeedIfIdle(orgId);
+      },
+      onDeliver: this.options.observer?.onDelivered,
+    };
+    this.feeds.set(orgId, { feed, unsubscribe, hooks });
     return feed;
   }
 

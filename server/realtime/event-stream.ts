@@ -3,41 +3,58 @@ import type { EventRecord } from '../store/types.js';
 import { type EventFilter, matchesFilter } from './filter.js';
 import { LiveStream } from './live-stream.js';
 
+/** What every stream of one organization's feed reports to it: one object per feed, not closures per stream. */
+export interface FeedHooks {
+  overflowError(lastDeliveredSeq: number): GraphQLError;
+  onClose(stream: EventStream): void;
+  onDeliver?(): void;
+}
+
 export interface EventStreamOptions {
   filter: EventFilter;
   maxQueue: number;
-  overflowError: (lastDeliveredSeq: number) => GraphQLError;
-  onClose: (stream: EventStream) => void;
+  hooks: FeedHooks;
   replay?: AsyncIterator<EventRecord>;
   /** Sequence the consumer already has: where a cut-off client resumes if nothing else arrives. */
   startSeq: number;
   revoked?: () => GraphQLError | undefined;
   recheckAt?: () => number | undefined;
-  onDeliver?: (e: EventRecord, live: boolean) => void;
 }
 
-/** A subscriber's stream of one organization's events: its filter, optional replay, then live events in order. */
+/**
+ * A subscriber's stream of one organization's events: its filter, optional replay, then live events in order.
+ * Its checks are methods, not option closures: tens of thousands of idle subscriptions each hold one.
+ */
 export class EventStream extends LiveStream<EventRecord> {
   /** Sequence of the last event handed to the consumer: where a cut-off client resumes. */
   lastDeliveredSeq: number;
   readonly filter: EventFilter;
+  private readonly startSeq: number;
+  private readonly hooks: FeedHooks;
 
   constructor(options: EventStreamOptions) {
-    super({
-      maxQueue: options.maxQueue,
-      overflowError: () => options.overflowError(this.lastDeliveredSeq),
-      onClose: () => options.onClose(this),
-      replay: options.replay,
-      // Never an event the consumer already has: its cursor may be ahead of this instance's feed.
-      accept: (e) => e.seq > options.startSeq && matchesFilter(options.filter, e),
-      onDeliver: (e, live) => {
-        this.lastDeliveredSeq = e.seq;
-        options.onDeliver?.(e, live);
-      },
-      revoked: options.revoked,
-      recheckAt: options.recheckAt,
-    });
+    super({ maxQueue: options.maxQueue, replay: options.replay, revoked: options.revoked, recheckAt: options.recheckAt });
     this.lastDeliveredSeq = options.startSeq;
+    this.startSeq = options.startSeq;
     this.filter = options.filter;
+    this.hooks = options.hooks;
+  }
+
+  /** Never an event the consumer already has (its cursor may be ahead of this instance's feed). */
+  protected override accepts(e: EventRecord): boolean {
+    return e.seq > this.startSeq && matchesFilter(this.filter, e);
+  }
+
+  protected override delivered(e: EventRecord): void {
+    this.lastDeliveredSeq = e.seq;
+    this.hooks.onDeliver?.();
+  }
+
+  protected override overflow(): GraphQLError {
+    return this.hooks.overflowError(this.lastDeliveredSeq);
+  }
+
+  protected override closed(): void {
+    this.hooks.onClose(this);
   }
 }

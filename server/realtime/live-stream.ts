@@ -1,10 +1,10 @@
-import type { GraphQLError } from 'graphql';
+import { GraphQLError } from 'graphql';
 
 export interface LiveStreamOptions<T> {
   /** Items one subscriber may have waiting before it is cut off. */
   maxQueue: number;
-  overflowError: () => GraphQLError;
-  onClose: () => void;
+  overflowError?: () => GraphQLError;
+  onClose?: () => void;
   /** Items to hand out before any live item (e.g. stored events being replayed). */
   replay?: AsyncIterator<T>;
   /** Which pushed items this subscriber receives. */
@@ -76,7 +76,7 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
   }
 
   push(item: T): void {
-    if (this.done || (this.options.accept && !this.options.accept(item))) return;
+    if (this.done || !this.accepts(item)) return;
     const revoked = this.options.revoked?.();
     if (revoked) return this.fail(revoked);
     if (this.direct && !this.draining) {
@@ -93,11 +93,11 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
     if (this.waiter && !this.replay && !this.direct) {
       const resolve = this.waiter;
       this.clearWaiters();
-      this.options.onDeliver?.(item, true);
+      this.delivered(item, true);
       resolve({ value: item, done: false });
       return;
     }
-    if (this.queue.length >= this.options.maxQueue) return this.fail(this.options.overflowError());
+    if (this.queue.length >= this.options.maxQueue) return this.fail(this.overflow());
     this.queue.push(item);
   }
 
@@ -129,6 +129,26 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
     this.direct = consumer;
     this.draining = true;
     void this.drain();
+  }
+
+  /** Which pushed items this subscriber receives (subclasses: without a closure per stream). */
+  protected accepts(item: T): boolean {
+    return this.options.accept ? this.options.accept(item) : true;
+  }
+
+  /** Called for every item handed to the consumer. */
+  protected delivered(item: T, live: boolean): void {
+    this.options.onDeliver?.(item, live);
+  }
+
+  /** The error a subscriber that fell too far behind is cut off with. */
+  protected overflow(): GraphQLError {
+    return this.options.overflowError?.() ?? new GraphQLError('Subscription cut off: the client fell too far behind.', { extensions: { code: 'RATE_LIMITED', reason: 'SLOW_CONSUMER' } });
+  }
+
+  /** Called once when the stream ends. */
+  protected closed(): void {
+    this.options.onClose?.();
   }
 
   /** Runs `release` once when the stream ends for any reason (failed, returned); at once if it already has. */
@@ -184,10 +204,10 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
   private settle(item: T, live: boolean, accepted: boolean): boolean {
     if (this.done) return false;
     if (!accepted) {
-      this.fail(this.options.overflowError());
+      this.fail(this.overflow());
       return false;
     }
-    this.options.onDeliver?.(item, live);
+    this.delivered(item, live);
     return true;
   }
 
@@ -200,7 +220,7 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
         const revoked = r.done ? undefined : this.options.revoked?.();
         if (revoked) this.fail(revoked);
         else if (!r.done && !this.done) {
-          this.options.onDeliver?.(r.value, false);
+          this.delivered(r.value, false);
           return r;
         }
       } catch (err) {
@@ -215,24 +235,33 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
     }
     if (this.queue.length > 0) {
       const item = this.queue.shift() as T;
-      this.options.onDeliver?.(item, true);
+      this.delivered(item, true);
       return { value: item, done: false };
     }
     return this.end();
   }
 
-  /** What the consumer learns once nothing is left to hand out: the failure, the end, or a wait for either. */
+  /**
+   * What the consumer learns once nothing is left to hand out: the failure, the end, or a wait for either.
+   * With a direct consumer the consumer is a transport's iterator loop that only sees the end: a failure
+   * comes as one last GraphQL result carrying the error (as useStreamErrors makes of other streams), then done.
+   */
   private end(): Promise<IteratorResult<T>> {
     if (this.failure !== undefined) {
       const err = this.failure;
       this.failure = undefined;
-      return Promise.reject(err);
+      return this.direct ? Promise.resolve(errorResult(err)) : Promise.reject(err);
     }
     if (this.done) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve, reject) => {
       this.waiter = resolve;
-      this.failWaiter = reject;
+      this.failWaiter = this.direct ? (err: unknown) => resolve(errorResult(err)) : reject;
     });
+  }
+
+  /** Whether the stream ends with an error result rather than a thrown error (see `end`). */
+  get endsWithResult(): boolean {
+    return this.direct !== undefined;
   }
 
   async return(): Promise<IteratorResult<T>> {
@@ -258,7 +287,7 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
     if (this.done) return;
     this.done = true;
     clearTimeout(this.timer);
-    this.options.onClose();
+    this.closed();
     const releases = this.releases;
     this.releases = undefined;
     for (const release of releases ?? []) release();
@@ -268,6 +297,12 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
     this.waiter = undefined;
     this.failWaiter = undefined;
   }
+}
+
+/** A failure as the last result of a stream: a GraphQLError as it is, anything else as INTERNAL, never its message. */
+function errorResult<T>(err: unknown): IteratorResult<T> {
+  const error = err instanceof GraphQLError ? err : new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL' }, originalError: err as Error });
+  return { value: { errors: [error] } as T, done: false };
 }
 
 /** `first`, then everything of `rest`; `return()` reaches `rest` at once (an async generator would wait for the next item). */

@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { LiveStream } from '../realtime/live-stream.js';
 import type { Session } from '../auth/session.js';
 import type { Context } from '../context.js';
 
@@ -60,6 +61,8 @@ export function useSubscriptionLimits(limits: LiveLimits, sseStreams: SlotCounte
       return {
         onSubscribeResult({ result }) {
           if (!(Symbol.asyncIterator in result)) return release();
+          // Our streams say when they end: no wrapper per subscription (see LiveStream.whenClosed).
+          if (result instanceof LiveStream) return result.whenClosed(release);
           let released = false;
           return {
             onEnd: () => {

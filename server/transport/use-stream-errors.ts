@@ -1,5 +1,6 @@
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { LiveStream } from '../realtime/live-stream.js';
 
 /**
  * A live stream that ends with an error (a slow consumer cut off, access revoked) ends the same way on
@@ -11,6 +12,8 @@ export function useStreamErrors(): Plugin {
     onSubscribe() {
       return {
         onSubscribeResult({ result, setResult }) {
+          // A stream delivered directly already ends this way (LiveStream.end), without a wrapper per subscription.
+          if (result instanceof LiveStream && result.endsWithResult) return;
           if (Symbol.asyncIterator in result) setResult(endWithError(result as AsyncIterable<ExecutionResult>));
         },
       };

@@ -243,20 +243,22 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
             socket.send(data, (err) => (err ? reject(err) : resolve()));
           }),
         close: (code, reason) => socket.close(code, reason),
-        onMessage: (cb) =>
-          socket.on('message', async (data) => {
+        onMessage: (cb) => {
+          const failed = (err: unknown) => {
+            if (socket.readyState === WebSocket.OPEN) {
+              extra.log.error({ err }, 'graphql-ws message handling failed');
+              socket.close(CloseCode.InternalServerError, 'Internal server error');
+            }
+          };
+          // Not an async handler: for a subscription, `cb` settles only when it ends, and a suspended
+          // handler would hold the message's buffer and text that long.
+          socket.on('message', (data) => {
             const text = String(data);
             const misuse = protocolMisuse(text);
             if (misuse) return socket.close(CloseCode.BadRequest, misuse);
-            try {
-              await cb(text);
-            } catch (err) {
-              if (socket.readyState === WebSocket.OPEN) {
-                extra.log.error({ err }, 'graphql-ws message handling failed');
-                socket.close(CloseCode.InternalServerError, 'Internal server error');
-              }
-            }
-          }),
+            cb(text).catch(failed);
+          });
+        },
       },
       extra,
     );
