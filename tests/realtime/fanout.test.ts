@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from '../support/clients.js';
+import { createOrg, publish } from '../support/fixtures.js';
+import { until } from '../support/inbox.js';
+import { openRaw } from '../support/raw-ws.js';
+import { type TestServer, startServer } from '../support/server.js';
+
+const SHAPE_A = 'subscription A($o: ID!, $c: [String!]) { events(orgId: $o, channels: $c) { sequence type } }';
+const SHAPE_B = 'subscription B($o: ID!, $c: [String!]) { events(orgId: $o, channels: $c) { sequence channel payload } }';
+
+/**
+ * Each event's result is executed and serialized once per document and variables and sent directly to the
+ * connections: what every subscriber receives must still be its own operation id, its own selection, and
+ * only the events its filter lets through, whoever shares a result with whom.
+ */
+describe('fan-out with shared results', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(() => server.stop());
+
+  it('gives every subscriber its own id, shape and filter, on one socket, across sockets and over SSE', async () => {
+    const org = await createOrg(server, 'alice', { bob: 'MEMBER' });
+    const alice = await openRaw(server.wsUrl);
+    await alice.init(org.tokens.alice);
+    const bob = await openRaw(server.wsUrl);
+    await bob.init(org.tokens.bob);
+    // a and c share document and variables (one result per event); b has another shape and filter.
+    alice.send({ id: 'a', type: 'subscribe', payload: { query: SHAPE_A, variables: { o: org.id, c: ['property'] } } });
+    alice.send({ id: 'b', type: 'subscribe', payload: { query: SHAPE_B, variables: { o: org.id, c: ['user'] } } });
+    bob.send({ id: 'c', type: 'subscribe', payload: { query: SHAPE_A, variables: { o: org.id, c: ['property'] } } });
+    const sse = connect('sse', server, org.tokens.bob).subscribe(SHAPE_A, { o: org.id, c: ['property'] });
+    await waitForSubscriptions(server, 4);
+
+    const first = await publish(server, org.tokens.alice, { orgId: org.id, channel: 'property', type: 'property.update', payload: { n: 1 } });
+    const second = await publish(server, org.tokens.alice, { orgId: org.id, channel: 'user', type: 'user.activity', payload: { n: 2 } });
+    const third = await publish(server, org.tokens.alice, { orgId: org.id, channel: 'property', type: 'property.update', payload: { n: 3 } });
+
+    const onAlice = [await alice.messages.next('a or b'), await alice.messages.next('a or b'), await alice.messages.next('a or b')];
+    const byId = (id: string) => onAlice.filter((m) => m.id === id);
+    for (const msgs of [byId('a'), [await bob.messages.next('c'), await bob.messages.next('c')]]) {
+      expect(msgs.map((m) => m.payload.data.events)).toEqual([
+        { sequence: first.sequence, type: 'property.update' },
+        { sequence: third.sequence, type: 'property.update' },
+      ]);
+      expect(msgs.map((m) => m.payload.extensions.cursor)).toEqual([first.cursor, third.cursor]);
+    }
+    expect(byId('c')).toEqual([]);
+    expect(byId('b').map((m) => m.payload.data.events)).toEqual([{ sequence: second.sequence, channel: 'user', payload: { n: 2 } }]);
+    // Nothing else arrived in between: the next message on each socket is the next matching event.
+    const marker = await publish(server, org.tokens.alice, { orgId: org.id, channel: 'property', type: 'property.update', payload: { n: 4 } });
+    expect(await alice.messages.next('the marker on a')).toMatchObject({ id: 'a', type: 'next', payload: { data: { events: { sequence: marker.sequence } } } });
+    expect(await bob.messages.next('the marker on c')).toMatchObject({ id: 'c', type: 'next', payload: { data: { events: { sequence: marker.sequence } } } });
+    expect([(await sse.results.next()).data, (await sse.results.next()).data]).toEqual([
+      { events: { sequence: first.sequence, type: 'property.update' } },
+      { events: { sequence: third.sequence, type: 'property.update' } },
+    ]);
+    alice.socket.close();
+    bob.socket.close();
+    sse.unsubscribe();
+  });
+});
+
+async function waitForSubscriptions(server: TestServer, n: number) {
+  await until(() => server.app.services.bus.stats().subscriptions === n, `${n} subscriptions`);
+}
