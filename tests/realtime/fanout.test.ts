@@ -33,9 +33,9 @@ describe('fan-out with shared results', () => {
     const sse = connect('sse', server, org.tokens.bob).subscribe(SHAPE_A, { o: org.id, c: ['property'] });
     await waitForSubscriptions(server, 4);
 
-    const first = await publish(server, org.tokens.alice, { orgId: org.id, channel: 'property', type: 'property.update', payload: { n: 1 } });
-    const second = await publish(server, org.tokens.alice, { orgId: org.id, channel: 'user', type: 'user.activity', payload: { n: 2 } });
-    const third = await publish(server, org.tokens.alice, { orgId: org.id, channel: 'property', type: 'property.update', payload: { n: 3 } });
+    const first = await publish(server, org.tokens.alice!, { orgId: org.id, channel: 'property', type: 'property.update', payload: { n: 1 } });
+    const second = await publish(server, org.tokens.alice!, { orgId: org.id, channel: 'user', type: 'user.activity', payload: { n: 2 } });
+    const third = await publish(server, org.tokens.alice!, { orgId: org.id, channel: 'property', type: 'property.update', payload: { n: 3 } });
 
     const onAlice = [await alice.messages.next('a or b'), await alice.messages.next('a or b'), await alice.messages.next('a or b')];
     const byId = (id: string) => onAlice.filter((m) => m.id === id);
@@ -49,7 +49,7 @@ describe('fan-out with shared results', () => {
     expect(byId('c')).toEqual([]);
     expect(byId('b').map((m) => m.payload.data.events)).toEqual([{ sequence: second.sequence, channel: 'user', payload: { n: 2 } }]);
     // Nothing else arrived in between: the next message on each socket is the next matching event.
-    const marker = await publish(server, org.tokens.alice, { orgId: org.id, channel: 'property', type: 'property.update', payload: { n: 4 } });
+    const marker = await publish(server, org.tokens.alice!, { orgId: org.id, channel: 'property', type: 'property.update', payload: { n: 4 } });
     expect(await alice.messages.next('the marker on a')).toMatchObject({ id: 'a', type: 'next', payload: { data: { events: { sequence: marker.sequence } } } });
     expect(await bob.messages.next('the marker on c')).toMatchObject({ id: 'c', type: 'next', payload: { data: { events: { sequence: marker.sequence } } } });
     expect([(await sse.results.next()).data, (await sse.results.next()).data]).toEqual([
