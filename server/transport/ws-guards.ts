@@ -21,19 +21,26 @@ export async function authorize(verifier: TokenVerifier, holder: Record<string, 
  * Closes the socket with 4403 when the connection's token expires. A refreshed session moves the
  * deadline: the timer looks again instead of closing.
  */
-export function closeWhenExpired(socket: WebSocket, session: Session): () => void {
+/**
+ * Closes the socket with 4403 when its session's token expires. Only a token expiring within `horizonMs`
+ * gets a timer; `recheck` (the transport's heartbeat calls it every tick) arms one when the expiry comes
+ * near, so the thousands of connections with long-lived tokens hold no timer each.
+ */
+export function closeWhenExpired(socket: WebSocket, session: Session, horizonMs: number): { recheck(): void; stop(): void } {
   let timer: NodeJS.Timeout | undefined;
-  const check = () => {
+  const recheck = () => {
     const at = expiresAtMs(session);
     if (at === undefined || socket.readyState !== WebSocket.OPEN) return;
     const left = at - Date.now();
     if (left <= 0) return socket.close(CloseCode.Forbidden, 'Token expired');
-    // setTimeout overflows past ~24.8 days; look again then.
-    timer = setTimeout(check, Math.min(left + 5, 2 ** 31 - 1)).unref();
+    if (left > horizonMs || timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      recheck();
+    }, left + 5).unref(); // +5 ms: after the deadline, not on it
   };
-  check();
-  // Called when the socket closes: a pending timer would keep the closed socket in memory for weeks.
-  return () => clearTimeout(timer);
+  recheck();
+  return { recheck, stop: () => clearTimeout(timer) };
 }
 
 /** Messages only a server may send (next, error, connection_ack...) get 4400, as the protocol says. */

@@ -39,8 +39,10 @@ interface Extra {
   session: Session;
   /** The user whose connection slot this socket holds, released when it closes. */
   slotOf?: string;
-  /** Ends the token-expiry check when the socket closes. */
-  stopExpiryCheck?: () => void;
+  /** graphql-ws's end of the connection, called when the socket closes. */
+  closed?: (code?: number, reason?: string) => Promise<void>;
+  /** The token-expiry check: rechecked by the heartbeat, stopped when the socket closes. */
+  expiry?: { recheck(): void; stop(): void };
   /** Logs of this connection carry its id (never a token or a payload); made when first needed. */
   readonly log: Logger;
 }
@@ -153,7 +155,7 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
       ctx.extra.slotOf = result.viewer.userId;
       ctx.extra.session.viewer = result.viewer;
       options.onUserConnected?.(result.viewer);
-      ctx.extra.stopExpiryCheck = closeWhenExpired(ctx.extra.socket, ctx.extra.session);
+      ctx.extra.expiry = closeWhenExpired(ctx.extra.socket, ctx.extra.session, 2 * options.keepAliveMs);
       return true;
     },
     async onSubscribe(ctx, id, payload) {
@@ -207,24 +209,38 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
 
   // One heartbeat for every socket, not a timer each: a peer that did not answer the last ping is dead.
   const answered = new WeakSet<WebSocket>();
+  const extras = new WeakMap<WebSocket, Extra>();
   function markAnswered(this: WebSocket) {
     answered.add(this);
   }
   const heartbeat = setInterval(() => {
     for (const socket of wss.clients) {
       if (!answered.delete(socket)) socket.terminate(); // its subscriptions close through the 'close' event
-      else socket.ping();
+      else {
+        socket.ping();
+        extras.get(socket)?.expiry?.recheck();
+      }
     }
   }, options.keepAliveMs);
   heartbeat.unref();
+
+  // Listeners shared by every socket (`this` is the socket): a closure each would cost memory per connection.
+  function onSocketError(this: WebSocket, err: Error) {
+    extras.get(this)?.log.debug({ err }, 'websocket error');
+  }
+  function onSocketClose(this: WebSocket, code: number, reason: Buffer) {
+    const extra = extras.get(this);
+    if (!extra) return;
+    extra.expiry?.stop();
+    if (extra.slotOf !== undefined) options.connections.release(extra.slotOf);
+    void extra.closed?.(code, String(reason));
+  }
 
   wss.on('connection', (socket: WebSocket) => {
     // A child logger costs about a kilobyte: tens of thousands of idle connections should not each hold one.
     const conn = randomUUID().slice(0, 8);
     let connLog: Logger | undefined;
-    socket.once('error', (err) => {
-      extra.log.debug({ err }, 'websocket error');
-    });
+    socket.on('error', onSocketError);
     answered.add(socket);
     socket.on('pong', markAnswered);
     const extra: Extra = {
@@ -234,6 +250,7 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
         return (connLog ??= log.child({ conn }));
       },
     };
+    extras.set(socket, extra);
     const closed = server.opened(
       {
         protocol: socket.protocol,
@@ -262,11 +279,8 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
       },
       extra,
     );
-    socket.once('close', (code, reason) => {
-      extra.stopExpiryCheck?.();
-      if (extra.slotOf !== undefined) options.connections.release(extra.slotOf);
-      void closed(code, String(reason));
-    });
+    extra.closed = closed;
+    socket.once('close', onSocketClose);
   });
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
