@@ -166,9 +166,8 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
           if (viewer instanceof GraphQLError) return [viewer];
           if (viewer) session = createSession(viewer, 'http'); // this operation only; not refreshable
         }
+        // No `request` (there is none per operation) and no `params`: nothing reads them on this path.
         const enveloped = yoga.getEnveloped({
-          request: undefined,
-          params: payload,
           [WS_SESSION]: session,
           [DIRECT_SINK]: new WsSink(ctx.extra.socket, id, options.maxPendingMessages),
         });
@@ -195,7 +194,8 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
         // with the protocol's `error` message, not with a `next` carrying errors.
         const started = await enveloped.subscribe(args);
         if (!isAsyncIterable(started) && started.errors?.length) return started.errors;
-        return { ...args, rootValue: preparedResult(started) };
+        args.rootValue = preparedResult(started); // after subscribe: the subscription ran with no root value
+        return args;
       } catch (err) {
         // A syntax error or a graphql-armor rejection: answer this operation only, keep the socket.
         if (err instanceof GraphQLError) return [err];
