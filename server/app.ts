@@ -14,6 +14,7 @@ import { createOriginPolicy } from './transport/origin-policy.js';
 import { attachGraphQLWs } from './transport/ws.js';
 import { createYogaServer } from './transport/yoga.js';
 import { DEFAULT_TUNING, type Tuning } from './tuning.js';
+import { requestIdOf, requestScope } from './observability/request-scope.js';
 
 export { DEFAULT_TUNING, type Tuning } from './tuning.js';
 
@@ -72,7 +73,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   const httpServer = createServer((req, res) => {
     if (refuseOversizedBody(req, res, tuning.maxHttpBodyBytes)) return;
-    void yoga(req, res);
+    void requestScope.run({ requestId: requestIdOf(req) }, () => yoga(req, res));
   });
   const ws = attachGraphQLWs({
     httpServer,

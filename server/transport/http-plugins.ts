@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { Plugin } from 'graphql-yoga';
 import type { Registry } from 'prom-client';
+import { requestScope } from '../observability/request-scope.js';
 
 /** Every event stream (both SSE modes): stop nginx and similar proxies from buffering it. */
 export function useSseHeaders(): Plugin {
@@ -49,15 +49,14 @@ export function useMetricsEndpoint(path: string, registry: Registry): Plugin {
   };
 }
 
-/** Every HTTP response carries `x-request-id` (the caller's, or a new one) so a report can be matched to logs. */
+/**
+ * Every HTTP response carries `x-request-id` (the caller's, or a new one; see observability/request-scope.ts)
+ * so a report can be matched to the log lines written while serving it.
+ */
 export function useRequestId(): Plugin {
-  const ids = new WeakMap<Request, string>();
   return {
-    onRequest({ request }) {
-      ids.set(request, request.headers.get('x-request-id')?.slice(0, 64) || randomUUID());
-    },
-    onResponse({ request, response }) {
-      const id = ids.get(request);
+    onResponse({ response }) {
+      const id = requestScope.getStore()?.requestId;
       if (id) response.headers.set('x-request-id', id);
     },
   };

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../server/logger.js';
 import { connect } from '../support/clients.js';
 import { SUBSCRIBE_EVENTS, createOrg, publish } from '../support/fixtures.js';
 import { errorCode, gql, gqlOk } from '../support/http.js';
@@ -48,5 +49,28 @@ describe('metrics and server stats', () => {
     expect(mine.headers.get('x-request-id')).toBe('trace-123');
     const fresh = await fetch(server.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
     expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('logs of a request', () => {
+  it('carry the request id, so the INTERNAL a client saw can be found; the client sees no detail', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const server = await startServer({ logger });
+    const org = await createOrg(server, 'alice');
+    await server.app.services.store.close(); // the database goes away under a running server
+    try {
+      const res = await fetch(server.graphqlUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'trace-internal', authorization: `Bearer ${org.tokens.alice}` },
+        body: JSON.stringify({ query: '{ organizations { id name } }' }),
+      });
+      const body = (await res.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
+      expect(body.errors[0]).toMatchObject({ message: 'Internal server error', extensions: { code: 'INTERNAL' } });
+      expect(JSON.stringify(body)).not.toMatch(/database|sqlite|closed/i);
+      expect(lines.find((l) => l.msg === 'unexpected error')).toMatchObject({ req: 'trace-internal', level: 50 });
+    } finally {
+      await server.stop().catch(() => {}); // the store is already closed
+    }
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { type App, type Tuning, createApp } from '../../server/app.js';
+import type { Logger } from '../../server/logger.js';
 import { signToken } from '../../server/auth/tokens.js';
 import { loadConfig } from '../../server/config.js';
 
@@ -17,6 +18,8 @@ export interface TestServerOptions {
   redisPrefix?: string;
   env?: Record<string, string>;
   tuning?: Partial<Tuning>;
+  /** Where the app logs (tests that read log lines). */
+  logger?: Logger;
 }
 
 export interface TestServer {
@@ -43,7 +46,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     ...(options.postgres ? { DATABASE_URL: inject('postgresUrl') } : {}),
     ...options.env,
   });
-  const app = await createApp(config, { tuning: { positionCheckMs: 250, ...options.tuning } });
+  const app = await createApp(config, { tuning: { positionCheckMs: 250, ...options.tuning }, logger: options.logger });
   const url = await app.start();
   return {
     app,
