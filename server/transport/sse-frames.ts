@@ -1,0 +1,30 @@
+import { type ExecutionResult, GraphQLError } from 'graphql';
+
+/** SSE clients (EventSource) wait this long before reconnecting. */
+export const RETRY_MS = 1_000;
+
+export const SSE_HEADERS = {
+  'Content-Type': 'text/event-stream',
+  'Cache-Control': 'no-cache',
+  Connection: 'keep-alive',
+  'Content-Encoding': 'none',
+};
+
+/** One `next` of a stream as an SSE frame, with an `id:` line when it carries a cursor. */
+export function frame(result: ExecutionResult): string {
+  const cursor = result.extensions?.cursor;
+  const id = typeof cursor === 'string' ? `id: ${cursor}\n` : '';
+  return `event: next\n${id}data: ${JSON.stringify(withoutInternals(result))}\n\n`;
+}
+
+/** Errors lose Yoga's transport-only extensions (`http`, `unexpected`). */
+function withoutInternals(result: ExecutionResult): ExecutionResult {
+  if (!result.errors?.length) return result;
+  return {
+    ...result,
+    errors: result.errors.map((e) => {
+      const { http: _http, unexpected: _unexpected, ...extensions } = (e.extensions ?? {}) as Record<string, unknown>;
+      return new GraphQLError(e.message, { nodes: e.nodes, path: e.path, extensions: Object.keys(extensions).length ? extensions : undefined });
+    }),
+  };
+}
