@@ -21,6 +21,13 @@ export const notFound = (message: string) => appError('NOT_FOUND', message);
 export const badInput = (message: string, extra?: Record<string, unknown>) => appError('BAD_USER_INPUT', message, extra);
 
 /**
+ * The error a live stream ended with, as its last result carries it: ours as they are, anything else as
+ * INTERNAL keeping the cause for the masker to log (never its message).
+ */
+export const streamEndError = (err: unknown): GraphQLError =>
+  err instanceof GraphQLError ? err : new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL' }, originalError: err as Error });
+
+/**
  * What clients see of an error: expected ones (GraphQLErrors we raised) as they are, anything else as
  * INTERNAL with the cause logged, never shown. Used by Yoga and by results sent past Yoga's hooks.
  */

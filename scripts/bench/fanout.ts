@@ -11,7 +11,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Load, type Target, cpuMs, median, pct, rssKiB, startProfile, startRaw, startSwitchboard, switchboardTarget } from './harness.js';
+import { type Load, type Target, cpuMs, median, pct, rssKiB, runBench, startProfile, startRaw, startSwitchboard, switchboardTarget } from './harness.js';
 
 const BURST = 20;
 const SIZES = (process.env.BENCH_SIZES ?? '1000,5000').split(',').filter(Boolean).map(Number);
@@ -133,15 +133,4 @@ async function main() {
   }
 }
 
-const deadline = setTimeout(() => {
-  process.stderr.write('fan-out bench exceeded 15 minutes; stopping\n');
-  process.exit(1);
-}, 900_000);
-deadline.unref();
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`${String(err)}\n`);
-    process.exit(1);
-  },
-);
+runBench('fan-out bench', 900_000, main);

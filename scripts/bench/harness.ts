@@ -188,9 +188,9 @@ export async function startRaw(): Promise<Target> {
 }
 
 /** Switchboard as `npm start` runs it: the build in dist/ (the bench command builds it first). */
-export async function startSwitchboard(dataDir: string, env: Record<string, string> = {}): Promise<Server> {
+export async function startSwitchboard(dataDir: string, env: Record<string, string> = {}, nodeFlags: string[] = []): Promise<Server> {
   return spawnServer(
-    ['dist/server/main.js'],
+    [...nodeFlags, 'dist/server/main.js'],
     { NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, AUTH_JWT_SECRET: SECRET, LOG_LEVEL: 'warn', LIMIT_CONNECTIONS_PER_USER: '100000', ...env },
     /GraphiQL\s+http:\/\/127\.0\.0\.1:(\d+)/,
   );
@@ -233,4 +233,20 @@ export async function switchboardTarget(server: Server, transport: 'graphql-ws' 
     connect: (n) => new Load(url, n, transport, { token: member, orgId }),
     fire: (count, intervalMs) => publish(server, orgId, count, intervalMs),
   };
+}
+
+/** Runs a benchmark's `main` and exits; past `limitMs` it stops the whole run (no server is left behind). */
+export function runBench(name: string, limitMs: number, main: () => Promise<void>): void {
+  const deadline = setTimeout(() => {
+    process.stderr.write(`${name} exceeded ${Math.round(limitMs / 60_000)} minutes; stopping\n`);
+    process.exit(1);
+  }, limitMs);
+  deadline.unref();
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
 }

@@ -4,11 +4,10 @@
  * BENCH_HEAP_MODE=sse), takes another, and prints the heap bytes per connection by object kind and name.
  * Env: BENCH_HEAP_CONNECTIONS (2000). Loopback only; bounded in count and time.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Load, ROOT, SECRET, type Server, benchOrg, tokens } from './harness.js';
+import { Load, benchOrg, runBench, startSwitchboard, tokens } from './harness.js';
 
 const N = Number(process.env.BENCH_HEAP_CONNECTIONS ?? 2_000);
 const MODE = process.env.BENCH_HEAP_MODE === 'sse' ? 'sse' : 'graphql-ws';
@@ -37,26 +36,12 @@ function summarize(file: string): Map<string, number> {
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-heap-'));
-  const proc = spawn(process.execPath, ['--heapsnapshot-signal=SIGUSR2', join(ROOT, 'dist/server/main.js')], {
-    cwd: dir,
-    env: { PATH: process.env.PATH, NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, AUTH_JWT_SECRET: SECRET, LOG_LEVEL: 'warn', LIMIT_CONNECTIONS_PER_USER: '100000' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const server = await startSwitchboard(dir, {}, ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`]);
   try {
-    let out = '';
-    const port = await new Promise<number>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('server did not start')), 30_000);
-      proc.stdout!.on('data', (d) => {
-        out += String(d);
-        const m = /GraphiQL\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-        if (m) (clearTimeout(t), resolve(Number(m[1])));
-      });
-    });
-    const server: Server = { proc, port, stop: async () => {} };
     const orgId = await benchOrg(server, 'Heap');
     const snapshot = async (): Promise<Map<string, number>> => {
       const before = new Set(readdirSync(dir));
-      proc.kill('SIGUSR2');
+      server.proc.kill('SIGUSR2');
       for (let i = 0; i < 120; i++) {
         await sleep(1_000);
         const file = readdirSync(dir).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
@@ -70,7 +55,8 @@ async function main() {
     await sleep(2_000);
     const base = await snapshot();
     const { member } = await tokens();
-    const load = new Load(MODE === 'sse' ? `http://127.0.0.1:${port}/graphql` : `ws://127.0.0.1:${port}/graphql`, N, MODE, { token: member, orgId });
+    const url = MODE === 'sse' ? `http://127.0.0.1:${server.port}/graphql` : `ws://127.0.0.1:${server.port}/graphql`;
+    const load = new Load(url, N, MODE, { token: member, orgId });
     const r = await load.until((x) => x.open >= N, `${N} subscribers`, 120_000);
     await sleep(3_000);
     const loaded = await snapshot();
@@ -80,20 +66,9 @@ async function main() {
     for (const [k, v] of perConnection.slice(0, 40)) process.stdout.write(`${v.toFixed(0).padStart(7)}  ${k}\n`);
     await load.close();
   } finally {
-    proc.kill('SIGKILL');
+    await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-const deadline = setTimeout(() => {
-  process.stderr.write('heap probe exceeded 10 minutes; stopping\n');
-  process.exit(1);
-}, 600_000);
-deadline.unref();
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`${String(err)}\n`);
-    process.exit(1);
-  },
-);
+runBench('heap probe', 600_000, main);

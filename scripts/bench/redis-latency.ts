@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { Load, type Server, benchOrg, pct, publish, startSwitchboard, tokens } from './harness.js';
+import { Load, type Server, benchOrg, pct, publish, runBench, startSwitchboard, tokens } from './harness.js';
 
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -67,15 +67,4 @@ async function main() {
   }
 }
 
-const deadline = setTimeout(() => {
-  process.stderr.write('Redis bench exceeded 5 minutes; stopping\n');
-  process.exit(1);
-}, 300_000);
-deadline.unref();
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`${String(err)}\n`);
-    process.exit(1);
-  },
-);
+runBench('Redis bench', 300_000, main);

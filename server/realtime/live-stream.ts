@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { streamEndError } from '../errors.js';
 
 export interface LiveStreamOptions<T> {
   /** Items one subscriber may have waiting before it is cut off. */
@@ -299,11 +300,8 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
   }
 }
 
-/** A failure as the last result of a stream: a GraphQLError as it is, anything else as INTERNAL, never its message. */
-function errorResult<T>(err: unknown): IteratorResult<T> {
-  const error = err instanceof GraphQLError ? err : new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL' }, originalError: err as Error });
-  return { value: { errors: [error] } as T, done: false };
-}
+/** A failure as the last result of a stream (see streamEndError). */
+const errorResult = <T>(err: unknown): IteratorResult<T> => ({ value: { errors: [streamEndError(err)] } as T, done: false });
 
 /** `first`, then everything of `rest`; `return()` reaches `rest` at once (an async generator would wait for the next item). */
 export function prepend<T>(first: T, rest: AsyncIterableIterator<T>): AsyncIterableIterator<T> {

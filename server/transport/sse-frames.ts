@@ -10,11 +10,13 @@ export const SSE_HEADERS = {
   'Content-Encoding': 'none',
 };
 
+/** An SSE `next` frame of a serialized result, with an `id:` line when it carries a cursor. */
+export const nextFrame = (json: string, cursor?: string): string => `event: next\n${cursor === undefined ? '' : `id: ${cursor}\n`}data: ${json}\n\n`;
+
 /** One `next` of a stream as an SSE frame, with an `id:` line when it carries a cursor. */
 export function frame(result: ExecutionResult): string {
   const cursor = result.extensions?.cursor;
-  const id = typeof cursor === 'string' ? `id: ${cursor}\n` : '';
-  return `event: next\n${id}data: ${JSON.stringify(withoutInternals(result))}\n\n`;
+  return nextFrame(JSON.stringify(withoutInternals(result)), typeof cursor === 'string' ? cursor : undefined);
 }
 
 /** Errors lose Yoga's transport-only extensions (`http`, `unexpected`). */

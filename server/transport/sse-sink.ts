@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type { ExecutionResult } from 'graphql';
 import type { DirectSink, SharedResult } from './direct-sink.js';
-import { RETRY_MS, SSE_HEADERS, frame } from './sse-frames.js';
+import { RETRY_MS, SSE_HEADERS, frame, nextFrame } from './sse-frames.js';
 
 const PREAMBLE = Buffer.from(`retry: ${RETRY_MS}\n:\n\n`);
 const PING = Buffer.from(':\n\n');
@@ -12,7 +12,7 @@ const COMPLETE = Buffer.from('event: complete\ndata:\n\n');
 const frames = new WeakMap<SharedResult, Buffer>();
 const frameOf = (shared: SharedResult): Buffer => {
   let frame = frames.get(shared);
-  if (!frame) frames.set(shared, (frame = Buffer.from(`event: next\nid: ${shared.cursor}\ndata: ${shared.json}\n\n`)));
+  if (!frame) frames.set(shared, (frame = Buffer.from(nextFrame(shared.json, shared.cursor))));
   return frame;
 };
 /** The same frame as one HTTP/1.1 chunk (size line, frame, CRLF), also encoded once. */

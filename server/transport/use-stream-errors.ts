@@ -1,4 +1,5 @@
-import { GraphQLError, type ExecutionResult } from 'graphql';
+import type { ExecutionResult } from 'graphql';
+import { streamEndError } from '../errors.js';
 import type { Plugin } from 'graphql-yoga';
 import { LiveStream } from '../realtime/live-stream.js';
 
@@ -41,9 +42,7 @@ function endWithError(source: AsyncIterable<ExecutionResult>): AsyncIterableIter
         return step;
       } catch (err) {
         finished = true;
-        const error =
-          err instanceof GraphQLError ? err : new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL' }, originalError: err as Error });
-        return { value: { errors: [error] }, done: false };
+        return { value: { errors: [streamEndError(err)] }, done: false };
       }
     },
     async return() {

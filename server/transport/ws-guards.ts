@@ -18,13 +18,10 @@ export async function authorize(verifier: TokenVerifier, holder: Record<string, 
 }
 
 /**
- * Closes the socket with 4403 when the connection's token expires. A refreshed session moves the
- * deadline: the timer looks again instead of closing.
- */
-/**
  * Closes the socket with 4403 when its session's token expires. Only a token expiring within `horizonMs`
  * gets a timer; `recheck` (the transport's heartbeat calls it every tick) arms one when the expiry comes
- * near, so the thousands of connections with long-lived tokens hold no timer each.
+ * near, so the thousands of connections with long-lived tokens hold no timer each. A refreshed session
+ * moves the deadline: the timer looks again instead of closing.
  */
 export function closeWhenExpired(socket: WebSocket, session: Session, horizonMs: number): { recheck(): void; stop(): void } {
   let timer: NodeJS.Timeout | undefined;
