@@ -2,7 +2,8 @@
  * `npm run bench:heap`: where an idle subscribed connection's memory goes. Starts the built server (as
  * `npm start` runs it), takes a V8 heap snapshot, opens N subscribed connections (graphql-ws, or SSE with
  * BENCH_HEAP_MODE=sse), takes another, and prints the heap bytes per connection by object kind and name.
- * Env: BENCH_HEAP_CONNECTIONS (2000). Loopback only; bounded in count and time.
+ * Env: BENCH_HEAP_CONNECTIONS (2000); BENCH_HEAP_KEEP=1 keeps the snapshots (for DevTools) and prints where.
+ * Loopback only; bounded in count and time.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -67,7 +68,8 @@ async function main() {
     await load.close();
   } finally {
     await server.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (process.env.BENCH_HEAP_KEEP === '1') process.stdout.write(`snapshots kept in ${dir}\n`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 
