@@ -1,4 +1,4 @@
-import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,11 +10,11 @@ import { createNameRecorder } from './domain/users.js';
 import { type Logger, createLogger } from './logger.js';
 import { createServices } from './services.js';
 import { SlotCounter } from './transport/limits.js';
+import { createHttpListener } from './transport/node-http.js';
 import { createOriginPolicy } from './transport/origin-policy.js';
 import { attachGraphQLWs } from './transport/ws.js';
 import { createYogaServer } from './transport/yoga.js';
 import { DEFAULT_TUNING, type Tuning } from './tuning.js';
-import { requestIdOf, requestScope } from './observability/request-scope.js';
 
 export { DEFAULT_TUNING, type Tuning } from './tuning.js';
 
@@ -71,10 +71,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     demoTokens,
     webDir: options.webDir ?? join(projectRoot(), 'web', 'dist'),
   });
-  const httpServer = createServer((req, res) => {
-    if (refuseOversizedBody(req, res, tuning.maxHttpBodyBytes)) return;
-    void requestScope.run({ requestId: requestIdOf(req) }, () => yoga(req, res));
-  });
+  const httpServer = createServer(createHttpListener(yoga, { maxBodyBytes: tuning.maxHttpBodyBytes, log }));
   const ws = attachGraphQLWs({
     httpServer,
     yoga: yoga as never,
@@ -128,20 +125,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       return stopping;
     },
   };
-}
-
-function refuseOversizedBody(req: IncomingMessage, res: ServerResponse, max: number): boolean {
-  const length = req.headers['content-length'];
-  const chunked = length === undefined && req.headers['transfer-encoding'] !== undefined;
-  const tooLarge = length !== undefined && Number(length) > max;
-  if (!chunked && !tooLarge) return false;
-  const [status, message] = tooLarge
-    ? [413, `Request body is ${length} bytes; the limit is ${max} bytes.`]
-    : [411, 'Send a Content-Length header; chunked request bodies are not accepted.'];
-  res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
-  res.end(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] }));
-  req.resume();
-  return true;
 }
 
 /**

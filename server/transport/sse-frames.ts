@@ -3,12 +3,16 @@ import { type ExecutionResult, GraphQLError } from 'graphql';
 /** SSE clients (EventSource) wait this long before reconnecting. */
 export const RETRY_MS = 1_000;
 
-export const SSE_HEADERS = {
+/**
+ * An event stream's headers, a fresh object for every response: whatwg-node's `Headers` writes into the
+ * object it was made from, so a shared one carried one response's CORS origin and request id into the next.
+ */
+export const sseHeaders = (): Record<string, string> => ({
   'Content-Type': 'text/event-stream',
   'Cache-Control': 'no-cache',
   Connection: 'keep-alive',
   'Content-Encoding': 'none',
-};
+});
 
 /** An SSE `next` frame of a serialized result, with an `id:` line when it carries a cursor. */
 export const nextFrame = (json: string, cursor?: string): string => `event: next\n${cursor === undefined ? '' : `id: ${cursor}\n`}data: ${json}\n\n`;

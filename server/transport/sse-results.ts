@@ -2,22 +2,24 @@ import type { ServerResponse } from 'node:http';
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { DIRECT_SINK } from './direct-sink.js';
-import { RETRY_MS, SSE_HEADERS, frame } from './sse-frames.js';
-import { SseSink } from './sse-sink.js';
+import { RETRY_MS, sseHeaders, frame } from './sse-frames.js';
+import { SsePings, SseSink } from './sse-sink.js';
 
 /**
  * Yoga's SSE response (distinct-connections mode at /graphql), with what resuming needs: every `next`
  * that carries a cursor (`extensions.cursor`) gets an `id:` line, so a reconnecting EventSource sends it
- * back as `Last-Event-ID`, and a `retry:` hint.
+ * back as `Last-Event-ID`, and a `retry:` hint. An event subscription's events are written directly by
+ * an `SseSink`, which the HTTP listener hands the Node response to; other operations stream through Yoga.
  */
 export function useSseResults(options: { endpoint: string; pingMs: number; maxPending: number }): Plugin {
   const sinks = new WeakMap<Request, SseSink>();
+  const pings = new SsePings(options.pingMs);
   const wantsSse = (request: Request) => request.headers.get('accept')?.includes('text/event-stream') === true;
   return {
     onContextBuilding({ context, extendContext }) {
-      const request = (context as { request?: Request }).request;
-      if (!request || !wantsSse(request) || new URL(request.url).pathname !== options.endpoint) return;
-      const sink = new SseSink(options.maxPending, (context as { res?: ServerResponse }).res);
+      const { request, res } = context as { request?: Request; res?: ServerResponse };
+      if (!request || !res || !wantsSse(request) || new URL(request.url).pathname !== options.endpoint) return;
+      const sink = new SseSink(res, options.maxPending, pings);
       sinks.set(request, sink);
       extendContext({ [DIRECT_SINK]: sink } as Record<string, unknown>);
     },
@@ -26,8 +28,8 @@ export function useSseResults(options: { endpoint: string; pingMs: number; maxPe
       const sink = sinks.get(request);
       setResultProcessor((result, fetchAPI) => {
         const results = result as ExecutionResult | AsyncIterable<ExecutionResult>;
-        if (sink?.body && Symbol.asyncIterator in results) return sink.respond(results, fetchAPI, options.pingMs);
-        sink?.body?.destroy(); // attached, then refused: nothing was sent
+        // Only a stream that went direct (an event subscription) attached its sink.
+        if (sink?.attached && Symbol.asyncIterator in results) return sink.respond(results, fetchAPI);
         return sseResponse(results, fetchAPI, options.pingMs);
       }, 'text/event-stream');
     },
@@ -69,7 +71,7 @@ function sseResponse(result: ExecutionResult | AsyncIterable<ExecutionResult>, f
   });
   return new fetchAPI.Response(body, {
     status: Symbol.asyncIterator in result ? 200 : statusOf(result),
-    headers: SSE_HEADERS,
+    headers: sseHeaders(),
   });
 }
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, refusal } from '../support/clients.js';
 import { SUBSCRIBE_EVENTS, createOrg, publish } from '../support/fixtures.js';
+import { gqlOk } from '../support/http.js';
 import { until } from '../support/inbox.js';
 import { type TestServer, startServer, token } from '../support/server.js';
 
@@ -101,5 +102,101 @@ describe('GraphQL over SSE', () => {
     await until(() => subscriptions() > before, 'the subscription');
     await client.dispose();
     await until(() => subscriptions() === before, 'the subscription to be released');
+  });
+});
+
+describe('an SSE event stream, written directly once Yoga has answered', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({ env: { CORS_ORIGINS: 'https://app.example.com' }, tuning: { keepAliveMs: 200 } });
+  });
+  afterAll(() => server.stop());
+
+  /** The stream's text as it arrives; `until` reads until the text so far matches. */
+  const reading = (res: Response) => {
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    return {
+      get text() {
+        return text;
+      },
+      async until(pattern: RegExp): Promise<string> {
+        while (!pattern.test(text)) {
+          const { value, done } = await reader.read();
+          if (done) throw new Error(`stream ended before ${pattern}; got ${JSON.stringify(text)}`);
+          text += value;
+        }
+        return text;
+      },
+      async ended(): Promise<boolean> {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return true;
+          text += value;
+        }
+      },
+    };
+  };
+
+  it("keeps Yoga's headers, labels events with their cursor, pings while idle and completes when the stream ends", async () => {
+    const org = await createOrg(server, 'alice', { bob: 'MEMBER' });
+    const res = await fetch(server.graphqlUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+        origin: 'https://app.example.com',
+        'x-request-id': 'sse-trace-1',
+        authorization: `Bearer ${org.tokens.bob}`,
+      },
+      body: JSON.stringify({ query: SUBSCRIBE_EVENTS, variables: { orgId: org.id } }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(res.headers.get('x-request-id')).toBe('sse-trace-1');
+    expect(res.headers.get('x-accel-buffering')).toBe('no');
+    const stream = reading(res);
+    await stream.until(/^retry: 1000\n:\n\n/);
+    await stream.until(/\n:\n\n:\n\n/); // keep-alive comments while nothing happens
+    const e = await publish(server, org.tokens.alice!, { orgId: org.id, channel: 'user', type: 'user.activity' });
+    await stream.until(/event: next\n/);
+    expect(stream.text).toContain(`event: next\nid: ${e.cursor}\ndata: {"data":{"events":{"id":"${e.id}"`);
+    // Removed from the organization: the stream ends with its error, then `complete`, and the response ends.
+    await gqlOk(server.graphqlUrl, 'mutation($o: ID!, $u: ID!) { removeMember(orgId: $o, userId: $u) }', { o: org.id, u: 'bob' }, org.tokens.alice);
+    expect(await stream.ended()).toBe(true);
+    expect(stream.text).toMatch(/event: next\ndata: \{"errors":\[\{[^\n]*"code":"FORBIDDEN"[^\n]*\n\nevent: complete\ndata:\n\n$/);
+    await until(() => server.app.services.bus.stats().subscriptions === 0, 'the subscription to be released');
+  });
+
+  it("never carries another request's headers (CORS origin, request id)", async () => {
+    const org = await createOrg(server, 'alice');
+    const open = (headers: Record<string, string>) =>
+      fetch(server.graphqlUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${org.tokens.alice}`, ...headers },
+        body: JSON.stringify({ query: SUBSCRIBE_EVENTS, variables: { orgId: org.id } }),
+      });
+    const listed = await open({ origin: 'https://app.example.com', 'x-request-id': 'sse-trace-2' });
+    const other = await open({ origin: 'https://evil.example.com' });
+    expect(listed.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    expect(other.headers.get('x-request-id')).not.toBe('sse-trace-2');
+    await Promise.all([listed.body?.cancel(), other.body?.cancel()]);
+  });
+
+  it('refuses a chunked request body with 411 and keeps serving (the body limit is enforced before Yoga)', async () => {
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(server.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.write('{"query":');
+      req.end('"{ __typename }"}');
+    });
+    expect(status).toBe(411);
+    expect((await gqlOk(server.graphqlUrl, '{ __typename }', {})).__typename).toBe('Query');
   });
 });

@@ -1,0 +1,60 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendNodeResponse } from '@whatwg-node/server';
+import type { Logger } from '../logger.js';
+import { requestIdOf, requestScope } from '../observability/request-scope.js';
+import { takeOverEventStream } from './sse-sink.js';
+
+/** What the listener needs of Yoga (its Node entry point without the final write). */
+interface NodeHandler {
+  fetchAPI: { Response: typeof Response };
+  handleNodeRequestAndResponse(req: IncomingMessage, res: ServerResponse, context: { req: IncomingMessage; res: ServerResponse }): Promise<Response> | Response;
+}
+
+/**
+ * The HTTP server's request listener: Yoga's `requestListener`, except that an SSE event stream whose
+ * events are written directly (see transport/sse-sink.ts) is handed the Node response once Yoga has
+ * answered, instead of having an empty body piped into it for its whole life. Every other response is
+ * sent by whatwg-node as Yoga would. Bodies over the limit, and chunked ones, are refused before Yoga
+ * (Yoga's own body limit is off: it would pipe every body through a stream kept alive with the response).
+ */
+export function createHttpListener(yoga: NodeHandler, options: { maxBodyBytes: number; log: Logger }) {
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let response: Response;
+    try {
+      response = await yoga.handleNodeRequestAndResponse(req, res, { req, res });
+    } catch (err) {
+      // Yoga answers its own errors; this is a failure outside it. No stack to the client.
+      options.log.error({ err }, 'HTTP request handling failed');
+      response = new yoga.fetchAPI.Response(JSON.stringify({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL' } }] }), {
+        status: 500,
+        headers: { 'content-type': 'application/json' },
+      });
+    }
+    if (takeOverEventStream(response, res)) return;
+    await sendNodeResponse(response, res, req, true);
+  }
+
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    if (refuseOversizedBody(req, res, options.maxBodyBytes)) return;
+    void requestScope.run({ requestId: requestIdOf(req) }, () =>
+      serve(req, res).catch((err: unknown) => {
+        options.log.error({ err }, 'HTTP response failed');
+        res.destroy();
+      }),
+    );
+  };
+}
+
+function refuseOversizedBody(req: IncomingMessage, res: ServerResponse, max: number): boolean {
+  const length = req.headers['content-length'];
+  const chunked = length === undefined && req.headers['transfer-encoding'] !== undefined;
+  const tooLarge = length !== undefined && Number(length) > max;
+  if (!chunked && !tooLarge) return false;
+  const [status, message] = tooLarge
+    ? [413, `Request body is ${length} bytes; the limit is ${max} bytes.`]
+    : [411, 'Send a Content-Length header; chunked request bodies are not accepted.'];
+  res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
+  res.end(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] }));
+  req.resume();
+  return true;
+}
