@@ -36,6 +36,8 @@ export interface WsTransportOptions {
 
 interface Extra {
   socket: WebSocket;
+  /** The TCP socket under it, which event messages are written to as ready-made frames (see WsSink). */
+  tcp: Duplex;
   /** Shared by the connection's operations; `refreshSession` replaces its viewer. */
   session: Session;
   /** The user whose connection slot this socket holds, released when it closes. */
@@ -67,7 +69,9 @@ const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
  */
 export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promise<void>; connections(): number } {
   const { yoga, verifier, log } = options;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, handleProtocols });
+  // No compression: WsSink writes ready-made uncompressed frames beside `ws`, which must never hold one back.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, handleProtocols, perMessageDeflate: false });
+  const tcpOf = new WeakMap<WebSocket, Duplex>();
 
   /**
    * GraphiQL (and some other clients) send headers with each operation, in `extensions.headers`, and an
@@ -114,7 +118,7 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
         // No `request` (there is none per operation) and no `params`: nothing reads them on this path.
         const enveloped = yoga.getEnveloped({
           [WS_SESSION]: session,
-          [DIRECT_SINK]: new WsSink(ctx.extra.socket, id, options.maxPendingMessages),
+          [DIRECT_SINK]: new WsSink(ctx.extra.socket, ctx.extra.tcp, id, options.maxPendingMessages),
         });
         let document;
         try {
@@ -190,6 +194,7 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
     socket.on('pong', markAnswered);
     const extra: Extra = {
       socket,
+      tcp: tcpOf.get(socket) as Duplex,
       session: createSession(null, 'ws'),
       get log() {
         return (connLog ??= log.child({ conn }));
@@ -234,7 +239,10 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
     if (!options.isOriginAllowed(request.headers.origin, request.headers.host)) {
       return refuse(socket, 403, 'Forbidden', 'Origin not allowed: add it to CORS_ORIGINS.');
     }
-    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      tcpOf.set(ws, socket);
+      wss.emit('connection', ws, request);
+    });
   };
   options.httpServer.on('upgrade', onUpgrade);
 

@@ -62,6 +62,35 @@ describe('fan-out with shared results', () => {
   });
 });
 
+describe('graphql-ws messages written as ready-made frames', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({ tuning: { maxPayloadBytes: 200_000 } });
+  });
+  afterAll(() => server.stop());
+
+  it('arrive intact at every frame length (16-bit and 64-bit lengths), in order, between protocol messages', async () => {
+    const org = await createOrg(server, 'alice');
+    const raw = await openRaw(server.wsUrl);
+    await raw.init(org.tokens.alice);
+    raw.send({ id: 'a', type: 'subscribe', payload: { query: 'subscription($o: ID!) { events(orgId: $o) { sequence payload } }', variables: { o: org.id } } });
+    await waitForSubscriptions(server, 1);
+    const sizes = [0, 1_000, 70_000, 150_000, 10];
+    const sent = [];
+    for (const n of sizes) sent.push(await publish(server, org.tokens.alice!, { orgId: org.id, channel: 'user', type: 'user.activity', payload: { pad: 'x'.repeat(n) } }));
+    const got = [];
+    for (const _ of sizes) got.push(await raw.messages.next('an event'));
+    expect(got.map((m) => m.payload.data.events)).toEqual(sent.map((e, i) => ({ sequence: e.sequence, payload: { pad: 'x'.repeat(sizes[i]!) } })));
+    expect(got.map((m) => JSON.stringify(m).length > 65_535)).toEqual([false, false, true, true, false]);
+    // The socket still speaks the protocol: a ping is answered, and `complete` ends the operation.
+    raw.send({ type: 'ping' });
+    expect(await raw.messages.next('pong')).toMatchObject({ type: 'pong' });
+    raw.send({ id: 'a', type: 'complete' });
+    await waitForSubscriptions(server, 0);
+    raw.socket.close();
+  });
+});
+
 async function waitForSubscriptions(server: TestServer, n: number) {
   await until(() => server.app.services.bus.stats().subscriptions === n, `${n} subscriptions`);
 }
