@@ -150,6 +150,8 @@ export class SseSink implements DirectSink {
     response.headers.forEach((value, key) => {
       headers[key] = value;
     });
+    // As whatwg-node sets up a streamed response: no idle timeout, no Nagle delay, TCP keep-alive probes.
+    res.socket?.setTimeout(0).setNoDelay(true).setKeepAlive(true);
     res.writeHead(response.status, headers);
     // A first comment flushes the headers: some browsers stall a fetch until a byte arrives.
     res.write(PREAMBLE);

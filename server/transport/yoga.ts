@@ -43,8 +43,9 @@ export function createYogaServer(o: YogaOptions) {
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
-    // app.ts refuses bodies over the limit by their Content-Length, and chunked ones, before Yoga. Yoga's
-    // own check pipes every request body through a TransformStream, which an open SSE response keeps alive.
+    // transport/node-http.ts refuses bodies over the limit by their Content-Length, and chunked ones, before
+    // Yoga. Yoga's own check pipes every request body through a TransformStream, which an open SSE response
+    // keeps alive.
     maxRequestBodySize: false,
     logging: false,
     context: createContextFactory(services, services.verifier, o.onViewer),
