@@ -3,7 +3,6 @@ import type { StreamGuard } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { Services } from '../context.js';
 import { badInput, notFound } from '../errors.js';
-import { prepend } from '../realtime/live-stream.js';
 import type { UserMessage } from '../realtime/user-channel.js';
 import * as inbox from '../store/notifications.js';
 import { listMembers } from '../store/repository.js';
@@ -82,7 +81,8 @@ export async function subscribeInbox(services: Services, viewer: Viewer | null, 
   const stream = services.users.subscribe(v.userId, guard);
   // Subscribed first, counted second: a change in between shows up as a later message, never as a loss.
   try {
-    return prepend<UserMessage>({ kind: 'unread', unreadCount: await inbox.countUnread(services.store.db, v.userId) }, stream);
+    stream.unshift({ kind: 'unread', unreadCount: await inbox.countUnread(services.store.db, v.userId) });
+    return stream;
   } catch (err) {
     await stream.return();
     throw err;

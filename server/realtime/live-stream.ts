@@ -302,23 +302,3 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
 
 /** A failure as the last result of a stream (see streamEndError). */
 const errorResult = <T>(err: unknown): IteratorResult<T> => ({ value: { errors: [streamEndError(err)] } as T, done: false });
-
-/** `first`, then everything of `rest`; `return()` reaches `rest` at once (an async generator would wait for the next item). */
-export function prepend<T>(first: T, rest: AsyncIterableIterator<T>): AsyncIterableIterator<T> {
-  let sentFirst = false;
-  return {
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-    next() {
-      if (sentFirst) return rest.next();
-      sentFirst = true;
-      return Promise.resolve({ value: first, done: false });
-    },
-    return: async () => rest.return?.() ?? { value: undefined, done: true },
-    throw: async (err: unknown) => {
-      await rest.return?.();
-      throw err;
-    },
-  };
-}

@@ -3,6 +3,13 @@ import { type ExecutionResult, GraphQLError } from 'graphql';
 /** SSE clients (EventSource) wait this long before reconnecting. */
 export const RETRY_MS = 1_000;
 
+/** A stream's first bytes: the reconnect delay, and a comment that flushes the headers (some browsers stall a fetch until a byte arrives). */
+export const PREAMBLE = `retry: ${RETRY_MS}\n:\n\n`;
+/** Keep-alive comment. */
+export const PING = ':\n\n';
+/** The stream's last frame. */
+export const COMPLETE = 'event: complete\ndata:\n\n';
+
 /**
  * An event stream's headers, a fresh object for every response: whatwg-node's `Headers` writes into the
  * object it was made from, so a shared one carried one response's CORS origin and request id into the next.

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { DIRECT_SINK } from './direct-sink.js';
-import { RETRY_MS, sseHeaders, frame } from './sse-frames.js';
+import { COMPLETE, PING, PREAMBLE, frame, sseHeaders } from './sse-frames.js';
 import { SsePings, SseSink } from './sse-sink.js';
 
 /**
@@ -43,11 +43,10 @@ function sseResponse(result: ExecutionResult | AsyncIterable<ExecutionResult>, f
   let ping: NodeJS.Timeout | undefined;
   const body = new fetchAPI.ReadableStream<Uint8Array>({
     start(controller) {
-      // A first comment flushes the headers: some browsers stall a fetch until a byte arrives.
-      controller.enqueue(encoder.encode(`retry: ${RETRY_MS}\n:\n\n`));
+      controller.enqueue(encoder.encode(PREAMBLE));
       ping = setInterval(() => {
         if (controller.desiredSize === null) return clearInterval(ping);
-        if (controller.desiredSize > 0) controller.enqueue(encoder.encode(':\n\n'));
+        if (controller.desiredSize > 0) controller.enqueue(encoder.encode(PING));
       }, pingMs);
     },
     async pull(controller) {
@@ -55,7 +54,7 @@ function sseResponse(result: ExecutionResult | AsyncIterable<ExecutionResult>, f
         const step = await iterator.next();
         if (step.value) controller.enqueue(encoder.encode(frame(step.value)));
         if (step.done) {
-          controller.enqueue(encoder.encode('event: complete\ndata:\n\n'));
+          controller.enqueue(encoder.encode(COMPLETE));
           clearInterval(ping);
           controller.close();
         }

@@ -2,15 +2,12 @@ import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ExecutionResult } from 'graphql';
 import type { DirectSink, SharedResult } from './direct-sink.js';
-import { RETRY_MS, sseHeaders, frame, nextFrame } from './sse-frames.js';
+import { COMPLETE, PING, PREAMBLE, frame, nextFrame, sseHeaders } from './sse-frames.js';
 
-const PREAMBLE = Buffer.from(`retry: ${RETRY_MS}\n:\n\n`);
-const PING = Buffer.from(':\n\n');
-const COMPLETE = Buffer.from('event: complete\ndata:\n\n');
 const CRLF = Buffer.from('\r\n');
 /** A frame as one HTTP/1.1 chunk (size line, frame, CRLF), for writing to the socket directly. */
 const chunk = (frame: Buffer) => Buffer.concat([Buffer.from(`${frame.length.toString(16)}\r\n`), frame, CRLF]);
-const PING_CHUNK = chunk(PING);
+const PING_CHUNK = chunk(Buffer.from(PING));
 
 /** One event's SSE frame and HTTP chunk, encoded once for every subscriber that shares its result. */
 const frames = new WeakMap<SharedResult, Buffer>();
@@ -153,7 +150,6 @@ export class SseSink implements DirectSink {
     // As whatwg-node sets up a streamed response: no idle timeout, no Nagle delay, TCP keep-alive probes.
     res.socket?.setTimeout(0).setNoDelay(true).setKeepAlive(true);
     res.writeHead(response.status, headers);
-    // A first comment flushes the headers: some browsers stall a fetch until a byte arrives.
     res.write(PREAMBLE);
     flattenHead(res);
     const early = this.early ?? [];

@@ -71,7 +71,6 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
   const { yoga, verifier, log } = options;
   // No compression: WsSink writes ready-made uncompressed frames beside `ws`, which must never hold one back.
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, handleProtocols, perMessageDeflate: false });
-  const tcpOf = new WeakMap<WebSocket, Duplex>();
 
   /**
    * GraphiQL (and some other clients) send headers with each operation, in `extensions.headers`, and an
@@ -185,7 +184,8 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
     void extra.closed?.(code, String(reason));
   }
 
-  wss.on('connection', (socket: WebSocket) => {
+  /** A socket that completed the upgrade, with the TCP socket `ws` was given for it. */
+  const accept = (socket: WebSocket, tcp: Duplex) => {
     // A child logger costs about a kilobyte: tens of thousands of idle connections should not each hold one.
     const conn = randomUUID().slice(0, 8);
     let connLog: Logger | undefined;
@@ -194,7 +194,7 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
     socket.on('pong', markAnswered);
     const extra: Extra = {
       socket,
-      tcp: tcpOf.get(socket) as Duplex,
+      tcp,
       session: createSession(null, 'ws'),
       get log() {
         return (connLog ??= log.child({ conn }));
@@ -231,7 +231,7 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
     );
     extra.closed = closed;
     socket.once('close', onSocketClose);
-  });
+  };
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (request.url ?? '').split('?')[0];
@@ -239,10 +239,7 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
     if (!options.isOriginAllowed(request.headers.origin, request.headers.host)) {
       return refuse(socket, 403, 'Forbidden', 'Origin not allowed: add it to CORS_ORIGINS.');
     }
-    wss.handleUpgrade(request, socket, head, (ws) => {
-      tcpOf.set(ws, socket);
-      wss.emit('connection', ws, request);
-    });
+    wss.handleUpgrade(request, socket, head, (ws) => accept(ws, socket));
   };
   options.httpServer.on('upgrade', onUpgrade);
 
