@@ -9,11 +9,13 @@ import { DEMO_USERS, seedDemo } from './domain/demo.js';
 import { createNameRecorder } from './domain/users.js';
 import { type Logger, createLogger } from './logger.js';
 import { createServices } from './services.js';
-import { SlotCounter } from './transport/limits.js';
-import { createHttpListener } from './transport/node-http.js';
+import { SlotCounter } from './transport/fanout/subscription-limits.js';
+import { createHttpListener } from './transport/http/node-listener.js';
 import { createOriginPolicy } from './transport/origin-policy.js';
-import { attachGraphQLWs } from './transport/ws.js';
-import { createYogaServer } from './transport/yoga.js';
+import { createEventStreams } from './transport/sse/event-streams.js';
+import { Reservations } from './transport/sse/single/reservations.js';
+import { attachGraphQLWs } from './transport/ws/attach.js';
+import { GRAPHQL_ENDPOINT, SINGLE_CONNECTION_ENDPOINT, createYogaServer } from './transport/yoga.js';
 import { DEFAULT_TUNING, type Tuning } from './tuning.js';
 
 export { DEFAULT_TUNING, type Tuning } from './tuning.js';
@@ -58,33 +60,42 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const isOriginAllowed = createOriginPolicy(config.corsOrigins, config.env === 'production');
   const recordName = createNameRecorder(services);
-  const connections = new SlotCounter<string>(config.limits.connectionsPerUser);
+  // One connection slot per graphql-ws socket, distinct SSE request or single-connection stream of a user.
+  const userSlots = new SlotCounter<string>(config.limits.connectionsPerUser);
+  const sinkLimits = { maxPendingMessages: tuning.maxQueuePerSubscription, maxPendingBytes: tuning.maxPendingBytes };
+  const reservations = new Reservations(userSlots, tuning.streamReservationTtlMs);
   const yoga = createYogaServer({
     config,
     tuning,
     services,
     pubsub: running.pubsub,
-    connections,
+    userSlots,
+    reservations,
     isOriginAllowed,
     onViewer: recordName,
     graphiqlToken: demoTokens[0]?.token,
     demoTokens,
     webDir: options.webDir ?? join(projectRoot(), 'web', 'dist'),
   });
-  const httpServer = createServer(createHttpListener(yoga, { maxBodyBytes: tuning.maxHttpBodyBytes, log }));
+  const eventStreams = createEventStreams({
+    graphqlEndpoint: GRAPHQL_ENDPOINT,
+    singleConnectionEndpoint: SINGLE_CONNECTION_ENDPOINT,
+    pingMs: tuning.keepAliveMs,
+    limits: sinkLimits,
+  });
+  const httpServer = createServer(createHttpListener(yoga, { maxBodyBytes: tuning.maxHttpBodyBytes, log, eventStreams }));
   const ws = attachGraphQLWs({
     httpServer,
     yoga: yoga as never,
     verifier: services.verifier,
     log,
-    path: '/graphql',
+    path: GRAPHQL_ENDPOINT,
     isOriginAllowed,
     maxPayloadBytes: tuning.maxWsPayloadBytes,
     keepAliveMs: tuning.keepAliveMs,
-    maxPendingMessages: tuning.maxQueuePerSubscription,
+    sinkLimits,
     onUserConnected: recordName,
-    connections,
-    connectionLimit: config.limits.connectionsPerUser,
+    connections: userSlots,
   });
 
   services.metrics.observe({
@@ -117,6 +128,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       stopping ??= (async () => {
         const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
         await ws.dispose();
+        reservations.close();
         httpServer.closeAllConnections();
         await closed;
         await yoga.dispose();

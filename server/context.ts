@@ -9,6 +9,7 @@ import type { Presence } from './realtime/presence.js';
 import type { Typing } from './realtime/typing.js';
 import type { UserChannel } from './realtime/user-channel.js';
 import type { Store } from './store/store.js';
+import type { ResultSink } from './transport/fanout/result-sink.js';
 
 /** Long-lived parts shared by every operation; built once by createApp. */
 export interface Services {
@@ -43,8 +44,14 @@ export interface Context {
   services: Services;
   /** `Last-Event-ID` of a reconnecting SSE client: where its event stream resumes. */
   lastEventId?: string;
+  /**
+   * Where this operation's results go when its transport writes them itself (graphql-ws, both SSE modes).
+   * A subscription's results are then handed straight to it (transport/fanout); without one they are
+   * iterated through Yoga.
+   */
+  sink?: ResultSink;
 }
 
-export function createContext(services: Services, session: Session, lastEventId?: string): Context {
-  return { viewer: session.viewer, session, services, lastEventId };
+export function createContext(services: Services, session: Session, extra: { lastEventId?: string; sink?: ResultSink } = {}): Context {
+  return { viewer: session.viewer, session, services, lastEventId: extra.lastEventId, sink: extra.sink };
 }

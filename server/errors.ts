@@ -1,6 +1,9 @@
 import { GraphQLError } from 'graphql';
 
-/** The closed list of error codes a client can see in `extensions.code` (docs/errors in README). */
+/**
+ * Every error a client can see is built here, from one closed list of codes (README, docs/security.md).
+ * Syntax and validation errors keep Yoga's own codes (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED).
+ */
 export const ERROR_CODES = ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'RATE_LIMITED', 'INTERNAL'] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -14,18 +17,52 @@ export function appError(code: ErrorCode, message: string, extra: Record<string,
   });
 }
 
-export const unauthenticated = (message = 'Sign in: send "Authorization: Bearer <token>".') =>
-  appError('UNAUTHENTICATED', message);
+export const unauthenticated = (message = 'Sign in: send "Authorization: Bearer <token>".') => appError('UNAUTHENTICATED', message);
+/** A token that was sent but cannot be used; `reason` says why (expired, bad signature, …). */
+export const invalidToken = (reason: string) => appError('UNAUTHENTICATED', `Invalid token: ${reason}.`);
+/** A live stream's token expired while it ran. */
+export const tokenExpired = () =>
+  appError('UNAUTHENTICATED', 'Your token expired. Sign in again (or refresh the session) and resubscribe.', { reason: 'TOKEN_EXPIRED' });
 export const forbidden = (message: string) => appError('FORBIDDEN', message);
+export const noLongerMember = (orgId: string) => forbidden(`You are no longer a member of organization "${orgId}".`);
 export const notFound = (message: string) => appError('NOT_FOUND', message);
 export const badInput = (message: string, extra?: Record<string, unknown>) => appError('BAD_USER_INPUT', message, extra);
+export const rateLimited = (message: string, extra?: Record<string, unknown>) => appError('RATE_LIMITED', message, extra);
+
+/**
+ * The cut-off of a subscriber that fell too far behind. An event stream says where to resume
+ * (`resumeAfter`: nothing is lost); presence, typing and the inbox are states, so their client resubscribes.
+ */
+export function slowConsumer(resume?: { resumeAfter: string } | { remedy: string }): GraphQLError {
+  const remedy =
+    resume && 'resumeAfter' in resume ? 'Subscribe again with `after` set to `extensions.resumeAfter`.' : (resume?.remedy ?? 'Subscribe again.');
+  const extra = resume && 'resumeAfter' in resume ? { resumeAfter: resume.resumeAfter } : {};
+  return rateLimited(`Subscription cut off: the client fell too far behind. ${remedy}`, { reason: 'SLOW_CONSUMER', ...extra });
+}
+
+/** Presence and typing are states: a subscriber cut off for falling behind resubscribes for the current one. */
+export const stateCutOff = () => slowConsumer({ remedy: 'Subscribe again for the current state.' });
+/** The inbox channel: the inbox in the store is the truth, a cut-off subscriber refetches it. */
+export const inboxCutOff = () => slowConsumer({ remedy: 'Subscribe again and refetch the inbox.' });
+
+/** What clients see of anything unexpected; `cause` is kept for the masker to log, never shown. */
+export const internalError = (cause?: unknown) =>
+  new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL' }, originalError: cause instanceof Error ? cause : undefined });
+
+/** A syntax error as Yoga reports it over HTTP, for transports that parse outside Yoga's HTTP handling. */
+export const parseFailed = (err: GraphQLError) => new GraphQLError(err.message, { extensions: { code: 'GRAPHQL_PARSE_FAILED', ...err.extensions } });
 
 /**
  * The error a live stream ended with, as its last result carries it: ours as they are, anything else as
  * INTERNAL keeping the cause for the masker to log (never its message).
  */
-export const streamEndError = (err: unknown): GraphQLError =>
-  err instanceof GraphQLError ? err : new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL' }, originalError: err as Error });
+export const streamEndError = (err: unknown): GraphQLError => (err instanceof GraphQLError ? err : internalError(err));
+
+/** An error without Yoga's transport-only extensions (`http`, `unexpected`), for results written past Yoga. */
+export function withoutTransportExtensions(e: GraphQLError): GraphQLError {
+  const { http: _http, unexpected: _unexpected, ...extensions } = (e.extensions ?? {}) as Record<string, unknown>;
+  return new GraphQLError(e.message, { nodes: e.nodes, path: e.path, extensions: Object.keys(extensions).length ? extensions : undefined });
+}
 
 /**
  * What clients see of an error: expected ones (GraphQLErrors we raised) as they are, anything else as

@@ -6,6 +6,10 @@ export interface Tuning extends Limits {
   maxWsPayloadBytes: number;
   keepAliveMs: number;
   maxQueuePerSubscription: number;
+  /** Bytes a connection's peer may leave unread (its socket's buffer) before its subscriptions are cut off. */
+  maxPendingBytes: number;
+  /** A single-connection SSE stream reserved (PUT) but not opened (GET) within this long is dropped. */
+  streamReservationTtlMs: number;
   positionCheckMs: number;
   retentionIntervalMs: number;
   presenceGraceMs: number;
@@ -21,6 +25,8 @@ export const DEFAULT_TUNING: Tuning = {
   maxWsPayloadBytes: 64 * 1024,
   keepAliveMs: 12_000,
   maxQueuePerSubscription: 1_000,
+  maxPendingBytes: 4 * 1024 * 1024,
+  streamReservationTtlMs: 30_000,
   positionCheckMs: 5_000,
   retentionIntervalMs: 60_000,
   presenceGraceMs: 2_000,

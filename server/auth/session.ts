@@ -1,4 +1,5 @@
-import { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
+import { tokenExpired } from '../errors.js';
 import type { Viewer } from './viewer.js';
 
 /**
@@ -7,7 +8,8 @@ import type { Viewer } from './viewer.js';
  */
 export interface Session {
   viewer: Viewer | null;
-  transport: 'http' | 'ws';
+  /** `http`: one request (distinct-connections SSE included); `ws`: a graphql-ws connection; `sse`: a single-connection SSE stream. */
+  transport: 'http' | 'ws' | 'sse';
 }
 
 export const createSession = (viewer: Viewer | null, transport: Session['transport']): Session => ({ viewer, transport });
@@ -15,12 +17,6 @@ export const createSession = (viewer: Viewer | null, transport: Session['transpo
 /** Milliseconds since the epoch at which the session's token expires, if it does. */
 export const expiresAtMs = (session: Session): number | undefined =>
   session.viewer?.expiresAt === undefined ? undefined : session.viewer.expiresAt * 1000;
-
-export function expiredError(): GraphQLError {
-  return new GraphQLError('Your token expired. Sign in again (or refresh the session) and resubscribe.', {
-    extensions: { code: 'UNAUTHENTICATED', reason: 'TOKEN_EXPIRED' },
-  });
-}
 
 /** What a live stream checks before each delivery, and when to look again with nothing to deliver. */
 export interface StreamGuard {
@@ -32,7 +28,7 @@ export interface StreamGuard {
 export function sessionGuard(session: Session): StreamGuard {
   const revoked = () => {
     const at = expiresAtMs(session);
-    return at !== undefined && at <= Date.now() ? expiredError() : undefined;
+    return at !== undefined && at <= Date.now() ? tokenExpired() : undefined;
   };
   // A connection's session: the socket is closed at expiry, so its streams need no timer each.
   if (session.transport === 'ws') return { revoked };

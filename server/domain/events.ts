@@ -2,7 +2,7 @@ import { isStillMember, requireOrgAccess } from '../auth/access.js';
 import type { StreamGuard } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { Services } from '../context.js';
-import { appError, badInput, forbidden } from '../errors.js';
+import { appError, badInput, forbidden, noLongerMember } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../realtime/cursor.js';
 import { createFilter } from '../realtime/filter.js';
 import type { EventStream } from '../realtime/event-stream.js';
@@ -112,10 +112,11 @@ export async function subscribeEvents(
   const stream = await openEventStream(services, v, args, guard);
   // Registered now, so a later removal reaches it through the feed; an earlier one is caught here.
   if (!(await isStillMember(services, v, args.orgId))) {
-    await stream.return();
-    throw forbidden(`You are no longer a member of organization "${args.orgId}".`);
+    stream.close();
+    throw noLongerMember(args.orgId);
   }
-  stream.whenClosed(holdPresence(services, args.orgId, v));
+  const release = holdPresence(services, args.orgId, v);
+  stream.whenEnded(release);
   return stream;
 }
 
@@ -129,7 +130,7 @@ async function openEventStream(services: Services, v: Viewer, args: EventsArgs, 
   if (decoded && !reason) return services.bus.subscribe({ orgId: args.orgId, filter, afterSeq: decoded.seq, guard });
   const stream = await services.bus.subscribe({ orgId: args.orgId, filter, guard });
   services.metrics.onResync();
-  stream.unshift(resyncEvent(args.orgId, stream.lastDeliveredSeq, reason ?? 'CURSOR_INVALID'));
+  stream.first(resyncEvent(args.orgId, stream.lastDeliveredSeq, reason ?? 'CURSOR_INVALID'));
   return stream;
 }
 

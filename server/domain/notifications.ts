@@ -3,6 +3,7 @@ import type { StreamGuard } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { Services } from '../context.js';
 import { badInput, notFound } from '../errors.js';
+import type { PushStream } from '../realtime/push-stream.js';
 import type { UserMessage } from '../realtime/user-channel.js';
 import * as inbox from '../store/notifications.js';
 import { listMembers } from '../store/repository.js';
@@ -76,15 +77,15 @@ export async function markRead(services: Services, viewer: Viewer | null, ids: r
 }
 
 /** The viewer's live channel: first the current unread count, then new notifications and count changes. */
-export async function subscribeInbox(services: Services, viewer: Viewer | null, guard?: StreamGuard): Promise<AsyncIterableIterator<UserMessage>> {
+export async function subscribeInbox(services: Services, viewer: Viewer | null, guard?: StreamGuard): Promise<PushStream<UserMessage>> {
   const v = requireViewer(viewer);
   const stream = services.users.subscribe(v.userId, guard);
   // Subscribed first, counted second: a change in between shows up as a later message, never as a loss.
   try {
-    stream.unshift({ kind: 'unread', unreadCount: await inbox.countUnread(services.store.db, v.userId) });
+    stream.first({ kind: 'unread', unreadCount: await inbox.countUnread(services.store.db, v.userId) });
     return stream;
   } catch (err) {
-    await stream.return();
+    stream.close();
     throw err;
   }
 }

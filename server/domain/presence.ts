@@ -2,8 +2,8 @@ import { isStillMember, requireOrgAccess } from '../auth/access.js';
 import type { StreamGuard } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { Services } from '../context.js';
-import { badInput, forbidden } from '../errors.js';
-import type { LiveStream } from '../realtime/live-stream.js';
+import { badInput, noLongerMember } from '../errors.js';
+import type { PushStream } from '../realtime/push-stream.js';
 import type { PresenceUpdate } from '../realtime/presence.js';
 import type { TypingState } from '../realtime/typing.js';
 
@@ -21,9 +21,9 @@ export async function whoIsOnline(services: Services, viewer: Viewer | null, org
   return services.presence.list(orgId);
 }
 
-export async function subscribePresence(services: Services, viewer: Viewer | null, orgId: string, guard: StreamGuard): Promise<LiveStream<PresenceUpdate>> {
+export async function subscribePresence(services: Services, viewer: Viewer | null, orgId: string, guard: StreamGuard): Promise<PushStream<PresenceUpdate>> {
   const { viewer: v } = await requireOrgAccess(services, viewer, orgId, 'VIEWER', 'see who is online');
-  return endOnRemoval(services, orgId, v, (onClose) => services.presence.subscribe(orgId, { guard, onClose }));
+  return endOnRemoval(services, orgId, v, () => services.presence.subscribe(orgId, guard));
 }
 
 export async function setTyping(services: Services, viewer: Viewer | null, orgId: string, room: string, typing: boolean): Promise<boolean> {
@@ -33,9 +33,9 @@ export async function setTyping(services: Services, viewer: Viewer | null, orgId
   return true;
 }
 
-export async function subscribeTyping(services: Services, viewer: Viewer | null, orgId: string, room: string, guard: StreamGuard): Promise<LiveStream<TypingState>> {
+export async function subscribeTyping(services: Services, viewer: Viewer | null, orgId: string, room: string, guard: StreamGuard): Promise<PushStream<TypingState>> {
   const { viewer: v } = await requireOrgAccess(services, viewer, orgId, 'VIEWER', "see its rooms' typing");
-  return endOnRemoval(services, orgId, v, async (onClose) => services.typing.subscribe(orgId, room, { guard, onClose }));
+  return endOnRemoval(services, orgId, v, async () => services.typing.subscribe(orgId, room, guard));
 }
 
 /**
@@ -46,9 +46,9 @@ async function endOnRemoval<T>(
   services: Services,
   orgId: string,
   viewer: Viewer,
-  open: (onClose: () => void) => Promise<LiveStream<T>>,
-): Promise<LiveStream<T>> {
-  let stream: LiveStream<T> | undefined;
+  open: () => Promise<PushStream<T>>,
+): Promise<PushStream<T>> {
+  let stream: PushStream<T> | undefined;
   let removedError: unknown;
   const unwatch = services.bus.watch(orgId, {
     userId: viewer.userId,
@@ -63,13 +63,14 @@ async function endOnRemoval<T>(
     unwatch();
   };
   try {
-    stream = await open(cleanup);
+    stream = await open();
   } catch (err) {
     cleanup();
     throw err;
   }
+  stream.whenEnded(cleanup);
   if (removedError !== undefined || !(await isStillMember(services, viewer, orgId))) {
-    stream.fail(removedError ?? forbidden(`You are no longer a member of organization "${orgId}".`));
+    stream.fail(removedError ?? noLongerMember(orgId));
   }
   return stream;
 }

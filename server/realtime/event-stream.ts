@@ -1,13 +1,17 @@
 import type { GraphQLError } from 'graphql';
+import type { StreamGuard } from '../auth/session.js';
 import type { EventRecord } from '../store/types.js';
+import { encodeCursor } from './cursor.js';
 import { type EventFilter, matchesFilter } from './filter.js';
-import { LiveStream } from './live-stream.js';
+import { PushStream } from './push-stream.js';
+
+const cursorOfEvent = (e: EventRecord) => encodeCursor(e.orgId, e.seq);
 
 /** What every stream of one organization's feed reports to it: one object per feed, not closures per stream. */
 export interface FeedHooks {
   overflowError(lastDeliveredSeq: number): GraphQLError;
-  onClose(stream: EventStream): void;
-  onDeliver?(): void;
+  onEnded(stream: EventStream): void;
+  onDelivered?(): void;
 }
 
 export interface EventStreamOptions {
@@ -17,15 +21,14 @@ export interface EventStreamOptions {
   replay?: AsyncIterator<EventRecord>;
   /** Sequence the consumer already has: where a cut-off client resumes if nothing else arrives. */
   startSeq: number;
-  revoked?: () => GraphQLError | undefined;
-  recheckAt?: () => number | undefined;
+  guard?: StreamGuard;
 }
 
 /**
  * A subscriber's stream of one organization's events: its filter, optional replay, then live events in order.
  * Its checks are methods, not option closures: tens of thousands of idle subscriptions each hold one.
  */
-export class EventStream extends LiveStream<EventRecord> {
+export class EventStream extends PushStream<EventRecord> {
   /** Sequence of the last event handed to the consumer: where a cut-off client resumes. */
   lastDeliveredSeq: number;
   readonly filter: EventFilter;
@@ -33,7 +36,7 @@ export class EventStream extends LiveStream<EventRecord> {
   private readonly hooks: FeedHooks;
 
   constructor(options: EventStreamOptions) {
-    super({ maxQueue: options.maxQueue, replay: options.replay, revoked: options.revoked, recheckAt: options.recheckAt });
+    super({ maxQueue: options.maxQueue, replay: options.replay, guard: options.guard, cursorOf: cursorOfEvent });
     this.lastDeliveredSeq = options.startSeq;
     this.startSeq = options.startSeq;
     this.filter = options.filter;
@@ -47,14 +50,14 @@ export class EventStream extends LiveStream<EventRecord> {
 
   protected override delivered(e: EventRecord): void {
     this.lastDeliveredSeq = e.seq;
-    this.hooks.onDeliver?.();
+    this.hooks.onDelivered?.();
   }
 
   protected override overflow(): GraphQLError {
     return this.hooks.overflowError(this.lastDeliveredSeq);
   }
 
-  protected override closed(): void {
-    this.hooks.onClose(this);
+  protected override onEnded(): void {
+    this.hooks.onEnded(this);
   }
 }

@@ -1,15 +1,16 @@
-import { listEvents, lastSeq } from '../store/repository.js';
+import { lastSeq, lastSeqs, listEvents } from '../store/repository.js';
 import type { Store } from '../store/store.js';
 import type { EventRecord } from '../store/types.js';
-import type { ReplaySource } from './event-bus.js';
+import type { PositionSource, ReplaySource } from './event-bus.js';
 import type { FeedLog } from './org-feed.js';
 
 const REPLAY_PAGE = 500;
 
 /** The durable log as the realtime layer sees it: positions, gap fills and filtered replays. */
-export function createFeedLog(store: Store): FeedLog & ReplaySource {
+export function createFeedLog(store: Store): FeedLog & ReplaySource & PositionSource {
   return {
     lastSeq: async (orgId) => (await lastSeq(store.db, orgId)) ?? 0,
+    lastSeqs: (orgIds) => lastSeqs(store.db, orgIds),
     after: (orgId, afterSeq, limit) => listEvents(store.db, { orgId, afterSeq, limit }),
     async *replay(orgId, filter, afterSeq, upToSeq): AsyncGenerator<EventRecord> {
       let position = afterSeq;

@@ -1,7 +1,10 @@
+import type { StreamGuard } from '../auth/session.js';
+import { noLongerMember } from '../errors.js';
 import type { EventRecord } from '../store/types.js';
-import { forbidden } from '../errors.js';
-import type { EventStream } from './event-stream.js';
+import { EventStream, type FeedHooks } from './event-stream.js';
+import type { EventFilter } from './filter.js';
 import { RollingRate } from './rolling-rate.js';
+import type { TopicRoom } from './topics.js';
 
 export interface FeedLog {
   /** Highest sequence appended in the organization. */
@@ -12,12 +15,30 @@ export interface FeedLog {
 
 export interface FeedOptions {
   log: FeedLog;
-  /** How often a quiet organization's position is compared with the log (catches a lost last event). */
-  positionCheckMs: number;
+  /** Live events one subscriber may have waiting before it is cut off. */
+  maxQueue: number;
+  /** Hooks shared by the feed's streams (metrics, the slow-consumer error); `onEnded` is the feed's own. */
+  hooks: Omit<FeedHooks, 'onEnded'>;
+  /** A stream or watcher of this feed ended: the feed's hold on its topic is given back. */
+  release: () => void;
   onError: (err: unknown, context: string) => void;
-  onGapFilled?: (orgId: string, count: number) => void;
+  onGapFilled?: (count: number) => void;
   /** After an event was handed to every local stream (delivery latency, once per event). */
   onFannedOut?: (occurredAt: number) => void;
+}
+
+/** Anything else that must end when its user leaves the organization (presence and typing streams). */
+export interface MembershipWatcher {
+  userId: string;
+  fail(err: unknown): void;
+}
+
+export interface OpenOptions {
+  filter: EventFilter;
+  /** Replay stored events after this sequence before going live. */
+  afterSeq?: number;
+  replay: (afterSeq: number, upToSeq: number) => AsyncIterator<EventRecord>;
+  guard?: StreamGuard;
 }
 
 const FILL_PAGE = 500;
@@ -26,38 +47,34 @@ const MAX_PENDING = 10_000;
 
 /**
  * One instance's single upstream view of an organization: it receives the org's pub/sub messages
- * (at-most-once, possibly out of order), repairs gaps from the durable log, and hands every event to
- * the local streams exactly once, in sequence order.
+ * (at-most-once, possibly out of order), repairs gaps from the durable log, and hands every event to its
+ * local streams exactly once, in sequence order. It owns its streams and membership watchers.
  */
-/** Anything else that must end when its user leaves the organization (presence and typing streams). */
-export interface MembershipWatcher {
-  userId: string;
-  fail(err: unknown): void;
-}
-
-export class OrgFeed {
-  readonly streams = new Set<EventStream>();
-  readonly watchers = new Set<MembershipWatcher>();
+export class OrgFeed implements TopicRoom {
   /** Events this feed delivered, per second, for Query.serverStats. */
   readonly rate = new RollingRate();
   /** Highest sequence delivered to local streams; -1 until the start position is read. */
-  deliveredSeq = -1;
-  /** Subscribers waiting for the start position: the feed must not be dropped under them. */
-  waiting = 0;
+  private deliveredSeq = -1;
+  private readonly streams = new Set<EventStream>();
+  private readonly watchers = new Set<MembershipWatcher>();
+  private readonly hooks: FeedHooks;
   private starting: Promise<void> | undefined;
   private readonly pending = new Map<number, EventRecord>();
   private filling = false;
   private closed = false;
-  private readonly timer: NodeJS.Timeout;
 
   constructor(
     readonly orgId: string,
     private readonly options: FeedOptions,
   ) {
+    this.hooks = {
+      ...options.hooks,
+      onEnded: (stream) => {
+        if (this.streams.delete(stream)) options.release();
+      },
+    };
     // A feed kept only by watchers must not crash the process if the first read fails; subscribers see it.
     this.started().catch((err: unknown) => options.onError(err, `starting the feed of ${orgId}`));
-    this.timer = setInterval(() => void this.checkPosition(), options.positionCheckMs);
-    this.timer.unref();
   }
 
   /** Resolves once the start position is known; after a failure, the next call tries again. */
@@ -70,24 +87,83 @@ export class OrgFeed {
     return this.starting;
   }
 
-  private async start(): Promise<void> {
-    this.deliveredSeq = await this.options.log.lastSeq(this.orgId);
-    this.drain();
+  /**
+   * A new subscriber's stream, once `started()`. Nothing awaits between reading the position and adding the
+   * stream: it sees every event after it live, and everything up to it through replay, with no gap and no
+   * duplicate at the seam. The stream's end gives back the caller's hold on the feed.
+   */
+  open({ filter, afterSeq, replay, guard }: OpenOptions): EventStream {
+    const startSeq = this.deliveredSeq;
+    const stream = new EventStream({
+      filter,
+      maxQueue: this.options.maxQueue,
+      hooks: this.hooks,
+      replay: afterSeq !== undefined && afterSeq < startSeq ? replay(afterSeq, startSeq) : undefined,
+      startSeq: afterSeq ?? startSeq,
+      guard,
+    });
+    this.streams.add(stream);
+    return stream;
+  }
+
+  /** Fails `watcher` with FORBIDDEN, in log order, if its user is removed; `unwatch` gives back the caller's hold. */
+  watch(watcher: MembershipWatcher): () => void {
+    this.watchers.add(watcher);
+    return () => {
+      if (this.watchers.delete(watcher)) this.options.release();
+    };
+  }
+
+  get subscriptions(): number {
+    return this.streams.size;
+  }
+
+  get watching(): number {
+    return this.watchers.size;
+  }
+
+  /** The longest queue among this feed's streams. */
+  longestQueue(): number {
+    let longest = 0;
+    for (const s of this.streams) longest = Math.max(longest, s.queued);
+    return longest;
   }
 
   /** A message from pub/sub. */
-  receive(event: EventRecord): void {
-    if (this.closed) return;
+  receive(message: unknown): void {
+    const event = asEvent(message, this.orgId);
+    if (!event || this.closed) return;
     if (this.deliveredSeq >= 0 && event.seq <= this.deliveredSeq) return;
     if (this.pending.size >= MAX_PENDING) return;
     this.pending.set(event.seq, event);
     if (this.deliveredSeq >= 0) this.drain();
   }
 
+  /** The log's position, read by the bus for all feeds at once: catches a lost last event of a quiet organization. */
+  async checkPosition(lastSeq: number | undefined): Promise<void> {
+    if (this.closed || this.filling) return;
+    try {
+      if (this.deliveredSeq < 0) return await this.started(); // the first read failed: try again
+      if (lastSeq !== undefined && lastSeq > this.deliveredSeq) await this.fill(lastSeq);
+    } catch (err) {
+      this.options.onError(err, `checking the position of ${this.orgId}`);
+    }
+  }
+
+  get position(): number {
+    return this.deliveredSeq;
+  }
+
   close(): void {
+    if (this.closed) return;
     this.closed = true;
-    clearInterval(this.timer);
     this.pending.clear();
+    for (const s of [...this.streams]) s.close();
+  }
+
+  private async start(): Promise<void> {
+    this.deliveredSeq = await this.options.log.lastSeq(this.orgId);
+    this.drain();
   }
 
   private deliver(event: EventRecord): void {
@@ -97,13 +173,13 @@ export class OrgFeed {
     const removed = removedMember(event);
     if (removed) this.revoke(removed);
     if (this.streams.size === 0) return;
-    // Copy: a stream may close itself (overflow) while we iterate.
+    // Copy: a stream may end itself (overflow) while we iterate.
     for (const stream of [...this.streams]) stream.push(event);
     this.options.onFannedOut?.(event.occurredAt);
   }
 
   private revoke(userId: string): void {
-    const err = forbidden(`You are no longer a member of organization "${this.orgId}".`);
+    const err = noLongerMember(this.orgId);
     for (const stream of [...this.streams]) if (stream.filter.viewerId === userId) stream.fail(err);
     for (const watcher of [...this.watchers]) if (watcher.userId === userId) watcher.fail(err);
   }
@@ -145,26 +221,20 @@ export class OrgFeed {
     } catch (err) {
       // No immediate retry (that would hammer a failing database): the position check tries again.
       this.options.onError(err, `filling a gap in ${this.orgId}`);
-      this.filling = false;
       return;
     } finally {
       this.filling = false;
     }
-    if (filled > 0) this.options.onGapFilled?.(this.orgId, filled);
+    if (filled > 0) this.options.onGapFilled?.(filled);
     if (!this.closed) this.drain();
   }
+}
 
-  /** Periodic: the log is ahead of what we delivered and nothing arrived to tell us (a lost last event). */
-  async checkPosition(): Promise<void> {
-    if (this.closed || this.filling) return;
-    try {
-      if (this.deliveredSeq < 0) return await this.started(); // the first read failed: try again
-      const last = await this.options.log.lastSeq(this.orgId);
-      if (last > this.deliveredSeq) await this.fill(last);
-    } catch (err) {
-      this.options.onError(err, `checking the position of ${this.orgId}`);
-    }
-  }
+function asEvent(message: unknown, orgId: string): EventRecord | undefined {
+  if (typeof message !== 'object' || message === null) return undefined;
+  const e = message as Partial<EventRecord>;
+  if (e.orgId !== orgId || typeof e.seq !== 'number' || typeof e.id !== 'string' || typeof e.channel !== 'string') return undefined;
+  return e as EventRecord;
 }
 
 /**

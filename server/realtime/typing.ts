@@ -1,7 +1,8 @@
 import type { StreamGuard } from '../auth/session.js';
-import { LiveStream } from './live-stream.js';
+import { stateCutOff } from '../errors.js';
 import type { PubSubBackend } from './pubsub.js';
-import { slowSignalsError } from './signals.js';
+import { PushStream } from './push-stream.js';
+import { type TopicRoom, TopicRooms } from './topics.js';
 
 export interface TypingUser {
   userId: string;
@@ -29,10 +30,63 @@ export interface TypingOptions {
   maxQueue: number;
 }
 
-interface Room {
-  typers: Map<string, { user: TypingUser; timer: NodeJS.Timeout }>;
-  streams: Set<LiveStream<TypingState>>;
-  unsubscribe: () => void;
+/**
+ * The typers of one room, for this instance's local subscribers: fed by the room's signals from every
+ * instance, each typer expiring `expireMs` after their last one. Every change reaches every stream as the
+ * same state object.
+ */
+class TypingRoom implements TopicRoom {
+  private readonly typers = new Map<string, { user: TypingUser; timer: NodeJS.Timeout }>();
+  private readonly streams = new Set<PushStream<TypingState>>();
+
+  constructor(
+    private readonly orgId: string,
+    private readonly room: string,
+    private readonly expireMs: number,
+  ) {}
+
+  receive(message: unknown): void {
+    const signal = message as Partial<TypingSignal> | null;
+    if (signal?.kind !== 'typing' || typeof signal.user?.userId !== 'string') return;
+    const user = signal.user;
+    const existing = this.typers.get(user.userId);
+    if (existing) clearTimeout(existing.timer);
+    if (!signal.typing) {
+      if (this.typers.delete(user.userId)) this.changed();
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.typers.delete(user.userId);
+      this.changed();
+    }, this.expireMs);
+    timer.unref();
+    this.typers.set(user.userId, { user: { userId: user.userId, name: user.name ?? null }, timer });
+    if (!existing) this.changed();
+  }
+
+  /** A new subscriber: the current state first, then every change. */
+  add(stream: PushStream<TypingState>): void {
+    this.streams.add(stream);
+    stream.push(this.state());
+  }
+
+  remove(stream: PushStream<TypingState>): void {
+    this.streams.delete(stream);
+  }
+
+  close(): void {
+    for (const { timer } of this.typers.values()) clearTimeout(timer);
+    for (const s of [...this.streams]) s.close();
+  }
+
+  private changed(): void {
+    const state = this.state();
+    for (const stream of [...this.streams]) stream.push(state);
+  }
+
+  private state(): TypingState {
+    return { orgId: this.orgId, room: this.room, users: [...this.typers.values()].map((t) => t.user) };
+  }
 }
 
 /**
@@ -40,13 +94,18 @@ interface Room {
  * throttled here; each instance keeps the state of the rooms its clients watch and expires typers itself.
  */
 export class Typing {
-  private readonly rooms = new Map<string, Room>();
+  private readonly rooms: TopicRooms<TypingRoom>;
   private readonly forwarded = new Map<string, { at: number; typing: boolean }>();
 
   constructor(
     private readonly pubsub: PubSubBackend,
     private readonly options: TypingOptions,
-  ) {}
+  ) {
+    this.rooms = new TopicRooms(pubsub, (key) => `typing:${key}`, (key) => {
+      const [orgId = '', room = ''] = splitKey(key);
+      return new TypingRoom(orgId, room, options.expireMs);
+    });
+  }
 
   /** Returns false when the signal was absorbed by the throttle (or stops nothing). */
   set(orgId: string, room: string, user: TypingUser, typing: boolean): boolean {
@@ -58,67 +117,30 @@ export class Typing {
     if (this.forwarded.size > 100_000) this.forwarded.clear();
     this.forwarded.set(key, { at: now, typing });
     const signal: TypingSignal = { kind: 'typing', user, typing };
-    this.pubsub.publish(topicOf(orgId, room), signal);
+    this.pubsub.publish(`typing:${roomKey(orgId, room)}`, signal);
     return true;
   }
 
-  subscribe(orgId: string, room: string, o: { guard?: StreamGuard; onClose?: () => void } = {}): LiveStream<TypingState> {
-    const key = `${orgId}\u0000${room}`;
-    const state = this.rooms.get(key) ?? this.openRoom(orgId, room, key);
-    const stream: LiveStream<TypingState> = new LiveStream<TypingState>({
-      maxQueue: this.options.maxQueue,
-      overflowError: slowSignalsError,
-      revoked: o.guard?.revoked,
-      recheckAt: o.guard?.recheckAt,
-      onClose: () => {
-        state.streams.delete(stream);
-        if (state.streams.size === 0) this.closeRoom(key, state);
-        o.onClose?.();
-      },
+  subscribe(orgId: string, room: string, guard?: StreamGuard): PushStream<TypingState> {
+    const key = roomKey(orgId, room);
+    const state = this.rooms.enter(key);
+    const stream = new PushStream<TypingState>({ maxQueue: this.options.maxQueue, guard, overflowError: stateCutOff });
+    stream.whenEnded(() => {
+      state.remove(stream);
+      this.rooms.leave(key);
     });
-    state.streams.add(stream);
-    stream.push(snapshot(orgId, room, state));
+    state.add(stream);
     return stream;
   }
 
-  private openRoom(orgId: string, room: string, key: string): Room {
-    const state: Room = { typers: new Map(), streams: new Set(), unsubscribe: () => {} };
-    const changed = () => {
-      const s = snapshot(orgId, room, state);
-      for (const stream of [...state.streams]) stream.push(s);
-    };
-    state.unsubscribe = this.pubsub.subscribe(topicOf(orgId, room), (m) => {
-      const signal = m as Partial<TypingSignal> | null;
-      if (signal?.kind !== 'typing' || typeof signal.user?.userId !== 'string') return;
-      const user = signal.user;
-      const existing = state.typers.get(user.userId);
-      if (existing) clearTimeout(existing.timer);
-      if (!signal.typing) {
-        if (state.typers.delete(user.userId)) changed();
-        return;
-      }
-      const timer = setTimeout(() => {
-        state.typers.delete(user.userId);
-        changed();
-      }, this.options.expireMs);
-      timer.unref();
-      state.typers.set(user.userId, { user: { userId: user.userId, name: user.name ?? null }, timer });
-      if (!existing) changed();
-    });
-    this.rooms.set(key, state);
-    return state;
-  }
-
-  private closeRoom(key: string, state: Room): void {
-    state.unsubscribe();
-    for (const { timer } of state.typers.values()) clearTimeout(timer);
-    this.rooms.delete(key);
+  close(): void {
+    this.rooms.close();
   }
 }
 
-const topicOf = (orgId: string, room: string) => `typing:${orgId}:${room}`;
-const snapshot = (orgId: string, room: string, state: Room): TypingState => ({
-  orgId,
-  room,
-  users: [...state.typers.values()].map((t) => t.user),
-});
+/** The topic is `typing:<org>:<room>`, as before the rooms were shared; the key keeps both parts apart. */
+const roomKey = (orgId: string, room: string) => `${orgId}:${room}`;
+const splitKey = (key: string): [string, string] => {
+  const i = key.indexOf(':');
+  return [key.slice(0, i), key.slice(i + 1)];
+};

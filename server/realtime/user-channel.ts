@@ -1,44 +1,60 @@
-import { GraphQLError } from 'graphql';
 import type { StreamGuard } from '../auth/session.js';
+import { inboxCutOff } from '../errors.js';
 import type { Notification } from '../store/types.js';
-import { LiveStream } from './live-stream.js';
 import type { PubSubBackend } from './pubsub.js';
+import { PushStream } from './push-stream.js';
+import { type TopicRoom, TopicRooms } from './topics.js';
 
 /** What a user's own live channel carries, across all their organizations and instances. */
 export type UserMessage =
   | { kind: 'notification'; notification: Notification; unreadCount: number }
   | { kind: 'unread'; unreadCount: number };
 
+/** One user's local inbox subscribers (tabs, devices on this instance), fed by the user's topic. */
+class UserRoom implements TopicRoom {
+  readonly streams = new Set<PushStream<UserMessage>>();
+
+  receive(message: unknown): void {
+    if (!isUserMessage(message)) return;
+    for (const s of [...this.streams]) s.push(message);
+  }
+
+  close(): void {
+    for (const s of [...this.streams]) s.close();
+  }
+}
+
 /**
  * Per-user messages (new notifications, unread counts) through the shared pub/sub. Ephemeral: the inbox
  * in the store is the truth, and a client that missed something refetches it.
  */
 export class UserChannel {
+  private readonly rooms: TopicRooms<UserRoom>;
+
   constructor(
     private readonly pubsub: PubSubBackend,
     private readonly maxQueue: number,
-  ) {}
+  ) {
+    this.rooms = new TopicRooms(pubsub, topicOf, () => new UserRoom());
+  }
 
   publish(userId: string, message: UserMessage): void {
     this.pubsub.publish(topicOf(userId), message);
   }
 
-  subscribe(userId: string, guard?: StreamGuard): LiveStream<UserMessage> {
-    let unsubscribe = () => {};
-    const stream = new LiveStream<UserMessage>({
-      maxQueue: this.maxQueue,
-      overflowError: () =>
-        new GraphQLError('Subscription cut off: the client fell too far behind. Subscribe again and refetch the inbox.', {
-          extensions: { code: 'RATE_LIMITED', reason: 'SLOW_CONSUMER' },
-        }),
-      onClose: () => unsubscribe(),
-      revoked: guard?.revoked,
-      recheckAt: guard?.recheckAt,
-    });
-    unsubscribe = this.pubsub.subscribe(topicOf(userId), (message) => {
-      if (isUserMessage(message)) stream.push(message);
+  subscribe(userId: string, guard?: StreamGuard): PushStream<UserMessage> {
+    const room = this.rooms.enter(userId);
+    const stream = new PushStream<UserMessage>({ maxQueue: this.maxQueue, guard, overflowError: inboxCutOff });
+    room.streams.add(stream);
+    stream.whenEnded(() => {
+      room.streams.delete(stream);
+      this.rooms.leave(userId);
     });
     return stream;
+  }
+
+  close(): void {
+    this.rooms.close();
   }
 }
 

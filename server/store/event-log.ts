@@ -32,6 +32,19 @@ export async function lastSeq(db: Db, orgId: string): Promise<number | undefined
   return (await logBounds(db, orgId))?.lastSeq;
 }
 
+const POSITIONS_PER_QUERY = 500;
+
+/** The highest sequence of each organization that exists among `orgIds`, a few hundred per query. */
+export async function lastSeqs(db: Db, orgIds: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (let i = 0; i < orgIds.length; i += POSITIONS_PER_QUERY) {
+    const ids = orgIds.slice(i, i + POSITIONS_PER_QUERY);
+    const rows = await db.selectFrom('organizations').select(['id', 'last_seq']).where('id', 'in', ids).execute();
+    for (const r of rows) out.set(r.id, Number(r.last_seq));
+  }
+  return out;
+}
+
 /** The retained part of an organization's log: events in (prunedThrough, lastSeq]. */
 export async function logBounds(db: Db, orgId: string): Promise<{ lastSeq: number; prunedThrough: number } | undefined> {
   const row = await db.selectFrom('organizations').select(['last_seq', 'pruned_through']).where('id', '=', orgId).executeTakeFirst();

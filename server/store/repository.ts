@@ -88,4 +88,4 @@ export async function deleteMembership(db: Db, orgId: string, userId: string): P
   return Number(res.numDeletedRows) > 0;
 }
 
-export { appendEvent, lastSeq, listEvents, logBounds } from './event-log.js';
+export { appendEvent, lastSeq, lastSeqs, listEvents, logBounds } from './event-log.js';

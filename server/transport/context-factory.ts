@@ -1,32 +1,51 @@
-import { GraphQLError } from 'graphql';
+import type { Session } from '../auth/session.js';
+import { createSession } from '../auth/session.js';
 import type { TokenVerifier } from '../auth/tokens.js';
-import { type Session, createSession } from '../auth/session.js';
 import { parseBearer } from '../auth/tokens.js';
 import type { Viewer } from '../auth/viewer.js';
 import { type Context, type Services, createContext } from '../context.js';
+import { invalidToken } from '../errors.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ResultSink } from './fanout/result-sink.js';
+import type { SseResponse } from './sse/sse-response.js';
 
-/** Key under which the WebSocket transport hands its connection's session to Yoga. */
-export const WS_SESSION = 'switchboardWsSession';
+/** What a transport hands Yoga for one operation, beside Yoga's own `request` and `params`. */
+export interface TransportContext {
+  /** graphql-ws and single-connection SSE: the connection's session, authenticated by the transport. */
+  session?: Session;
+  /** Where the operation's results go when the transport writes them itself (see Context.sink). */
+  sink?: ResultSink;
+  request?: Request;
+}
 
-const unauthenticated = (reason: string) =>
-  new GraphQLError(`Invalid token: ${reason}.`, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+/**
+ * What the HTTP listener hands Yoga with every request: the Node request and response, and for a request
+ * that asks for an event stream, the writer that may take the response over (distinct SSE's sink, or a
+ * single-connection stream).
+ */
+export interface HttpServerContext extends TransportContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  sink?: SseResponse;
+}
 
 /**
  * Yoga's context factory, shared by every transport: HTTP and SSE verify the request's bearer token,
- * graphql-ws reuses the token verified once at connection time. Always a fresh object per operation.
+ * graphql-ws and single-connection SSE reuse the session their transport authenticated. Always a fresh
+ * object per operation.
  */
 export function createContextFactory(services: Services, verifier: TokenVerifier, onViewer?: (v: Viewer) => void) {
-  return async (initial: Record<string, unknown>): Promise<Context> => {
-    if (WS_SESSION in initial) return createContext(services, initial[WS_SESSION] as Session);
-    const request = initial.request as Request | undefined;
+  return async (initial: TransportContext): Promise<Context> => {
+    if (initial.session) return createContext(services, initial.session, { sink: initial.sink });
+    const request = initial.request;
     const lastEventId = request?.headers.get('last-event-id')?.slice(0, 256) || undefined;
     const header = request?.headers.get('authorization');
-    if (!header) return createContext(services, createSession(null, 'http'), lastEventId);
+    if (!header) return createContext(services, createSession(null, 'http'), { lastEventId, sink: initial.sink });
     const token = parseBearer(header);
-    if (!token) throw unauthenticated('the Authorization header must be "Bearer <token>"');
+    if (!token) throw invalidToken('the Authorization header must be "Bearer <token>"');
     const result = await verifier.verify(token);
-    if (!result.ok) throw unauthenticated(result.reason);
+    if (!result.ok) throw invalidToken(result.reason);
     onViewer?.(result.viewer);
-    return createContext(services, createSession(result.viewer, 'http'), lastEventId);
+    return createContext(services, createSession(result.viewer, 'http'), { lastEventId, sink: initial.sink });
   };
 }

@@ -1,30 +1,39 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
 import type { Viewer } from '../auth/viewer.js';
-import { parseBearer } from '../auth/tokens.js';
 import type { Config } from '../config.js';
-import { createErrorMasker } from '../errors.js';
 import type { Services } from '../context.js';
+import { createErrorMasker } from '../errors.js';
 import type { PubSubBackend } from '../realtime/pubsub.js';
 import { schema } from '../schema/index.js';
 import type { Tuning } from '../tuning.js';
-import { createContextFactory } from './context-factory.js';
+import { type HttpServerContext, createContextFactory } from './context-factory.js';
+import { SharedResults } from './fanout/shared-results.js';
+import { type SlotCounter, SubscriptionLimits } from './fanout/subscription-limits.js';
+import { useLiveSubscriptions } from './fanout/use-live-subscriptions.js';
 import { graphiqlOptions } from './graphiql.js';
-import { useMetricsEndpoint, useReadiness, useRequestId, useSseHeaders } from './http-plugins.js';
-import { type SlotCounter, useSubscriptionLimits } from './limits.js';
-import { protections } from './protections.js';
-import { useSingleConnectionSse } from './sse.js';
-import { useSseResults } from './sse-results.js';
-import { useSharedEventResults } from './use-shared-event-results.js';
-import { useStreamErrors } from './use-stream-errors.js';
+import { useMetricsEndpoint } from './http/use-metrics-endpoint.js';
+import { useReadiness } from './http/use-readiness.js';
+import { useRequestId } from './http/use-request-id.js';
+import type { Reservations } from './sse/single/reservations.js';
+import { useSingleConnectionSse } from './sse/single/use-single-connection.js';
+import { useSseHeaders } from './sse/use-sse-headers.js';
+import { useSseResults } from './sse/use-sse-results.js';
+import { useProtections } from './use-protections.js';
 import { useDemoTokens, useWebApp } from './web-app.js';
+
+export const GRAPHQL_ENDPOINT = '/graphql';
+export const SINGLE_CONNECTION_ENDPOINT = '/graphql/stream';
 
 export interface YogaOptions {
   config: Config;
   tuning: Tuning;
   services: Services;
   pubsub: PubSubBackend;
-  connections: SlotCounter<string>;
+  /** Connections per user, shared by every transport. */
+  userSlots: SlotCounter<string>;
+  /** Single-connection SSE streams reserved on this instance. */
+  reservations: Reservations;
   isOriginAllowed: (origin: string | undefined, host: string | undefined) => boolean;
   onViewer: (viewer: Viewer) => void;
   graphiqlToken?: string;
@@ -38,14 +47,13 @@ export interface YogaOptions {
 export function createYogaServer(o: YogaOptions) {
   const { config, tuning, services } = o;
   const maskError = createErrorMasker(services.log);
-  return createYoga({
+  return createYoga<HttpServerContext>({
     schema,
-    graphqlEndpoint: '/graphql',
+    graphqlEndpoint: GRAPHQL_ENDPOINT,
     healthCheckEndpoint: '/health',
     landingPage: false,
-    // transport/node-http.ts refuses bodies over the limit by their Content-Length, and chunked ones, before
-    // Yoga. Yoga's own check pipes every request body through a TransformStream, which an open SSE response
-    // keeps alive.
+    // The HTTP listener refuses bodies over the limit by their Content-Length, and chunked ones, before Yoga.
+    // Yoga's own check pipes every request body through a TransformStream, which an open SSE response keeps alive.
     maxRequestBodySize: false,
     logging: false,
     context: createContextFactory(services, services.verifier, o.onViewer),
@@ -62,20 +70,15 @@ export function createYogaServer(o: YogaOptions) {
     maskedErrors: { maskError },
     plugins: [
       useRequestId(),
-      ...protections({ introspection: config.introspection, hideSuggestions: !config.introspection, ...tuning.query }),
-      useSubscriptionLimits(config.limits, o.connections),
-      useStreamErrors(),
-      useSharedEventResults({ maskError }),
-      useSseResults({ endpoint: '/graphql', pingMs: tuning.keepAliveMs, maxPending: tuning.maxQueuePerSubscription }),
-      useSseHeaders(),
-      useSingleConnectionSse({
-        endpoint: '/graphql/stream',
-        maxBacklog: 100,
-        isAuthenticated: async (request) => {
-          const token = parseBearer(request.headers.get('authorization'));
-          return token !== undefined && (await services.verifier.verify(token)).ok;
-        },
+      ...useProtections({ introspection: config.introspection, hideSuggestions: !config.introspection, ...tuning.query }),
+      useLiveSubscriptions({
+        results: new SharedResults(maskError),
+        limits: new SubscriptionLimits(config.limits.subscriptionsPerConnection, o.userSlots),
+        maxQueue: tuning.maxQueuePerSubscription,
       }),
+      useSseResults({ pingMs: tuning.keepAliveMs }),
+      useSseHeaders(),
+      useSingleConnectionSse({ endpoint: SINGLE_CONNECTION_ENDPOINT, reservations: o.reservations, verifier: services.verifier, onViewer: o.onViewer }),
       ...(o.demoTokens.length > 0 ? [useDemoTokens(o.demoTokens)] : []),
       useMetricsEndpoint('/metrics', services.metrics.registry),
       useWebApp(o.webDir),

@@ -30,6 +30,9 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** A subscriber's stream, and its events pulled one by one (a bounded pull queue is the stream's consumer). */
+type Events = AsyncIterableIterator<EventRecord> & { stream: EventStream };
+
 interface Harness {
   bus: EventBus;
   pubsub: PubSubBackend;
@@ -38,7 +41,7 @@ interface Harness {
   append(n: number): Promise<EventRecord[]>;
   /** Hands events to the bus as the pub/sub would, in the order given. */
   deliver(...events: Array<EventRecord | undefined>): void;
-  subscribe(afterSeq?: number): Promise<EventStream>;
+  subscribe(afterSeq?: number): Promise<Events>;
   /** What the feed reported through `onError`; every test expects none. */
   errors: Array<{ err: unknown; context: string }>;
 }
@@ -87,14 +90,17 @@ async function harness(tuning: { positionCheckMs?: number; maxQueuePerSubscripti
         pubsub.publish(`org:${org.id}`, e);
       }
     },
-    subscribe: (afterSeq) => bus.subscribe({ orgId: org.id, filter: createFilter({}), afterSeq }),
+    subscribe: async (afterSeq) => {
+      const stream = await bus.subscribe({ orgId: org.id, filter: createFilter({}), afterSeq });
+      return Object.assign(stream[Symbol.asyncIterator](), { stream });
+    },
   };
   harnesses.push(h);
   return h;
 }
 
 /** The next event of the stream, or a failure naming what was awaited after `timeoutMs`. */
-async function nextEvent(stream: EventStream, what: string, timeoutMs = 2_000): Promise<EventRecord> {
+async function nextEvent(stream: Events, what: string, timeoutMs = 2_000): Promise<EventRecord> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
@@ -108,7 +114,7 @@ async function nextEvent(stream: EventStream, what: string, timeoutMs = 2_000): 
   }
 }
 
-async function seqsOf(stream: EventStream, n: number, what = `${n} events`): Promise<number[]> {
+async function seqsOf(stream: Events, n: number, what = `${n} events`): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < n; i++) out.push((await nextEvent(stream, `${what} (have ${out.length})`)).seq);
   return out;
@@ -118,7 +124,7 @@ async function seqsOf(stream: EventStream, n: number, what = `${n} events`): Pro
  * Appends and publishes one more event and expects it next: proves nothing (no duplicate, no straggler)
  * was queued before it, without sleeping.
  */
-async function expectNothingBefore(h: Harness, stream: EventStream): Promise<void> {
+async function expectNothingBefore(h: Harness, stream: Events): Promise<void> {
   const [marker] = await h.append(1);
   h.deliver(marker);
   expect(await nextEvent(stream, 'the marker event')).toEqual(marker);
@@ -194,7 +200,7 @@ describe('OrgFeed through the EventBus', () => {
     // A late copy of the head that the replay already covers, then the first live event.
     h.deliver(stored[4], e6);
     expect(await seqsOf(stream, 4)).toEqual([3, 4, 5, 6]);
-    expect(stream.lastDeliveredSeq).toBe(6);
+    expect(stream.stream.lastDeliveredSeq).toBe(6);
     await expectNothingBefore(h, stream);
   });
 

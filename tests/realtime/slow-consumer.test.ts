@@ -13,7 +13,8 @@ const MAX_QUEUE = 1_000; // the documented default
 describe('a subscriber that stops reading', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startServer({ tuning: { maxQueuePerSubscription: MAX_QUEUE } });
+    // The bound in messages is under test here; the bound in bytes (tests/realtime/abuse.test.ts) is set out of reach.
+    server = await startServer({ tuning: { maxQueuePerSubscription: MAX_QUEUE, maxPendingBytes: 1024 ** 3 } });
   });
   afterAll(() => server.stop());
 
@@ -114,7 +115,7 @@ describe('a subscriber that stops reading', () => {
     const auth = { authorization: `Bearer ${org.tokens.alice}` };
     const streamToken = await (await fetch(`${server.graphqlUrl}/stream`, { method: 'PUT', headers: auth })).text();
     const response = await new Promise<import('node:http').IncomingMessage>((resolve) => {
-      const req = request(`${server.graphqlUrl}/stream`, { headers: { accept: 'text/event-stream', 'x-graphql-event-stream-token': streamToken } });
+      const req = request(`${server.graphqlUrl}/stream`, { headers: { ...auth, accept: 'text/event-stream', 'x-graphql-event-stream-token': streamToken } });
       req.on('response', resolve);
       req.end();
     });

@@ -34,7 +34,9 @@ describe('GraphQL over SSE', () => {
     const reserve = await fetch(`${server.graphqlUrl}/stream`, { method: 'PUT', headers: { authorization: `Bearer ${auth}` } });
     expect(reserve.status).toBe(201);
     const streamToken = await reserve.text();
-    const res = await fetch(`${server.graphqlUrl}/stream`, { headers: { accept: 'text/event-stream', 'x-graphql-event-stream-token': streamToken } });
+    const res = await fetch(`${server.graphqlUrl}/stream`, {
+      headers: { accept: 'text/event-stream', 'x-graphql-event-stream-token': streamToken, authorization: `Bearer ${auth}` },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-accel-buffering')).toBe('no');
     await res.body?.cancel();
@@ -73,7 +75,7 @@ describe('GraphQL over SSE', () => {
     const other = await createOrg(server, 'mallory');
     const auth = { authorization: `Bearer ${org.tokens.alice}` };
     const streamToken = await (await fetch(`${server.graphqlUrl}/stream`, { method: 'PUT', headers: auth })).text();
-    const stream = await fetch(`${server.graphqlUrl}/stream`, { headers: { accept: 'text/event-stream', 'x-graphql-event-stream-token': streamToken } });
+    const stream = await fetch(`${server.graphqlUrl}/stream`, { headers: { ...auth, accept: 'text/event-stream', 'x-graphql-event-stream-token': streamToken } });
     const post = (id: string, query: string, variables?: unknown) =>
       fetch(`${server.graphqlUrl}/stream`, {
         method: 'POST',

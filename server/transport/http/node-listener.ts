@@ -1,27 +1,37 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendNodeResponse } from '@whatwg-node/server';
-import type { Logger } from '../logger.js';
-import { requestIdOf, requestScope } from '../observability/request-scope.js';
-import { takeOverEventStream } from './sse-sink.js';
+import type { Logger } from '../../logger.js';
+import { requestIdOf, requestScope } from '../../observability/request-scope.js';
+import type { HttpServerContext } from '../context-factory.js';
+import type { EventStreams } from '../sse/event-streams.js';
 
 /** What the listener needs of Yoga (its Node entry point without the final write). */
 interface NodeHandler {
   fetchAPI: { Response: typeof Response };
-  handleNodeRequestAndResponse(req: IncomingMessage, res: ServerResponse, context: { req: IncomingMessage; res: ServerResponse }): Promise<Response> | Response;
+  handleNodeRequestAndResponse(req: IncomingMessage, res: ServerResponse, context: HttpServerContext): Promise<Response> | Response;
+}
+
+export interface HttpListenerOptions {
+  maxBodyBytes: number;
+  log: Logger;
+  /** GraphQL over SSE: routing between its modes, and the writer that takes over an event stream's response. */
+  eventStreams: EventStreams;
 }
 
 /**
- * The HTTP server's request listener: Yoga's `requestListener`, except that an SSE event stream whose
- * events are written directly (see transport/sse-sink.ts) is handed the Node response once Yoga has
- * answered, instead of having an empty body piped into it for its whole life. Every other response is
- * sent by whatwg-node as Yoga would. Bodies over the limit, and chunked ones, are refused before Yoga
- * (Yoga's own body limit is off: it would pipe every body through a stream kept alive with the response).
+ * The HTTP server's request listener: Yoga's `requestListener`, except that an event stream is handed the
+ * Node response once Yoga has answered (see sse/sse-response.ts) instead of having an empty body piped into
+ * it for its whole life. Every other response is sent by whatwg-node as Yoga would. Bodies over the limit,
+ * and chunked ones, are refused before Yoga (Yoga's own body limit is off: it would pipe every body through a
+ * stream kept alive with the response).
  */
-export function createHttpListener(yoga: NodeHandler, options: { maxBodyBytes: number; log: Logger }) {
+export function createHttpListener(yoga: NodeHandler, options: HttpListenerOptions) {
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    options.eventStreams.route(req);
+    const sink = options.eventStreams.forRequest(req, res);
     let response: Response;
     try {
-      response = await yoga.handleNodeRequestAndResponse(req, res, { req, res });
+      response = await yoga.handleNodeRequestAndResponse(req, res, { req, res, sink });
     } catch (err) {
       // Yoga answers its own errors; this is a failure outside it. No stack to the client.
       options.log.error({ err }, 'HTTP request handling failed');
@@ -30,7 +40,7 @@ export function createHttpListener(yoga: NodeHandler, options: { maxBodyBytes: n
         headers: { 'content-type': 'application/json' },
       });
     }
-    if (takeOverEventStream(response, res)) return;
+    if (sink?.owns(response)) return sink.start(response);
     await sendNodeResponse(response, res, req, true);
   }
 

@@ -19,7 +19,7 @@ export interface ProtectionOptions {
  * parse and validate phases, which graphql-ws operations go through as well (transport/ws.ts), so they
  * protect every transport; a rejected operation gets an error, never a closed socket.
  */
-export function protections(o: ProtectionOptions): Plugin[] {
+export function useProtections(o: ProtectionOptions): Plugin[] {
   return [
     EnvelopArmorPlugin({
       maxDepth: { n: o.maxDepth },

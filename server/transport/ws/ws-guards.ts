@@ -1,8 +1,8 @@
 import type { Duplex } from 'node:stream';
 import { CloseCode } from 'graphql-ws';
 import { WebSocket } from 'ws';
-import { type Session, expiresAtMs } from '../auth/session.js';
-import { type TokenVerifier, type VerifyResult, parseBearer } from '../auth/tokens.js';
+import { type Session, expiresAtMs } from '../../auth/session.js';
+import { type TokenVerifier, type VerifyResult, parseBearer } from '../../auth/tokens.js';
 
 const CLIENT_MESSAGE_TYPES = new Set(['connection_init', 'ping', 'pong', 'subscribe', 'complete']);
 

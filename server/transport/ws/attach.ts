@@ -1,0 +1,62 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from '../../logger.js';
+import { WsConnections } from './connections.js';
+import { type ProtocolOptions, createProtocol } from './protocol.js';
+import { createWebSocketServer } from './raw-frames.js';
+import { refuse } from './ws-guards.js';
+
+export interface WsTransportOptions extends Omit<ProtocolOptions, 'expiryHorizonMs'> {
+  httpServer: Server;
+  log: Logger;
+  path: string;
+  isOriginAllowed: (origin: string | undefined, host: string | undefined) => boolean;
+  /** Largest accepted frame; larger ones close the socket with 1009. */
+  maxPayloadBytes: number;
+  /** Ping interval; a peer that misses a pong for this long is terminated. */
+  keepAliveMs: number;
+}
+
+export interface WsTransport {
+  /** Open graphql-ws connections. */
+  connections(): number;
+  dispose(): Promise<void>;
+}
+
+/**
+ * graphql-ws on `ws`: upgrades at `path` from allowed origins, each connection run by graphql-ws's
+ * transport-agnostic core with our rules (protocol.ts), instead of the stock `graphql-ws/use/ws`, because a
+ * client sending a server-only message must get 4400 (the stock adapter answers 4500), a syntax error or
+ * refused subscription must answer that operation only (the stock recipe closes the socket), and event
+ * messages are written as ready-made frames (raw-frames.ts).
+ */
+export function attachGraphQLWs(options: WsTransportOptions): WsTransport {
+  const wss = createWebSocketServer(options.maxPayloadBytes);
+  const protocol = createProtocol({ ...options, expiryHorizonMs: 2 * options.keepAliveMs });
+  const connections = new WsConnections(protocol, () => wss.clients, options.connections, options.log, options.keepAliveMs);
+
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = (request.url ?? '').split('?')[0];
+    if (path !== options.path) return refuse(socket, 404, 'Not Found', `WebSocket endpoint is ${options.path}`);
+    if (!options.isOriginAllowed(request.headers.origin, request.headers.host)) {
+      return refuse(socket, 403, 'Forbidden', 'Origin not allowed: add it to CORS_ORIGINS.');
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => connections.accept(ws, socket));
+  };
+  options.httpServer.on('upgrade', onUpgrade);
+
+  return {
+    connections: () => wss.clients.size,
+    async dispose() {
+      options.httpServer.off('upgrade', onUpgrade);
+      connections.stop();
+      for (const client of wss.clients) client.close(1001, 'Going away');
+      // Peers get a moment to answer the close handshake; dead ones are not waited for.
+      await Promise.race([
+        new Promise<void>((resolve) => wss.close(() => resolve())),
+        new Promise<void>((resolve) => setTimeout(resolve, 1_000).unref()),
+      ]);
+      for (const client of wss.clients) client.terminate();
+    },
+  };
+}

@@ -1,0 +1,137 @@
+import type { Duplex } from 'node:stream';
+import { type ExecutionArgs, GraphQLError, getOperationAST } from 'graphql';
+import { CloseCode, makeServer } from 'graphql-ws';
+import type { YogaServerInstance } from 'graphql-yoga';
+import { WebSocket } from 'ws';
+import { type Session, createSession } from '../../auth/session.js';
+import type { TokenVerifier } from '../../auth/tokens.js';
+import type { Viewer } from '../../auth/viewer.js';
+import { internalError, invalidToken, parseFailed } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import type { TransportContext } from '../context-factory.js';
+import type { SinkLimits } from '../fanout/result-sink.js';
+import type { SlotCounter } from '../fanout/subscription-limits.js';
+import { WsSink } from './ws-sink.js';
+import { authorize, closeWhenExpired } from './ws-guards.js';
+
+/** One graphql-ws connection's state, shared by its operations. */
+export interface Connection {
+  socket: WebSocket;
+  /** The TCP socket under it, which event messages are written to as ready-made frames (see WsSink). */
+  tcp: Duplex;
+  /** Shared by the connection's operations; `refreshSession` replaces its viewer. */
+  session: Session;
+  /** The user whose connection slot this socket holds, released when it closes. */
+  slotOf?: string;
+  /** graphql-ws's end of the connection, called when the socket closes. */
+  closed?: (code?: number, reason?: string) => Promise<void>;
+  /** The token-expiry check: rechecked by the heartbeat, stopped when the socket closes. */
+  expiry?: { recheck(): void; stop(): void };
+  /** Logs of this connection carry its id (never a token or a payload); made when first needed. */
+  readonly log: Logger;
+}
+
+export interface ProtocolOptions {
+  yoga: YogaServerInstance<TransportContext, Record<string, unknown>>;
+  verifier: TokenVerifier;
+  /** Connections per user, shared with SSE streams. */
+  connections: SlotCounter<string>;
+  /** How far a subscriber's peer may fall behind (see WsSink). */
+  sinkLimits: SinkLimits;
+  /** A token's expiry closer than this gets a timer (the heartbeat rechecks the others). */
+  expiryHorizonMs: number;
+  onUserConnected?: (viewer: Viewer) => void;
+}
+
+/** What onSubscribe prepared for graphql-ws to run: the execution, or the already started subscription. */
+interface Prepared {
+  run: () => unknown;
+}
+/** Made outside onSubscribe so that what graphql-ws keeps holds nothing else of it. */
+const preparedResult = (result: unknown): Prepared => ({ run: () => result });
+const preparedExecution = (execute: (args: ExecutionArgs) => unknown, args: ExecutionArgs): Prepared => ({ run: () => execute(args) });
+
+/**
+ * graphql-ws's transport-agnostic core with our rules: the token is verified once at `connection_init`
+ * (4403 when bad, 4429 over the user's connection limit); every operation runs through `yoga.getEnveloped`
+ * with the connection's session and a `WsSink`, so Yoga's plugins and the fan-out apply; a bad or refused
+ * operation gets an `error` message for that operation only, never a closed socket.
+ */
+export function createProtocol(o: ProtocolOptions) {
+  return makeServer<Record<string, unknown>, Connection>({
+    async onConnect(ctx) {
+      const result = await authorize(o.verifier, ctx.connectionParams);
+      // Verified once: the token is not kept for the connection's lifetime (memory, and exposure).
+      (ctx as { connectionParams?: unknown }).connectionParams = undefined;
+      if (result === null) return true; // anonymous, like HTTP without a header
+      if (!result.ok) {
+        ctx.extra.log.info({ reason: result.reason }, 'graphql-ws connection refused');
+        return false; // → close 4403 Forbidden
+      }
+      // Closed while the token was being verified: taking a slot now would never be given back.
+      if (ctx.extra.socket.readyState !== WebSocket.OPEN) return false;
+      if (!o.connections.acquire(result.viewer.userId)) {
+        ctx.extra.socket.close(CloseCode.TooManyInitialisationRequests, `Too many connections: at most ${o.connections.limit} per user`);
+        return false;
+      }
+      ctx.extra.slotOf = result.viewer.userId;
+      ctx.extra.session.viewer = result.viewer;
+      o.onUserConnected?.(result.viewer);
+      ctx.extra.expiry = closeWhenExpired(ctx.extra.socket, ctx.extra.session, o.expiryHorizonMs);
+      return true;
+    },
+    async onSubscribe(ctx, id, payload) {
+      try {
+        const session = await operationSession(o, ctx.extra.session, payload.extensions);
+        if (session instanceof GraphQLError) return [session];
+        // No `request` (there is none per operation) and no `params`: nothing reads them on this path.
+        const enveloped = o.yoga.getEnveloped({ session, sink: new WsSink(ctx.extra.socket, ctx.extra.tcp, id, o.sinkLimits) });
+        let document;
+        try {
+          document = enveloped.parse(payload.query);
+        } catch (err) {
+          if (!(err instanceof GraphQLError)) throw err;
+          return [parseFailed(err)];
+        }
+        const errors = enveloped.validate(enveloped.schema, document);
+        if (errors.length > 0) return errors;
+        const args: ExecutionArgs = {
+          schema: enveloped.schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: await enveloped.contextFactory(),
+        };
+        if (getOperationAST(document, payload.operationName)?.operation !== 'subscription') {
+          return { ...args, rootValue: preparedExecution(enveloped.execute, args) };
+        }
+        // Start the subscription here so that a refusal (FORBIDDEN, NOT_FOUND, BAD_USER_INPUT) answers
+        // with the protocol's `error` message, not with a `next` carrying errors.
+        const started = await enveloped.subscribe(args);
+        if (!(Symbol.asyncIterator in started) && started.errors?.length) return started.errors;
+        args.rootValue = preparedResult(started); // after subscribe: the subscription ran with no root value
+        return args;
+      } catch (err) {
+        // A graphql-armor rejection: answer this operation only, keep the socket.
+        if (err instanceof GraphQLError) return [err];
+        ctx.extra.log.error({ err }, 'graphql-ws onSubscribe failed');
+        return [internalError()];
+      }
+    },
+    execute: (args) => (args.rootValue as Prepared).run() as never,
+    subscribe: (args) => (args.rootValue as Prepared).run() as never,
+  });
+}
+
+/**
+ * The session an operation runs under: the connection's, or, on a connection without a token, one made
+ * for this operation from the token it carries in `extensions.headers` (what GraphiQL sends).
+ */
+async function operationSession(o: ProtocolOptions, session: Session, extensions: Record<string, unknown> | undefined | null): Promise<Session | GraphQLError> {
+  if (session.viewer) return session;
+  const result = await authorize(o.verifier, extensions?.headers as Record<string, unknown> | undefined);
+  if (result === null) return session;
+  if (!result.ok) return invalidToken(result.reason);
+  o.onUserConnected?.(result.viewer);
+  return createSession(result.viewer, 'http'); // this operation only; not refreshable
+}

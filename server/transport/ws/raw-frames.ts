@@ -1,0 +1,41 @@
+import { handleProtocols } from 'graphql-ws';
+import { WebSocketServer } from 'ws';
+
+/**
+ * What the graphql-ws transport relies on in `ws`, in one place (tests/unit/library-internals.test.ts fails
+ * if `ws` changes any of it): event messages are written to the connection's TCP socket as ready-made frames,
+ * in one write, where `ws` would write each frame's header and data as two buffers (a `writev`) — on the
+ * fan-out's hot path that costs more than all the rest. That is safe only because the server never
+ * compresses: without permessage-deflate `ws` writes every frame at once, so it never holds one back and
+ * nothing written beside it can overtake one.
+ */
+export function createWebSocketServer(maxPayload: number): WebSocketServer {
+  return new WebSocketServer({ noServer: true, maxPayload, handleProtocols, perMessageDeflate: false });
+}
+
+/** FIN and the text opcode: a whole text message in one frame. */
+const FIN_TEXT = 0x81;
+
+/**
+ * An unmasked text frame (a server's) of `head` + `body` + `last`, with the 7-, 16- or 64-bit length
+ * encoding RFC 6455 prescribes: the same bytes `ws` sends for that message.
+ */
+export function textFrame(head: Buffer, body: Buffer, last: number): Buffer {
+  const length = head.length + body.length + 1;
+  const headerBytes = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(headerBytes + length);
+  frame[0] = FIN_TEXT;
+  if (headerBytes === 2) frame[1] = length;
+  else if (headerBytes === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeUInt32BE(0, 2);
+    frame.writeUInt32BE(length, 6);
+  }
+  head.copy(frame, headerBytes);
+  body.copy(frame, headerBytes + head.length);
+  frame[frame.length - 1] = last;
+  return frame;
+}
