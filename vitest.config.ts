@@ -7,11 +7,18 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }],
   },
   test: {
-    include: ['tests/**/*.test.{ts,tsx}'],
-    globalSetup: ['tests/support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Real servers, sockets and databases: a few files at a time on a 2-core machine.
     maxWorkers: 3,
+    projects: [
+      // Pure code and Node's and the libraries' own behaviour: no PostgreSQL, no Redis (`npm run test:unit`).
+      { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'] } },
+      // Everything through real transports, with the machine's PostgreSQL and Redis (a database and prefix per run).
+      {
+        extends: true,
+        test: { name: 'integration', include: ['tests/**/*.test.{ts,tsx}'], exclude: ['tests/unit/**'], globalSetup: ['tests/support/global-setup.ts'] },
+      },
+    ],
   },
 });

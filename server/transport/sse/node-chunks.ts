@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
 /**
- * What the SSE writer relies on in Node's HTTP server, in one place (tests/unit/node-internals.test.ts fails
+ * What the SSE writer relies on in Node's HTTP server, in one place (tests/unit/library-internals.test.ts fails
  * if Node changes any of it): a streamed response without a length is chunked; once its headers are sent and
  * its own buffer is empty, bytes written to its socket land after everything it wrote; and it keeps its sent
  * head as the private string `_header`.
