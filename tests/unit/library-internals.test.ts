@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import * as wsModule from 'ws';
 import WebSocket from 'ws';
 import { canWriteChunksToSocket, chunk, flattenHead } from '../../server/transport/sse/node-chunks.js';
 import { createWebSocketServer, textFrame } from '../../server/transport/ws/raw-frames.js';
@@ -9,7 +10,7 @@ import { createWebSocketServer, textFrame } from '../../server/transport/ws/raw-
 // server/transport/sse/node-chunks.ts). These tests fail when a library upgrade changes one of them.
 
 /** ws's own frame builder (exported at run time, not in @types/ws). */
-const { Sender } = WebSocket as unknown as { Sender: { frame(data: Buffer, options: object): Buffer[] } };
+const { Sender } = wsModule as unknown as { Sender: { frame(data: Buffer, options: object): Buffer[] } };
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
