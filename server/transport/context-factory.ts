@@ -1,15 +1,12 @@
-import { GraphQLError } from 'graphql';
 import type { TokenVerifier } from '../auth/tokens.js';
 import { type Session, createSession } from '../auth/session.js';
 import { parseBearer } from '../auth/tokens.js';
 import type { Viewer } from '../auth/viewer.js';
 import { type Context, type Services, createContext } from '../context.js';
+import { invalidToken } from '../errors.js';
 
 /** Key under which the WebSocket transport hands its connection's session to Yoga. */
 export const WS_SESSION = 'switchboardWsSession';
-
-const unauthenticated = (reason: string) =>
-  new GraphQLError(`Invalid token: ${reason}.`, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
 
 /**
  * Yoga's context factory, shared by every transport: HTTP and SSE verify the request's bearer token,
@@ -23,9 +20,9 @@ export function createContextFactory(services: Services, verifier: TokenVerifier
     const header = request?.headers.get('authorization');
     if (!header) return createContext(services, createSession(null, 'http'), lastEventId);
     const token = parseBearer(header);
-    if (!token) throw unauthenticated('the Authorization header must be "Bearer <token>"');
+    if (!token) throw invalidToken('the Authorization header must be "Bearer <token>"');
     const result = await verifier.verify(token);
-    if (!result.ok) throw unauthenticated(result.reason);
+    if (!result.ok) throw invalidToken(result.reason);
     onViewer?.(result.viewer);
     return createContext(services, createSession(result.viewer, 'http'), lastEventId);
   };

@@ -1,8 +1,8 @@
-import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { LiveStream } from '../realtime/live-stream.js';
 import type { Session } from '../auth/session.js';
 import type { Context } from '../context.js';
+import { rateLimited } from '../errors.js';
 
 export interface LiveLimits {
   /** graphql-ws connections (and SSE streams) one user may hold at once, per instance. */
@@ -10,9 +10,6 @@ export interface LiveLimits {
   /** Active subscriptions on one graphql-ws connection (or one SSE request). */
   subscriptionsPerConnection: number;
 }
-
-export const rateLimited = (message: string, extra: Record<string, unknown> = {}) =>
-  new GraphQLError(message, { extensions: { code: 'RATE_LIMITED', ...extra } });
 
 /** Counts held slots per key; `acquire` refuses past the limit. */
 export class SlotCounter<K> {
