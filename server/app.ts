@@ -14,7 +14,7 @@ import { createHttpListener } from './transport/node-http.js';
 import { createOriginPolicy } from './transport/origin-policy.js';
 import { attachGraphQLWs } from './transport/ws.js';
 import { createYogaServer } from './transport/yoga.js';
-import { DEFAULT_TUNING, type Tuning } from './tuning.js';
+import { DEFAULT_TUNING, type Tuning, configuredTuning } from './tuning.js';
 
 export { DEFAULT_TUNING, type Tuning } from './tuning.js';
 
@@ -46,7 +46,7 @@ export interface App {
 /** Assembles the server from a config. Reads no environment; `main.ts` runs it, tests build it on port 0. */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const log = options.logger ?? createLogger(config.logLevel);
-  const tuning = { ...DEFAULT_TUNING, ...options.tuning };
+  const tuning = { ...DEFAULT_TUNING, ...configuredTuning(config), ...options.tuning };
   const running = await createServices(config, tuning, log);
   const { services, secret } = running;
   const demoTokens: DemoToken[] = [];

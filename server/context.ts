@@ -33,6 +33,10 @@ export interface Limits {
   maxPayloadBytes: number;
   /** Largest page of `Query.events`. */
   maxPageSize: number;
+  /** Bytes of stored data (event payloads, notification data) one operation may return; see ResponseBudget. */
+  maxResponseBytes: number;
+  /** Organizations one user may own (services are exempt). */
+  maxOrganizationsPerUser: number;
 }
 
 /** One fresh object per operation, on every transport (HTTP, SSE, graphql-ws). */
