@@ -1,4 +1,5 @@
 import type { RateLimiter } from './domain/rate-limiter.js';
+import { ResponseBudget } from './domain/response-budget.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './observability/metrics.js';
 import type { Session } from './auth/session.js';
@@ -47,8 +48,13 @@ export interface Context {
   services: Services;
   /** `Last-Event-ID` of a reconnecting SSE client: where its event stream resumes. */
   lastEventId?: string;
+  /**
+   * What this operation may still return of stored data; fields that read payloads reserve from it before
+   * reading. Live events are not charged: a subscription keeps one context for its whole life.
+   */
+  responseBudget: ResponseBudget;
 }
 
 export function createContext(services: Services, session: Session, lastEventId?: string): Context {
-  return { viewer: session.viewer, session, services, lastEventId };
+  return { viewer: session.viewer, session, services, lastEventId, responseBudget: new ResponseBudget(services.limits.maxResponseBytes) };
 }

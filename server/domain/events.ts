@@ -10,6 +10,7 @@ import * as repo from '../store/repository.js';
 import type { EventRecord } from '../store/types.js';
 import { holdPresence } from './presence.js';
 import { actorOf, commitAndPublish } from './publish.js';
+import type { ResponseBudget } from './response-budget.js';
 
 export const BUILT_IN_CHANNELS = ['user', 'property', 'organization', 'system', 'notifications'] as const;
 export const BUILT_IN_TYPES = [
@@ -79,13 +80,20 @@ export interface EventPage {
   hasNextPage: boolean;
 }
 
-export async function listEventHistory(services: Services, viewer: Viewer | null, args: EventsArgs & { first?: number | null }): Promise<EventPage> {
+/** A page of stored history; its payloads are reserved from the operation's budget before they are read. */
+export async function listEventHistory(
+  services: Services,
+  viewer: Viewer | null,
+  args: EventsArgs & { first?: number | null },
+  budget: ResponseBudget,
+): Promise<EventPage> {
   const { viewer: v } = await requireOrgAccess(services, viewer, args.orgId, 'VIEWER', 'read its events');
   const first = args.first ?? 50;
   if (first < 1 || first > services.limits.maxPageSize) throw badInput(`first must be between 1 and ${services.limits.maxPageSize}.`);
   const afterSeq = args.after ? parseCursorFor(args.orgId, args.after) : 0;
-  const rows = await repo.listEvents(services.store.db, { ...args, afterSeq, limit: first + 1, viewerId: v.userId });
-  return { events: rows.slice(0, first), hasNextPage: rows.length > first };
+  return repo.listEventPage(services.store.db, { ...args, afterSeq, limit: first, viewerId: v.userId }, (bytes, count) =>
+    budget.reserve(bytes, `the ${count} events asked for`),
+  );
 }
 
 /** Parses a cursor of this organization; anything else is the client's mistake. */

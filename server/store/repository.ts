@@ -88,4 +88,4 @@ export async function deleteMembership(db: Db, orgId: string, userId: string): P
   return Number(res.numDeletedRows) > 0;
 }
 
-export { appendEvent, lastSeq, listEvents, logBounds } from './event-log.js';
+export { type AdmitPage, appendEvent, lastSeq, listEventPage, listEvents, logBounds } from './event-log.js';

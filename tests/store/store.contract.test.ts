@@ -9,6 +9,7 @@ import {
   getMembership,
   insertOrganization,
   lastSeq,
+  listEventPage,
   listEvents,
   listMembers,
   listOrganizationsOf,
@@ -188,6 +189,41 @@ describe.each([
       const stored = await listEvents(store.db, { orgId: org.id, afterSeq: 0, limit: 100 });
       expect(stored.map((e) => e.payload)).toEqual(payloads);
       for (const e of stored) expect(e.actor).toEqual({ id: 'svc', name: null, isService: true });
+    });
+  });
+
+  describe('listEventPage', () => {
+    it('tells the page\'s payload bytes (UTF-8) before reading it; a refusal reads nothing', async () => {
+      const org = await insertOrganization(store.db, 'Budget');
+      const payloads = [{ text: 'ünïcødé' }, null, 'x'.repeat(1_000), [1, 2]];
+      for (const payload of payloads) await append(org.id, { payload });
+      const admitted: Array<[number, number]> = [];
+      const page = await listEventPage(store.db, { orgId: org.id, afterSeq: 0, limit: 3 }, (bytes, count) => admitted.push([bytes, count]));
+      const json = (p: unknown) => (p === null ? 0 : Buffer.byteLength(JSON.stringify(p)));
+      expect(admitted).toEqual([[json(payloads[0]) + json(payloads[2]), 3]]);
+      expect(page.events.map((e) => e.payload)).toEqual(payloads.slice(0, 3));
+      expect(page.hasNextPage).toBe(true);
+      const last = await listEventPage(store.db, { orgId: org.id, afterSeq: 3, limit: 3 }, () => {});
+      expect([last.events.map((e) => e.seq), last.hasNextPage]).toEqual([[4], false]);
+      const refused = listEventPage(store.db, { orgId: org.id, afterSeq: 0, limit: 10 }, () => {
+        throw new Error('too large');
+      });
+      await expect(refused).rejects.toThrow('too large');
+      const empty: Array<[number, number]> = [];
+      expect(await listEventPage(store.db, { orgId: org.id, afterSeq: 4, limit: 10 }, (b, c) => empty.push([b, c]))).toEqual({ events: [], hasNextPage: false });
+      expect(empty).toEqual([[0, 0]]);
+    });
+
+    it('narrows like listEvents and keeps restricted events to their audience', async () => {
+      const org = await insertOrganization(store.db, 'Budget filters');
+      await append(org.id, { channel: 'user', type: 'user.activity', payload: { n: 1 } }); // 1
+      await append(org.id, { channel: 'notifications', type: 'notification.new', payload: { n: 2 }, audience: ['bob'] }); // 2
+      await append(org.id, { channel: 'property', type: 'property.update', payload: { n: 3 } }); // 3
+      const seqsFor = async (viewerId: string, channels?: string[]) =>
+        (await listEventPage(store.db, { orgId: org.id, afterSeq: 0, limit: 10, viewerId, channels }, () => {})).events.map((e) => [e.seq, e.audience]);
+      expect(await seqsFor('alice')).toEqual([[1, undefined], [3, undefined]]);
+      expect(await seqsFor('bob')).toEqual([[1, undefined], [2, ['bob']], [3, undefined]]);
+      expect(await seqsFor('bob', ['property'])).toEqual([[3, undefined]]);
     });
   });
 
