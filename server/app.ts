@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { signToken } from './auth/tokens.js';
+import { defaultTokenLifetimeS, signToken } from './auth/tokens.js';
 import type { Config } from './config.js';
 import type { Services } from './context.js';
 import { DEMO_USERS, seedDemo } from './domain/demo.js';
@@ -53,7 +53,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   if (config.demo && secret) {
     await seedDemo(services);
     const claims = { issuer: config.auth.issuer, audience: config.auth.audience };
-    for (const u of DEMO_USERS) demoTokens.push({ ...u, token: await signToken(secret, { sub: u.sub, name: u.name, ...claims }) });
+    const lifetime = `${defaultTokenLifetimeS(config.auth)}s`;
+    for (const u of DEMO_USERS) demoTokens.push({ ...u, token: await signToken(secret, { sub: u.sub, name: u.name, ...claims }, lifetime) });
   }
 
   const isOriginAllowed = createOriginPolicy(config.corsOrigins, config.env === 'production');

@@ -13,7 +13,7 @@ import { WS_SESSION } from './context-factory.js';
 import { DIRECT_SINK } from './direct-sink.js';
 import { WsSink } from './ws-sink.js';
 import type { SlotCounter } from './limits.js';
-import { authorize, closeWhenExpired, protocolMisuse, refuse } from './ws-guards.js';
+import { authorize, closeReason, closeWhenExpired, protocolMisuse, refuse } from './ws-guards.js';
 
 export interface WsTransportOptions {
   httpServer: Server;
@@ -92,7 +92,9 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
       if (result === null) return true; // anonymous, like HTTP without a header
       if (!result.ok) {
         ctx.extra.log.info({ reason: result.reason }, 'graphql-ws connection refused');
-        return false; // → close 4403 Forbidden
+        // 4403 with the reason an HTTP client gets in its 401, rather than graphql-ws's bare "Forbidden".
+        ctx.extra.socket.close(CloseCode.Forbidden, closeReason(`Invalid token: ${result.reason}`));
+        return false;
       }
       // Closed while the token was being verified: taking a slot now would never be given back.
       if (ctx.extra.socket.readyState !== WebSocket.OPEN) return false;

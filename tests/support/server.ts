@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SignJWT } from 'jose';
 import { inject } from 'vitest';
 import { type App, type Tuning, createApp } from '../../server/app.js';
 import type { Logger } from '../../server/logger.js';
@@ -68,6 +69,11 @@ export function uniquePrefix(): string {
 
 export function token(sub: string, extra: { name?: string; service?: boolean; expiresIn?: string | number } = {}): Promise<string> {
   return signToken(TEST_SECRET, { sub, name: extra.name, role: extra.service ? 'service' : undefined }, extra.expiresIn ?? '1h');
+}
+
+/** A token carrying exactly these claims (no `iat` or `exp` unless given), for tests of the token rules. */
+export function tokenWithClaims(claims: Record<string, unknown>): Promise<string> {
+  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(Buffer.from(TEST_SECRET, 'utf8'));
 }
 
 /** Two instances sharing one PostgreSQL database and one Redis prefix, as a scaled-out deployment runs. */
