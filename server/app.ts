@@ -86,6 +86,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     onUserConnected: recordName,
     connections,
     connectionLimit: config.limits.connectionsPerUser,
+    anonymousConnectionLimit: config.limits.anonymousConnections,
   });
 
   services.metrics.observe({

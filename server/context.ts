@@ -19,7 +19,7 @@ export interface Services {
   presence: Presence;
   typing: Typing;
   verifier: TokenVerifier;
-  /** Publishes per user and organization. */
+  /** Events appended for a user, per user and organization (domain/publish.ts); services are exempt. */
   publishRate: RateLimiter;
   metrics: Metrics;
   /** This process among the instances sharing Redis. */

@@ -30,6 +30,8 @@ export interface WsTransportOptions {
   /** Connections per user, shared with SSE streams. */
   connections: SlotCounter<string>;
   connectionLimit: number;
+  /** Connections acknowledged without a token, per instance; over it, close 4429. */
+  anonymousConnectionLimit: number;
   /** Messages sent directly that may wait in a connection's buffers before its subscription is cut off. */
   maxPendingMessages: number;
 }
@@ -42,6 +44,8 @@ interface Extra {
   session: Session;
   /** The user whose connection slot this socket holds, released when it closes. */
   slotOf?: string;
+  /** Holds one of the anonymous connections' places, given back when it closes. */
+  anonymous?: boolean;
   /** graphql-ws's end of the connection, called when the socket closes. */
   closed?: (code?: number, reason?: string) => Promise<void>;
   /** The token-expiry check: rechecked by the heartbeat, stopped when the socket closes. */
@@ -84,20 +88,30 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
     return result.viewer;
   };
 
+  let anonymous = 0;
   const server = makeServer<Record<string, unknown>, Extra>({
     async onConnect(ctx) {
       const result = await authorize(verifier, ctx.connectionParams);
       // Verified once: the token is not kept for the connection's lifetime (memory, and exposure).
       (ctx as { connectionParams?: unknown }).connectionParams = undefined;
-      if (result === null) return true; // anonymous, like HTTP without a header
+      // Closed while the token was being verified: taking a slot now would never be given back.
+      if (ctx.extra.socket.readyState !== WebSocket.OPEN) return false;
+      if (result === null) {
+        // Anonymous, like HTTP without a header; capped, as nothing else bounds what anyone may hold open.
+        if (anonymous >= options.anonymousConnectionLimit) {
+          ctx.extra.socket.close(CloseCode.TooManyInitialisationRequests, 'Too many anonymous connections: send a token in connection_init');
+          return false;
+        }
+        anonymous++;
+        ctx.extra.anonymous = true;
+        return true;
+      }
       if (!result.ok) {
         ctx.extra.log.info({ reason: result.reason }, 'graphql-ws connection refused');
         // 4403 with the reason an HTTP client gets in its 401, rather than graphql-ws's bare "Forbidden".
         ctx.extra.socket.close(CloseCode.Forbidden, closeReason(`Invalid token: ${result.reason}`));
         return false;
       }
-      // Closed while the token was being verified: taking a slot now would never be given back.
-      if (ctx.extra.socket.readyState !== WebSocket.OPEN) return false;
       if (!options.connections.acquire(result.viewer.userId)) {
         ctx.extra.socket.close(CloseCode.TooManyInitialisationRequests, `Too many connections: at most ${options.connectionLimit} per user`);
         return false;
@@ -183,6 +197,7 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
     if (!extra) return;
     extra.expiry?.stop();
     if (extra.slotOf !== undefined) options.connections.release(extra.slotOf);
+    if (extra.anonymous) anonymous--;
     void extra.closed?.(code, String(reason));
   }
 

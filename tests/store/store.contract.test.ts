@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   appendEvent,
+  countOwnedOrganizations,
   deleteMembership,
   getMembership,
   insertOrganization,
@@ -13,6 +14,7 @@ import {
   listEvents,
   listMembers,
   listOrganizationsOf,
+  lockUser,
   newId,
   putMembership,
   upsertUser,
@@ -280,6 +282,23 @@ describe.each([
       // Ordered by (createdAt, id): two organizations made in the same millisecond order by id.
       const expected = [first, second].sort((x, y) => x.createdAt - y.createdAt || (x.id < y.id ? -1 : 1));
       expect(orgs).toEqual(expected);
+    });
+
+    it('counts the organizations a user owns; lockUser creates a missing user and keeps a known name', async () => {
+      const [owner, named] = [userId('o'), userId('n')];
+      const orgs = [await insertOrganization(store.db, 'Own 1'), await insertOrganization(store.db, 'Own 2'), await insertOrganization(store.db, 'Member')];
+      await putMembership(store.db, orgs[0]!.id, owner, 'OWNER');
+      await putMembership(store.db, orgs[1]!.id, owner, 'OWNER');
+      await putMembership(store.db, orgs[2]!.id, owner, 'ADMIN');
+      expect(await countOwnedOrganizations(store.db, owner)).toBe(2);
+      expect(await countOwnedOrganizations(store.db, named)).toBe(0);
+      await upsertUser(store.db, named, 'Nell');
+      await store.transaction(async (tx) => {
+        await lockUser(tx, owner);
+        await lockUser(tx, named);
+      });
+      const users = await store.db.selectFrom('users').select(['id', 'name']).where('id', 'in', [owner, named]).execute();
+      expect(Object.fromEntries(users.map((u) => [u.id, u.name]))).toEqual({ [owner]: null, [named]: 'Nell' });
     });
 
     it('upsertUser with a null name keeps the name already known', async () => {

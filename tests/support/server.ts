@@ -43,6 +43,9 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     DATA_DIR: dataDir,
     AUTH_JWT_SECRET: TEST_SECRET,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // Tests name their users (alice owns an organization per test, and PostgreSQL keeps them for the whole
+    // run): the cap on organizations per owner is tested on its own (tests/ws/limits.test.ts).
+    LIMIT_ORGANIZATIONS_PER_USER: '10000',
     ...(options.redis ? { REDIS_URL: inject('redisUrl'), REDIS_PREFIX: options.redisPrefix ?? uniquePrefix() } : {}),
     ...(options.postgres ? { DATABASE_URL: inject('postgresUrl') } : {}),
     ...options.env,
