@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { signToken } from './auth/tokens.js';
+import { defaultTokenLifetimeS, signToken } from './auth/tokens.js';
 import type { Config } from './config.js';
 import type { Services } from './context.js';
 import { DEMO_USERS, seedDemo } from './domain/demo.js';
@@ -16,7 +16,7 @@ import { createEventStreams } from './transport/sse/event-streams.js';
 import { Reservations } from './transport/sse/single/reservations.js';
 import { attachGraphQLWs } from './transport/ws/attach.js';
 import { GRAPHQL_ENDPOINT, SINGLE_CONNECTION_ENDPOINT, createYogaServer } from './transport/yoga.js';
-import { DEFAULT_TUNING, type Tuning } from './tuning.js';
+import { DEFAULT_TUNING, type Tuning, configuredTuning } from './tuning.js';
 
 export { DEFAULT_TUNING, type Tuning } from './tuning.js';
 
@@ -48,14 +48,15 @@ export interface App {
 /** Assembles the server from a config. Reads no environment; `main.ts` runs it, tests build it on port 0. */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const log = options.logger ?? createLogger(config.logLevel);
-  const tuning = { ...DEFAULT_TUNING, ...options.tuning };
+  const tuning = { ...DEFAULT_TUNING, ...configuredTuning(config), ...options.tuning };
   const running = await createServices(config, tuning, log);
   const { services, secret } = running;
   const demoTokens: DemoToken[] = [];
   if (config.demo && secret) {
     await seedDemo(services);
     const claims = { issuer: config.auth.issuer, audience: config.auth.audience };
-    for (const u of DEMO_USERS) demoTokens.push({ ...u, token: await signToken(secret, { sub: u.sub, name: u.name, ...claims }) });
+    const lifetime = `${defaultTokenLifetimeS(config.auth)}s`;
+    for (const u of DEMO_USERS) demoTokens.push({ ...u, token: await signToken(secret, { sub: u.sub, name: u.name, ...claims }, lifetime) });
   }
 
   const isOriginAllowed = createOriginPolicy(config.corsOrigins, config.env === 'production');
@@ -96,6 +97,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     sinkLimits,
     onUserConnected: recordName,
     connections: userSlots,
+    anonymousConnectionLimit: config.limits.anonymousConnections,
   });
 
   services.metrics.observe({

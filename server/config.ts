@@ -36,6 +36,8 @@ const envSchema = z
     AUTH_JWKS_URL: z.url().optional(),
     AUTH_ISSUER: z.string().min(1).optional(),
     AUTH_AUDIENCE: z.string().min(1).optional(),
+    AUTH_MAX_TOKEN_LIFETIME: duration.refine((ms) => ms >= 60_000, 'must be at least 1m').default(30 * DURATION_MS.d),
+    AUTH_ALLOW_NO_EXP: booleanish.default(false),
     CORS_ORIGINS: z.string().optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     GRAPHIQL: booleanish.optional(),
@@ -46,6 +48,10 @@ const envSchema = z
     LIMIT_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).default(20),
     LIMIT_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(100),
     LIMIT_PUBLISHES_PER_SECOND: z.coerce.number().positive().default(20),
+    LIMIT_ANONYMOUS_CONNECTIONS: z.coerce.number().int().min(0).default(500),
+    // Unset: the defaults in tuning.ts (8 MiB, 20), where the tests' smaller values are set too.
+    LIMIT_RESPONSE_BYTES: z.coerce.number().int().min(64 * 1024, 'must be at least 65536 (64 KiB): one event payload may be 32 KiB').optional(),
+    LIMIT_ORGANIZATIONS_PER_USER: z.coerce.number().int().min(1).optional(),
   });
 
 /** Rules across variables; checked on the raw values so they are listed even when others fail to parse. */
@@ -58,11 +64,21 @@ function crossChecks(env: Record<string, string | undefined>): string[] {
   return problems;
 }
 
+/** What every token must satisfy, whoever signed it. */
+export interface TokenRules {
+  issuer?: string;
+  audience?: string;
+  /** Longest accepted lifetime, `exp - iat` (or `exp - now` without `iat`), in milliseconds. */
+  maxLifetimeMs: number;
+  /** Accept tokens without `exp` (they never expire); off by default. */
+  allowNoExp: boolean;
+}
+
 export type AuthConfig =
-  | { kind: 'secret'; secret: string; issuer?: string; audience?: string }
-  | { kind: 'jwks'; jwksUrl: string; issuer?: string; audience?: string }
+  | ({ kind: 'secret'; secret: string } & TokenRules)
+  | ({ kind: 'jwks'; jwksUrl: string } & TokenRules)
   /** Local-first default: a secret generated into DATA_DIR on first start. */
-  | { kind: 'generated'; issuer?: string; audience?: string };
+  | ({ kind: 'generated' } & TokenRules);
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -86,8 +102,17 @@ export interface Config {
   limits: {
     connectionsPerUser: number;
     subscriptionsPerConnection: number;
-    /** Per user and organization, per instance; bursts up to twice this. Services are exempt. */
+    /**
+     * Events appended for a user (publishes, renames, membership changes, notifications) per user and
+     * organization, per instance; bursts up to twice this. Services are exempt.
+     */
     publishesPerSecond: number;
+    /** graphql-ws connections acknowledged without a token, per instance. */
+    anonymousConnections: number;
+    /** Overrides Tuning.maxResponseBytes when set. */
+    responseBytes?: number;
+    /** Overrides Tuning.maxOrganizationsPerUser when set. */
+    organizationsPerUser?: number;
   };
 }
 
@@ -109,7 +134,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   ];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
-  const claims = { issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE };
+  const claims: TokenRules = {
+    issuer: e.AUTH_ISSUER,
+    audience: e.AUTH_AUDIENCE,
+    maxLifetimeMs: e.AUTH_MAX_TOKEN_LIFETIME,
+    allowNoExp: e.AUTH_ALLOW_NO_EXP,
+  };
   const auth: AuthConfig = e.AUTH_JWT_SECRET
     ? { kind: 'secret', secret: e.AUTH_JWT_SECRET, ...claims }
     : e.AUTH_JWKS_URL
@@ -134,6 +164,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       connectionsPerUser: e.LIMIT_CONNECTIONS_PER_USER,
       subscriptionsPerConnection: e.LIMIT_SUBSCRIPTIONS_PER_CONNECTION,
       publishesPerSecond: e.LIMIT_PUBLISHES_PER_SECOND,
+      anonymousConnections: e.LIMIT_ANONYMOUS_CONNECTIONS,
+      responseBytes: e.LIMIT_RESPONSE_BYTES,
+      organizationsPerUser: e.LIMIT_ORGANIZATIONS_PER_USER,
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { RateLimiter } from './domain/rate-limiter.js';
+import { ResponseBudget } from './domain/response-budget.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './observability/metrics.js';
 import type { Session } from './auth/session.js';
@@ -19,7 +20,7 @@ export interface Services {
   presence: Presence;
   typing: Typing;
   verifier: TokenVerifier;
-  /** Publishes per user and organization. */
+  /** Events appended for a user, per user and organization (domain/publish.ts); services are exempt. */
   publishRate: RateLimiter;
   metrics: Metrics;
   /** This process among the instances sharing Redis. */
@@ -34,6 +35,10 @@ export interface Limits {
   maxPayloadBytes: number;
   /** Largest page of `Query.events`. */
   maxPageSize: number;
+  /** Bytes of stored data (event payloads, notification data) one operation may return; see ResponseBudget. */
+  maxResponseBytes: number;
+  /** Organizations one user may own (services are exempt). */
+  maxOrganizationsPerUser: number;
 }
 
 /** One fresh object per operation, on every transport (HTTP, SSE, graphql-ws). */
@@ -50,8 +55,20 @@ export interface Context {
    * iterated through Yoga.
    */
   sink?: ResultSink;
+  /**
+   * What this operation may still return of stored data; fields that read payloads reserve from it before
+   * reading. Live events are not charged: a subscription keeps one context for its whole life.
+   */
+  responseBudget: ResponseBudget;
 }
 
 export function createContext(services: Services, session: Session, extra: { lastEventId?: string; sink?: ResultSink } = {}): Context {
-  return { viewer: session.viewer, session, services, lastEventId: extra.lastEventId, sink: extra.sink };
+  return {
+    viewer: session.viewer,
+    session,
+    services,
+    lastEventId: extra.lastEventId,
+    sink: extra.sink,
+    responseBudget: new ResponseBudget(services.limits.maxResponseBytes),
+  };
 }

@@ -18,7 +18,7 @@ export function appError(code: ErrorCode, message: string, extra: Record<string,
 }
 
 export const unauthenticated = (message = 'Sign in: send "Authorization: Bearer <token>".') => appError('UNAUTHENTICATED', message);
-/** A token that was sent but cannot be used; `reason` says why (expired, bad signature, …). */
+/** A token that failed verification; over HTTP a 401 (graphql-ws closes with 4403 and the same words). */
 export const invalidToken = (reason: string) => appError('UNAUTHENTICATED', `Invalid token: ${reason}.`);
 /** A live stream's token expired while it ran. */
 export const tokenExpired = () =>
@@ -27,6 +27,7 @@ export const forbidden = (message: string) => appError('FORBIDDEN', message);
 export const noLongerMember = (orgId: string) => forbidden(`You are no longer a member of organization "${orgId}".`);
 export const notFound = (message: string) => appError('NOT_FOUND', message);
 export const badInput = (message: string, extra?: Record<string, unknown>) => appError('BAD_USER_INPUT', message, extra);
+/** Over one of the limits in docs/security.md; `extra` says when to retry (`retryAfterMs`) or why (`reason`). */
 export const rateLimited = (message: string, extra?: Record<string, unknown>) => appError('RATE_LIMITED', message, extra);
 
 /**
@@ -51,6 +52,19 @@ export const internalError = (cause?: unknown) =>
 
 /** A syntax error as Yoga reports it over HTTP, for transports that parse outside Yoga's HTTP handling. */
 export const parseFailed = (err: GraphQLError) => new GraphQLError(err.message, { extensions: { code: 'GRAPHQL_PARSE_FAILED', ...err.extensions } });
+
+/**
+ * An operation asked for more stored data than one response may carry (see ResponseBudget).
+ * BAD_USER_INPUT, not RATE_LIMITED: the size follows from the operation's own arguments (`first`, aliases),
+ * so sending it again later can never succeed; the client must ask for less, as with any oversized argument.
+ */
+export function responseTooLarge(o: { what: string; bytes: number; limitBytes: number; leftBytes: number }): GraphQLError {
+  return badInput(
+    `Response too large: ${o.what} hold ${o.bytes} bytes of stored data, and one operation may return at most ${o.limitBytes} bytes ` +
+      `(${o.leftBytes} left). Ask for less: a smaller "first", or fewer aliases per operation (send the rest in another).`,
+    { reason: 'RESPONSE_TOO_LARGE', limitBytes: o.limitBytes },
+  );
+}
 
 /**
  * The error a live stream ended with, as its last result carries it: ours as they are, anything else as

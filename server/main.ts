@@ -1,5 +1,6 @@
 import { createApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { defaultTokenLifetimeS, formatDuration } from './auth/tokens.js';
+import { ConfigError, type Config, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 
 /** Entry only: config → createApp → start; signals → stop; start-up failure → exit 1. */
@@ -17,7 +18,7 @@ async function main() {
   const log = createLogger(config.logLevel);
   const app = await createApp(config, { logger: log });
   const url = await app.start();
-  printBanner(url, app.demoTokens);
+  printBanner(url, app.demoTokens, config);
   log.info({ url, store: app.services.store.kind, pubsub: config.redis ? 'redis' : 'memory' }, 'switchboard started');
 
   let stopping = false;
@@ -32,7 +33,7 @@ async function main() {
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
-function printBanner(url: string, demoTokens: { sub: string; name: string; role: string; token: string }[]) {
+function printBanner(url: string, demoTokens: { sub: string; name: string; role: string; token: string }[], config: Config) {
   const lines = [
     '',
     `  Switchboard is running`,
@@ -42,7 +43,7 @@ function printBanner(url: string, demoTokens: { sub: string; name: string; role:
     `  Health        ${url}/health   Ready ${url}/ready`,
   ];
   if (demoTokens.length > 0) {
-    lines.push('', '  Demo organization "org_demo" (local development; tokens valid 30 days):');
+    lines.push('', `  Demo organization "org_demo" (local development; tokens valid ${formatDuration(defaultTokenLifetimeS(config.auth))}):`);
     for (const t of demoTokens) lines.push(`  ${t.name} (${t.role}): Authorization: Bearer ${t.token}`);
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);

@@ -1,3 +1,4 @@
+import type { Config } from './config.js';
 import type { Limits } from './context.js';
 
 /** Internal knobs with documented defaults; tests pass smaller ones through createApp's options. */
@@ -21,6 +22,8 @@ export interface Tuning extends Limits {
 export const DEFAULT_TUNING: Tuning = {
   maxPayloadBytes: 32 * 1024,
   maxPageSize: 500,
+  maxResponseBytes: 8 * 1024 * 1024,
+  maxOrganizationsPerUser: 20,
   maxHttpBodyBytes: 1024 * 1024,
   maxWsPayloadBytes: 64 * 1024,
   keepAliveMs: 12_000,
@@ -35,3 +38,12 @@ export const DEFAULT_TUNING: Tuning = {
   // graphql-armor counts list arguments (`first`): a full page of 500 events costs about 53,000.
   query: { maxDepth: 10, maxAliases: 15, maxTokens: 2_000, maxCost: 100_000, maxDirectives: 20 },
 };
+
+/** The knobs the environment may set (LIMIT_RESPONSE_BYTES, LIMIT_ORGANIZATIONS_PER_USER); unset ones keep their defaults. */
+export function configuredTuning(config: Config): Partial<Tuning> {
+  const { responseBytes, organizationsPerUser } = config.limits;
+  return {
+    ...(responseBytes === undefined ? {} : { maxResponseBytes: responseBytes }),
+    ...(organizationsPerUser === undefined ? {} : { maxOrganizationsPerUser: organizationsPerUser }),
+  };
+}

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
-import type { AuthConfig } from '../config.js';
+import type { AuthConfig, TokenRules } from '../config.js';
 import type { Viewer } from './viewer.js';
 
 export type VerifyResult = { ok: true; viewer: Viewer } | { ok: false; reason: string };
@@ -44,12 +44,53 @@ export function createTokenVerifier(auth: AuthConfig, secret: string | undefined
     async verify(token) {
       try {
         const { payload } = await verifyJwt(token);
-        return toViewer(payload);
+        const refused = checkTokenTimes(payload, auth);
+        return refused ? { ok: false, reason: refused } : toViewer(payload);
       } catch (err) {
         return { ok: false, reason: describeJoseError(err) };
       }
     },
   };
+}
+
+/** How far ahead of this server's clock a token's `iat` may be (the issuer's clock may run a little fast). */
+export const IAT_CLOCK_SKEW_S = 60;
+const DAY_S = 86_400;
+
+/**
+ * The lifetime rules, checked after jose has verified the signature and refused an expired `exp`. jose has
+ * no rule for them: `maxTokenAge` bounds the age (`now - iat`, not `exp - iat`), requires `iat`, and is its
+ * only check of an `iat` in the future; `clockTolerance` would also accept an `exp` already past.
+ * Returns why the token is refused, or undefined.
+ */
+export function checkTokenTimes(
+  payload: Pick<JWTPayload, 'exp' | 'iat'>,
+  rules: Pick<TokenRules, 'maxLifetimeMs' | 'allowNoExp'>,
+  nowS = Math.floor(Date.now() / 1000),
+): string | undefined {
+  const { exp, iat } = payload;
+  if (iat !== undefined && iat > nowS + IAT_CLOCK_SKEW_S) {
+    return `token "iat" is ${formatDuration(iat - nowS)} in the future (at most ${IAT_CLOCK_SKEW_S}s of clock skew is accepted)`;
+  }
+  if (exp === undefined) return rules.allowNoExp ? undefined : 'token has no "exp" claim (this server accepts only tokens that expire)';
+  const lifetimeS = exp - (iat ?? nowS);
+  const maxS = Math.floor(rules.maxLifetimeMs / 1000);
+  if (lifetimeS > maxS) return `token lifetime ("exp" - "iat") is ${formatDuration(lifetimeS)}; this server accepts at most ${formatDuration(maxS)}`;
+  return undefined;
+}
+
+/** The lifetime of tokens this server mints (demo users, `npm run token`): 30 days, or less if the rules say so. */
+export const defaultTokenLifetimeS = (rules: Pick<TokenRules, 'maxLifetimeMs'>) => Math.min(30 * DAY_S, Math.floor(rules.maxLifetimeMs / 1000));
+
+/** Seconds as `30d`, `1h 30m`, `90d 1s`: exact, so that "90d" never hides a second over a limit. */
+export function formatDuration(seconds: number): string {
+  const parts: string[] = [];
+  let left = Math.max(0, Math.round(seconds));
+  for (const [unit, size] of [['d', DAY_S], ['h', 3_600], ['m', 60], ['s', 1]] as const) {
+    if (left >= size) parts.push(`${Math.floor(left / size)}${unit}`);
+    left %= size;
+  }
+  return parts.join(' ') || '0s';
 }
 
 function toViewer(payload: JWTPayload): VerifyResult {
@@ -65,6 +106,7 @@ function toViewer(payload: JWTPayload): VerifyResult {
 
 function describeJoseError(err: unknown): string {
   if (err instanceof joseErrors.JWTExpired) return 'token expired';
+  if (err instanceof joseErrors.JWTClaimValidationFailed && err.reason === 'missing') return `token has no "${err.claim}" claim`;
   if (err instanceof joseErrors.JWTClaimValidationFailed) return `token claim "${err.claim}" is invalid`;
   if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'token signature is invalid';
   if (err instanceof joseErrors.JOSEError) return 'token is malformed or uses an unaccepted algorithm';

@@ -2,7 +2,7 @@ import { isStillMember, requireOrgAccess } from '../auth/access.js';
 import type { StreamGuard } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { Services } from '../context.js';
-import { appError, badInput, forbidden, noLongerMember } from '../errors.js';
+import { badInput, forbidden, noLongerMember } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../realtime/cursor.js';
 import { createFilter } from '../realtime/filter.js';
 import type { EventStream } from '../realtime/event-stream.js';
@@ -10,6 +10,7 @@ import * as repo from '../store/repository.js';
 import type { EventRecord } from '../store/types.js';
 import { holdPresence } from './presence.js';
 import { actorOf, commitAndPublish } from './publish.js';
+import type { ResponseBudget } from './response-budget.js';
 
 export const BUILT_IN_CHANNELS = ['user', 'property', 'organization', 'system', 'notifications'] as const;
 export const BUILT_IN_TYPES = [
@@ -48,8 +49,6 @@ export async function publishEvent(services: Services, viewer: Viewer | null, in
     throw badInput(`payload is ${size} bytes; the limit is ${services.limits.maxPayloadBytes} bytes.`);
   }
   const { viewer: v } = await requireOrgAccess(services, viewer, input.orgId, 'MEMBER', 'publish events');
-  const wait = v.isService ? 0 : services.publishRate.take(`${v.userId}\u0000${input.orgId}`);
-  if (wait > 0) throw appError('RATE_LIMITED', `Too many events published: slow down and retry in ${wait} ms.`, { retryAfterMs: wait });
   const { event } = await commitAndPublish(
     services,
     async () => undefined,
@@ -79,13 +78,20 @@ export interface EventPage {
   hasNextPage: boolean;
 }
 
-export async function listEventHistory(services: Services, viewer: Viewer | null, args: EventsArgs & { first?: number | null }): Promise<EventPage> {
+/** A page of stored history; its payloads are reserved from the operation's budget before they are read. */
+export async function listEventHistory(
+  services: Services,
+  viewer: Viewer | null,
+  args: EventsArgs & { first?: number | null },
+  budget: ResponseBudget,
+): Promise<EventPage> {
   const { viewer: v } = await requireOrgAccess(services, viewer, args.orgId, 'VIEWER', 'read its events');
   const first = args.first ?? 50;
   if (first < 1 || first > services.limits.maxPageSize) throw badInput(`first must be between 1 and ${services.limits.maxPageSize}.`);
   const afterSeq = args.after ? parseCursorFor(args.orgId, args.after) : 0;
-  const rows = await repo.listEvents(services.store.db, { ...args, afterSeq, limit: first + 1, viewerId: v.userId });
-  return { events: rows.slice(0, first), hasNextPage: rows.length > first };
+  return repo.listEventPage(services.store.db, { ...args, afterSeq, limit: first, viewerId: v.userId }, (bytes, count) =>
+    budget.reserve(bytes, `the ${count} events asked for`),
+  );
 }
 
 /** Parses a cursor of this organization; anything else is the client's mistake. */

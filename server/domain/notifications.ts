@@ -9,6 +9,7 @@ import * as inbox from '../store/notifications.js';
 import { listMembers } from '../store/repository.js';
 import type { Notification } from '../store/types.js';
 import { actorOf, commitAndPublish } from './publish.js';
+import type { ResponseBudget } from './response-budget.js';
 
 export interface SendNotificationInput {
   orgId: string;
@@ -22,7 +23,12 @@ export interface SendNotificationInput {
  * Writes one inbox entry per recipient and a `notification.new` event on channel `notifications` that
  * only the recipients can see (live, by replay or in history), then tells each recipient's live channel.
  */
-export async function sendNotification(services: Services, viewer: Viewer | null, input: SendNotificationInput): Promise<Notification[]> {
+export async function sendNotification(
+  services: Services,
+  viewer: Viewer | null,
+  input: SendNotificationInput,
+  budget: ResponseBudget,
+): Promise<Notification[]> {
   const { viewer: v } = await requireOrgAccess(services, viewer, input.orgId, 'ADMIN', 'send notifications');
   const recipients = [...new Set(input.userIds)];
   const members = new Set((await listMembers(services.store.db, input.orgId)).map((m) => m.userId));
@@ -30,6 +36,8 @@ export async function sendNotification(services: Services, viewer: Viewer | null
   if (strangers.length > 0) throw badInput(`Not members of organization "${input.orgId}": ${strangers.slice(0, 10).join(', ')}.`);
   const size = Buffer.byteLength(JSON.stringify(input.data ?? null));
   if (size > services.limits.maxPayloadBytes) throw badInput(`data is ${size} bytes; the limit is ${services.limits.maxPayloadBytes} bytes.`);
+  // The answer carries one copy of `data` per recipient: reserved before anything is written.
+  if (input.data !== undefined && input.data !== null) budget.reserve(size * recipients.length, `the ${recipients.length} notifications sent`);
   const { result: created } = await commitAndPublish(
     services,
     (tx) => inbox.insertNotifications(tx, recipients, { orgId: input.orgId, title: input.title, body: input.body ?? null, data: input.data ?? null }),
@@ -50,11 +58,18 @@ export async function sendNotification(services: Services, viewer: Viewer | null
   return created;
 }
 
-export async function listInbox(services: Services, viewer: Viewer | null, o: { first?: number | null; after?: string | null; unreadOnly?: boolean | null }) {
+/** A page of the viewer's inbox; its `data` is reserved from the operation's budget before it is read. */
+export async function listInbox(
+  services: Services,
+  viewer: Viewer | null,
+  o: { first?: number | null; after?: string | null; unreadOnly?: boolean | null },
+  budget: ResponseBudget,
+) {
   const v = requireViewer(viewer);
   const first = o.first ?? 20;
   if (first < 1 || first > 100) throw badInput('first must be between 1 and 100.');
-  return inbox.listInbox(services.store.db, v.userId, { first, after: o.after ? parseInboxCursor(o.after) : undefined, unreadOnly: o.unreadOnly ?? false });
+  const position = { first, after: o.after ? parseInboxCursor(o.after) : undefined, unreadOnly: o.unreadOnly ?? false };
+  return inbox.listInbox(services.store.db, v.userId, position, (bytes, count) => budget.reserve(bytes, `the ${count} notifications asked for`));
 }
 
 export const unreadCount = (services: Services, viewer: Viewer | null) => inbox.countUnread(services.store.db, requireViewer(viewer).userId);

@@ -1,7 +1,7 @@
 import { requireOrgAccess, requireViewer } from '../auth/access.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { Services } from '../context.js';
-import { badInput, forbidden } from '../errors.js';
+import { badInput, forbidden, rateLimited } from '../errors.js';
 import * as repo from '../store/repository.js';
 import type { Membership, Organization, Role } from '../store/types.js';
 import { actorOf, commitAndPublish } from './publish.js';
@@ -17,6 +17,7 @@ export async function createOrganization(services: Services, viewer: Viewer | nu
   const { result } = await commitAndPublish(
     services,
     async (tx) => {
+      if (!v.isService) await ensureCanOwnMore(services, tx, v.userId, 'You already own');
       const org = await repo.insertOrganization(tx, name);
       // A service creates an organization it manages without being a member of it.
       const owner = v.isService ? undefined : await repo.putMembership(tx, org.id, v.userId, 'OWNER');
@@ -61,6 +62,9 @@ export async function addMember(services: Services, viewer: Viewer | null, orgId
         throw forbidden('Only an OWNER (or a service) can change an OWNER\'s role.');
       }
       if (before?.role === 'OWNER' && role !== 'OWNER') await ensureAnotherOwner(tx, orgId, userId);
+      if (role === 'OWNER' && before?.role !== 'OWNER' && !access.viewer.isService) {
+        await ensureCanOwnMore(services, tx, userId, `User "${userId}" already owns`);
+      }
       return { before, after: await repo.putMembership(tx, orgId, userId, role) };
     },
     ({ before, after }) =>
@@ -98,6 +102,22 @@ export async function getOrganizationFor(services: Services, viewer: Viewer | nu
 export async function listMyOrganizations(services: Services, viewer: Viewer | null): Promise<Organization[]> {
   const v = requireViewer(viewer);
   return repo.listOrganizationsOf(services.store.db, v.userId);
+}
+
+/**
+ * The cap on organizations one user owns, checked where a user becomes an OWNER (creating one, or being made
+ * OWNER by another). Without it any token could create organizations without end, each with a publish budget
+ * of its own. Services are exempt (callers skip the check); an OWNER who leaves or is demoted frees a place.
+ */
+async function ensureCanOwnMore(services: Services, tx: repo.DbHandle, userId: string, subject: string): Promise<void> {
+  const limit = services.limits.maxOrganizationsPerUser;
+  await repo.lockUser(tx, userId); // two concurrent creations by one user: the second counts after the first
+  const owned = await repo.countOwnedOrganizations(tx, userId);
+  if (owned < limit) return;
+  throw rateLimited(`${subject} ${owned} organizations, the most one user may own on this server (${limit}): leave one, or hand it to another OWNER, first.`, {
+    reason: 'ORGANIZATION_LIMIT',
+    limit,
+  });
 }
 
 async function ensureAnotherOwner(tx: repo.DbHandle, orgId: string, leavingUserId: string): Promise<void> {

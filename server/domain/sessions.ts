@@ -1,7 +1,7 @@
 import type { Session } from '../auth/session.js';
 import { parseBearer } from '../auth/tokens.js';
 import type { Services } from '../context.js';
-import { appError, badInput, forbidden, unauthenticated } from '../errors.js';
+import { badInput, forbidden, invalidToken, unauthenticated } from '../errors.js';
 
 /**
  * Hands a fresh token to an open graphql-ws connection: every subscription on it continues under the new
@@ -14,7 +14,7 @@ export async function refreshSession(services: Services, session: Session, token
   const current = session.viewer;
   if (!current) throw unauthenticated('This connection has no token to refresh: send one in connection_init.');
   const result = await services.verifier.verify(parseBearer(token) ?? token);
-  if (!result.ok) throw appError('UNAUTHENTICATED', `Invalid token: ${result.reason}.`);
+  if (!result.ok) throw invalidToken(result.reason);
   if (result.viewer.userId !== current.userId || result.viewer.isService !== current.isService) {
     throw forbidden('The new token is for another user; open a new connection to switch users.');
   }

@@ -129,7 +129,7 @@ builder.queryField('events', (t) =>
       after: t.arg.string({ required: false }),
     },
     resolve: (_root, args, ctx) =>
-      events.listEventHistory(ctx.services, ctx.viewer, { ...args, orgId: String(args.orgId), subjectIds: args.subjectIds?.map(String) }),
+      events.listEventHistory(ctx.services, ctx.viewer, { ...args, orgId: String(args.orgId), subjectIds: args.subjectIds?.map(String) }, ctx.responseBudget),
   }),
 );
 

@@ -53,7 +53,7 @@ builder.queryFields((t) => ({
     description: 'The viewer\'s inbox across all organizations, newest first.',
     authScopes: { loggedIn: true },
     args: { first: t.arg.int({ required: false }), after: t.arg.string({ required: false }), unreadOnly: t.arg.boolean({ required: false }) },
-    resolve: (_root, args, ctx) => notifications.listInbox(ctx.services, ctx.viewer, args),
+    resolve: (_root, args, ctx) => notifications.listInbox(ctx.services, ctx.viewer, args, ctx.responseBudget),
   }),
   unreadNotificationCount: t.int({
     authScopes: { loggedIn: true },
@@ -68,7 +68,7 @@ builder.mutationFields((t) => ({
     authScopes: { loggedIn: true },
     args: { input: t.arg({ type: SendNotificationInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
-      notifications.sendNotification(ctx.services, ctx.viewer, { ...input, orgId: String(input.orgId), userIds: input.userIds.map(String) }),
+      notifications.sendNotification(ctx.services, ctx.viewer, { ...input, orgId: String(input.orgId), userIds: input.userIds.map(String) }, ctx.responseBudget),
   }),
   markNotificationsRead: t.int({
     description: 'Marks the viewer\'s own notifications read; returns how many changed. Unknown ids refuse the whole call.',

@@ -51,38 +51,71 @@ export async function logBounds(db: Db, orgId: string): Promise<{ lastSeq: numbe
   return row && { lastSeq: Number(row.last_seq), prunedThrough: Number(row.pruned_through) };
 }
 
-/** Stored events after `afterSeq`, oldest first, narrowed by the filters. */
-export async function listEvents(db: Db, q: EventQuery): Promise<EventRecord[]> {
-  let query = db.selectFrom('events').selectAll().where('org_id', '=', q.orgId).where('seq', '>', q.afterSeq);
+/** Events matching a query's organization, position and filters (no order, no limit): one builder, two reads. */
+function matching(db: Db, q: EventQuery) {
+  let query = db.selectFrom('events').where('org_id', '=', q.orgId).where('seq', '>', q.afterSeq);
   if (q.channels?.length) query = query.where('channel', 'in', q.channels);
   if (q.types?.length) query = query.where('type', 'in', q.types);
   if (q.subjectIds?.length) query = query.where('subject_id', 'in', q.subjectIds);
   const viewerId = q.viewerId;
-  if (viewerId !== undefined) {
-    query = query.where((eb) =>
-      eb.or([
-        eb('restricted', '=', 0),
-        eb.exists(
-          eb
-            .selectFrom('event_audience as a')
-            .select('a.user_id')
-            .whereRef('a.org_id', '=', 'events.org_id')
-            .whereRef('a.seq', '=', 'events.seq')
-            .where('a.user_id', '=', viewerId),
-        ),
-      ]),
-    );
-  }
-  const rows = await query.orderBy('seq').limit(q.limit).execute();
-  const events = rows.map(fromRow);
-  await attachAudiences(db, q.orgId, events, rows);
-  return events;
+  if (viewerId === undefined) return query;
+  return query.where((eb) =>
+    eb.or([
+      eb('restricted', '=', 0),
+      eb.exists(
+        eb
+          .selectFrom('event_audience as a')
+          .select('a.user_id')
+          .whereRef('a.org_id', '=', 'events.org_id')
+          .whereRef('a.seq', '=', 'events.seq')
+          .where('a.user_id', '=', viewerId),
+      ),
+    ]),
+  );
+}
+
+/** Stored events after `afterSeq`, oldest first, narrowed by the filters; payloads read unmetered (replay, gap fills). */
+export async function listEvents(db: Db, q: EventQuery): Promise<EventRecord[]> {
+  const rows = await matching(db, q).selectAll().orderBy('seq').limit(q.limit).execute();
+  return withAudiences(db, q.orgId, rows);
+}
+
+/**
+ * Told the stored size of a page's payloads before they are read (`count` events, `bytes` in total);
+ * throws to refuse the page, which is then never read.
+ */
+export type AdmitPage = (bytes: number, count: number) => void;
+
+/**
+ * One page of `listEvents` (at most `q.limit` events, and whether more follow) whose payloads are admitted
+ * before they are read: the page's positions and payload sizes come first (`octet_length`, no payload),
+ * then `admit`, then the rows themselves. A refused page costs a few bytes per event, never its payloads.
+ */
+export async function listEventPage(db: Db, q: EventQuery, admit: AdmitPage): Promise<{ events: EventRecord[]; hasNextPage: boolean }> {
+  const sizes = await matching(db, q)
+    .select((eb) => ['seq', eb.fn<number | null>('octet_length', ['payload']).as('bytes')])
+    .orderBy('seq')
+    .limit(q.limit + 1)
+    .execute();
+  const page = sizes.slice(0, q.limit);
+  admit(page.reduce((sum, r) => sum + Number(r.bytes ?? 0), 0), page.length);
+  if (page.length === 0) return { events: [], hasNextPage: false };
+  // The admitted rows by position: events never change once written (retention may have removed some since).
+  const rows = await db
+    .selectFrom('events')
+    .selectAll()
+    .where('org_id', '=', q.orgId)
+    .where('seq', 'in', page.map((r) => r.seq))
+    .orderBy('seq')
+    .execute();
+  return { events: await withAudiences(db, q.orgId, rows), hasNextPage: sizes.length > q.limit };
 }
 
 /** Restricted events carry their audience, so that live fan-out (gap fills included) can honour it. */
-async function attachAudiences(db: Db, orgId: string, events: EventRecord[], rows: EventsTable[]): Promise<void> {
+async function withAudiences(db: Db, orgId: string, rows: EventsTable[]): Promise<EventRecord[]> {
+  const events = rows.map(fromRow);
   const restricted = events.filter((_, i) => Number(rows[i]?.restricted) === 1);
-  if (restricted.length === 0) return;
+  if (restricted.length === 0) return events;
   const audience = await db
     .selectFrom('event_audience')
     .select(['seq', 'user_id'])
@@ -90,6 +123,7 @@ async function attachAudiences(db: Db, orgId: string, events: EventRecord[], row
     .where('seq', 'in', restricted.map((e) => e.seq))
     .execute();
   for (const e of restricted) e.audience = audience.filter((a) => Number(a.seq) === e.seq).map((a) => a.user_id);
+  return events;
 }
 
 function toRow(e: EventRecord): EventsTable {

@@ -1,3 +1,4 @@
+import type { AdmitPage } from './event-log.js';
 import { newId } from './ids.js';
 import type { Db, Notification, NotificationsTable } from './types.js';
 
@@ -38,15 +39,40 @@ export interface InboxPosition {
   id: string;
 }
 
-export async function listInbox(db: Db, userId: string, o: { first: number; after?: InboxPosition; unreadOnly: boolean }): Promise<InboxPage> {
-  let q = db.selectFrom('notifications').selectAll().where('user_id', '=', userId);
+/**
+ * A page of an inbox, newest first. Like `listEventPage`, the page's `data` sizes are read first and told to
+ * `admit` (which throws to refuse); only then is `data` read.
+ */
+export async function listInbox(
+  db: Db,
+  userId: string,
+  o: { first: number; after?: InboxPosition; unreadOnly: boolean },
+  admit: AdmitPage,
+): Promise<InboxPage> {
+  let q = db.selectFrom('notifications').where('user_id', '=', userId);
   if (o.unreadOnly) q = q.where('read_at', 'is', null);
   const after = o.after;
   if (after) {
     q = q.where((eb) => eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]));
   }
-  const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(o.first + 1).execute();
-  return { notifications: rows.slice(0, o.first).map(fromRow), hasNextPage: rows.length > o.first };
+  const sizes = await q
+    .select((eb) => ['id', eb.fn<number | null>('octet_length', ['data']).as('bytes')])
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(o.first + 1)
+    .execute();
+  const page = sizes.slice(0, o.first);
+  admit(page.reduce((sum, r) => sum + Number(r.bytes ?? 0), 0), page.length);
+  if (page.length === 0) return { notifications: [], hasNextPage: false };
+  const rows = await db
+    .selectFrom('notifications')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('id', 'in', page.map((r) => r.id))
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
+  return { notifications: rows.map(fromRow), hasNextPage: sizes.length > o.first };
 }
 
 export async function countUnread(db: Db, userId: string): Promise<number> {

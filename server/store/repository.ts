@@ -19,6 +19,29 @@ export async function upsertUser(db: Db, id: string, name: string | null): Promi
     .execute();
 }
 
+/**
+ * Takes the user's row lock until the transaction ends (creating the row of a user who never connected):
+ * on PostgreSQL a second transaction for the same user waits here, so what it counts next is current.
+ * SQLite runs one transaction at a time anyway.
+ */
+export async function lockUser(db: Db, id: string): Promise<void> {
+  await db
+    .insertInto('users')
+    .values({ id, name: null, created_at: Date.now() })
+    .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({ name: eb.ref('users.name') })))
+    .execute();
+}
+
+export async function countOwnedOrganizations(db: Db, userId: string): Promise<number> {
+  const row = await db
+    .selectFrom('memberships')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_id', '=', userId)
+    .where('role', '=', 'OWNER')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 export async function insertOrganization(db: Db, name: string): Promise<Organization> {
   const org = { id: newId('org'), name, last_seq: 0, pruned_through: 0, created_at: Date.now() };
   await db.insertInto('organizations').values(org).execute();
@@ -88,4 +111,4 @@ export async function deleteMembership(db: Db, orgId: string, userId: string): P
   return Number(res.numDeletedRows) > 0;
 }
 
-export { appendEvent, lastSeq, lastSeqs, listEvents, logBounds } from './event-log.js';
+export { type AdmitPage, appendEvent, lastSeq, lastSeqs, listEventPage, listEvents, logBounds } from './event-log.js';

@@ -5,13 +5,16 @@ import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   appendEvent,
+  countOwnedOrganizations,
   deleteMembership,
   getMembership,
   insertOrganization,
   lastSeq,
+  listEventPage,
   listEvents,
   listMembers,
   listOrganizationsOf,
+  lockUser,
   newId,
   putMembership,
   upsertUser,
@@ -191,6 +194,41 @@ describe.each([
     });
   });
 
+  describe('listEventPage', () => {
+    it('tells the page\'s payload bytes (UTF-8) before reading it; a refusal reads nothing', async () => {
+      const org = await insertOrganization(store.db, 'Budget');
+      const payloads = [{ text: 'ünïcødé' }, null, 'x'.repeat(1_000), [1, 2]];
+      for (const payload of payloads) await append(org.id, { payload });
+      const admitted: Array<[number, number]> = [];
+      const page = await listEventPage(store.db, { orgId: org.id, afterSeq: 0, limit: 3 }, (bytes, count) => admitted.push([bytes, count]));
+      const json = (p: unknown) => (p === null ? 0 : Buffer.byteLength(JSON.stringify(p)));
+      expect(admitted).toEqual([[json(payloads[0]) + json(payloads[2]), 3]]);
+      expect(page.events.map((e) => e.payload)).toEqual(payloads.slice(0, 3));
+      expect(page.hasNextPage).toBe(true);
+      const last = await listEventPage(store.db, { orgId: org.id, afterSeq: 3, limit: 3 }, () => {});
+      expect([last.events.map((e) => e.seq), last.hasNextPage]).toEqual([[4], false]);
+      const refused = listEventPage(store.db, { orgId: org.id, afterSeq: 0, limit: 10 }, () => {
+        throw new Error('too large');
+      });
+      await expect(refused).rejects.toThrow('too large');
+      const empty: Array<[number, number]> = [];
+      expect(await listEventPage(store.db, { orgId: org.id, afterSeq: 4, limit: 10 }, (b, c) => empty.push([b, c]))).toEqual({ events: [], hasNextPage: false });
+      expect(empty).toEqual([[0, 0]]);
+    });
+
+    it('narrows like listEvents and keeps restricted events to their audience', async () => {
+      const org = await insertOrganization(store.db, 'Budget filters');
+      await append(org.id, { channel: 'user', type: 'user.activity', payload: { n: 1 } }); // 1
+      await append(org.id, { channel: 'notifications', type: 'notification.new', payload: { n: 2 }, audience: ['bob'] }); // 2
+      await append(org.id, { channel: 'property', type: 'property.update', payload: { n: 3 } }); // 3
+      const seqsFor = async (viewerId: string, channels?: string[]) =>
+        (await listEventPage(store.db, { orgId: org.id, afterSeq: 0, limit: 10, viewerId, channels }, () => {})).events.map((e) => [e.seq, e.audience]);
+      expect(await seqsFor('alice')).toEqual([[1, undefined], [3, undefined]]);
+      expect(await seqsFor('bob')).toEqual([[1, undefined], [2, ['bob']], [3, undefined]]);
+      expect(await seqsFor('bob', ['property'])).toEqual([[3, undefined]]);
+    });
+  });
+
   describe('memberships and users', () => {
     const userId = (tag: string) => `${tag}_${newId('u')}`;
 
@@ -244,6 +282,23 @@ describe.each([
       // Ordered by (createdAt, id): two organizations made in the same millisecond order by id.
       const expected = [first, second].sort((x, y) => x.createdAt - y.createdAt || (x.id < y.id ? -1 : 1));
       expect(orgs).toEqual(expected);
+    });
+
+    it('counts the organizations a user owns; lockUser creates a missing user and keeps a known name', async () => {
+      const [owner, named] = [userId('o'), userId('n')];
+      const orgs = [await insertOrganization(store.db, 'Own 1'), await insertOrganization(store.db, 'Own 2'), await insertOrganization(store.db, 'Member')];
+      await putMembership(store.db, orgs[0]!.id, owner, 'OWNER');
+      await putMembership(store.db, orgs[1]!.id, owner, 'OWNER');
+      await putMembership(store.db, orgs[2]!.id, owner, 'ADMIN');
+      expect(await countOwnedOrganizations(store.db, owner)).toBe(2);
+      expect(await countOwnedOrganizations(store.db, named)).toBe(0);
+      await upsertUser(store.db, named, 'Nell');
+      await store.transaction(async (tx) => {
+        await lockUser(tx, owner);
+        await lockUser(tx, named);
+      });
+      const users = await store.db.selectFrom('users').select(['id', 'name']).where('id', 'in', [owner, named]).execute();
+      expect(Object.fromEntries(users.map((u) => [u.id, u.name]))).toEqual({ [owner]: null, [named]: 'Nell' });
     });
 
     it('upsertUser with a null name keeps the name already known', async () => {

@@ -17,7 +17,7 @@ export interface HeapLimitedServer extends ServerProcess {
  */
 export async function startHeapLimited(heapMb: number, env: Record<string, string> = {}): Promise<HeapLimitedServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-heap-'));
-  const server = await spawnServer({ NODE_ENV: 'test', AUTH_JWT_SECRET: TEST_SECRET, DATA_DIR: dataDir, ...env }, [`--max-old-space-size=${heapMb}`]);
+  const server = await spawnServer({ NODE_ENV: 'test', AUTH_JWT_SECRET: TEST_SECRET, DATA_DIR: dataDir, ...env }, { nodeArgs: [`--max-old-space-size=${heapMb}`] });
   let running = true;
   void server.exited.then(() => (running = false));
   return {

@@ -15,13 +15,18 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+export interface SpawnOptions {
+  /** Extra arguments for node before the script, e.g. `--max-old-space-size=128` for a small heap. */
+  nodeArgs?: string[];
+}
+
 /**
  * Runs the server as `npm start` does (the build in dist/, which `pretest` makes), in its own process;
- * resolves once it prints its URL. `nodeArgs` go to node (e.g. a small `--max-old-space-size`, so that a
- * missing memory bound ends the process and fails the test).
+ * resolves once it prints its URL.
  */
-export async function spawnServer(env: Record<string, string>, nodeArgs: string[] = []): Promise<ServerProcess> {
-  const { proc, stdout, stderr, exited } = run([...nodeArgs, '--enable-source-maps', 'dist/server/main.js'], { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env });
+export async function spawnServer(env: Record<string, string>, options: SpawnOptions = {}): Promise<ServerProcess> {
+  const args = [...(options.nodeArgs ?? []), '--enable-source-maps', 'dist/server/main.js'];
+  const { proc, stdout, stderr, exited } = run(args, { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in 20 s:\n${stdout()}\n${stderr()}`)), 20_000);
     const check = () => {

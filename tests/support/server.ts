@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SignJWT } from 'jose';
 import { inject } from 'vitest';
 import { type App, type Tuning, createApp } from '../../server/app.js';
 import type { Logger } from '../../server/logger.js';
@@ -42,6 +43,9 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     DATA_DIR: dataDir,
     AUTH_JWT_SECRET: TEST_SECRET,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // Tests name their users (alice owns an organization per test, and PostgreSQL keeps them for the whole
+    // run): the cap on organizations per owner is tested on its own (tests/ws/limits.test.ts).
+    LIMIT_ORGANIZATIONS_PER_USER: '10000',
     ...(options.redis ? { REDIS_URL: inject('redisUrl'), REDIS_PREFIX: options.redisPrefix ?? uniquePrefix() } : {}),
     ...(options.postgres ? { DATABASE_URL: inject('postgresUrl') } : {}),
     ...options.env,
@@ -68,6 +72,11 @@ export function uniquePrefix(): string {
 
 export function token(sub: string, extra: { name?: string; service?: boolean; expiresIn?: string | number } = {}): Promise<string> {
   return signToken(TEST_SECRET, { sub, name: extra.name, role: extra.service ? 'service' : undefined }, extra.expiresIn ?? '1h');
+}
+
+/** A token carrying exactly these claims (no `iat` or `exp` unless given), for tests of the token rules. */
+export function tokenWithClaims(claims: Record<string, unknown>): Promise<string> {
+  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(Buffer.from(TEST_SECRET, 'utf8'));
 }
 
 /** Two instances sharing one PostgreSQL database and one Redis prefix, as a scaled-out deployment runs. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/config.js';
+import { DEFAULT_TUNING, configuredTuning } from '../../server/tuning.js';
 
 describe('configuration', () => {
   it('runs on embedded defaults with nothing set', () => {
@@ -45,5 +46,46 @@ describe('configuration', () => {
 
   it('treats empty variables as unset', () => {
     expect(loadConfig({ REDIS_URL: '', DATABASE_URL: '' }).redis).toBeUndefined();
+  });
+
+  it('defaults token rules and the issue-11 limits: 30-day tokens that must expire, 500 anonymous sockets, 8 MiB, 20 organizations', () => {
+    const c = loadConfig({});
+    expect(c.auth).toMatchObject({ maxLifetimeMs: 30 * 86_400_000, allowNoExp: false });
+    expect(c.limits).toMatchObject({ anonymousConnections: 500, responseBytes: undefined, organizationsPerUser: undefined });
+    expect({ ...DEFAULT_TUNING, ...configuredTuning(c) }).toMatchObject({ maxResponseBytes: 8 * 1024 * 1024, maxOrganizationsPerUser: 20 });
+  });
+
+  it('reads token rules and limits from the environment', () => {
+    const c = loadConfig({
+      AUTH_MAX_TOKEN_LIFETIME: '12h',
+      AUTH_ALLOW_NO_EXP: 'true',
+      LIMIT_ANONYMOUS_CONNECTIONS: '0',
+      LIMIT_RESPONSE_BYTES: '1048576',
+      LIMIT_ORGANIZATIONS_PER_USER: '3',
+    });
+    expect(c.auth).toMatchObject({ kind: 'generated', maxLifetimeMs: 12 * 3_600_000, allowNoExp: true });
+    expect(c.limits).toMatchObject({ anonymousConnections: 0, responseBytes: 1_048_576, organizationsPerUser: 3 });
+    expect(configuredTuning(c)).toEqual({ maxResponseBytes: 1_048_576, maxOrganizationsPerUser: 3 });
+  });
+
+  it('lists every bad token rule and limit at once', () => {
+    try {
+      loadConfig({
+        AUTH_MAX_TOKEN_LIFETIME: 'forever',
+        AUTH_ALLOW_NO_EXP: 'maybe',
+        LIMIT_ANONYMOUS_CONNECTIONS: '-1',
+        LIMIT_RESPONSE_BYTES: '1000',
+        LIMIT_ORGANIZATIONS_PER_USER: '0',
+      });
+      expect.unreachable();
+    } catch (err) {
+      const problems = (err as ConfigError).problems.join('\n');
+      for (const name of ['AUTH_MAX_TOKEN_LIFETIME', 'AUTH_ALLOW_NO_EXP', 'LIMIT_ANONYMOUS_CONNECTIONS', 'LIMIT_RESPONSE_BYTES', 'LIMIT_ORGANIZATIONS_PER_USER']) {
+        expect(problems).toContain(name);
+      }
+      expect(problems).toContain('must be a duration like 90s, 30m, 12h or 7d');
+      expect(problems).toContain('at least 65536');
+    }
+    expect(() => loadConfig({ AUTH_MAX_TOKEN_LIFETIME: '30s' })).toThrow(/AUTH_MAX_TOKEN_LIFETIME: must be at least 1m/);
   });
 });

@@ -1,12 +1,15 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../logger.js';
+import { SlotCounter } from '../fanout/subscription-limits.js';
 import { WsConnections } from './connections.js';
 import { type ProtocolOptions, createProtocol } from './protocol.js';
 import { createWebSocketServer } from './raw-frames.js';
 import { refuse } from './ws-guards.js';
 
-export interface WsTransportOptions extends Omit<ProtocolOptions, 'expiryHorizonMs'> {
+export interface WsTransportOptions extends Omit<ProtocolOptions, 'expiryHorizonMs' | 'anonymousSlots'> {
+  /** Connections acknowledged without a token, per instance; over it, close 4429. */
+  anonymousConnectionLimit: number;
   httpServer: Server;
   log: Logger;
   path: string;
@@ -32,8 +35,9 @@ export interface WsTransport {
  */
 export function attachGraphQLWs(options: WsTransportOptions): WsTransport {
   const wss = createWebSocketServer(options.maxPayloadBytes);
-  const protocol = createProtocol({ ...options, expiryHorizonMs: 2 * options.keepAliveMs });
-  const connections = new WsConnections(protocol, () => wss.clients, options.connections, options.log, options.keepAliveMs);
+  const anonymousSlots = new SlotCounter<true>(options.anonymousConnectionLimit);
+  const protocol = createProtocol({ ...options, anonymousSlots, expiryHorizonMs: 2 * options.keepAliveMs });
+  const connections = new WsConnections(protocol, () => wss.clients, options.connections, anonymousSlots, options.log, options.keepAliveMs);
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (request.url ?? '').split('?')[0];

@@ -25,6 +25,7 @@ export class WsConnections {
     private readonly protocol: ReturnType<typeof createProtocol>,
     sockets: () => Iterable<WebSocket>,
     userSlots: SlotCounter<string>,
+    anonymousSlots: SlotCounter<true>,
     private readonly log: Logger,
     keepAliveMs: number,
   ) {
@@ -38,6 +39,7 @@ export class WsConnections {
       if (!state) return;
       state.expiry?.stop();
       if (state.slotOf !== undefined) userSlots.release(state.slotOf);
+      if (state.anonymous) anonymousSlots.release(true);
       void state.closed?.(code, String(reason));
     };
   }

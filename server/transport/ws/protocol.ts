@@ -12,7 +12,7 @@ import type { TransportContext } from '../context-factory.js';
 import type { SinkLimits } from '../fanout/result-sink.js';
 import type { SlotCounter } from '../fanout/subscription-limits.js';
 import { WsSink } from './ws-sink.js';
-import { authorize, closeWhenExpired } from './ws-guards.js';
+import { authorize, closeReason, closeWhenExpired } from './ws-guards.js';
 
 /** One graphql-ws connection's state, shared by its operations. */
 export interface Connection {
@@ -23,6 +23,8 @@ export interface Connection {
   session: Session;
   /** The user whose connection slot this socket holds, released when it closes. */
   slotOf?: string;
+  /** Holds one of the anonymous connections' places, given back when it closes. */
+  anonymous?: boolean;
   /** graphql-ws's end of the connection, called when the socket closes. */
   closed?: (code?: number, reason?: string) => Promise<void>;
   /** The token-expiry check: rechecked by the heartbeat, stopped when the socket closes. */
@@ -36,6 +38,8 @@ export interface ProtocolOptions {
   verifier: TokenVerifier;
   /** Connections per user, shared with SSE streams. */
   connections: SlotCounter<string>;
+  /** Connections acknowledged without a token, on this instance. */
+  anonymousSlots: SlotCounter<true>;
   /** How far a subscriber's peer may fall behind (see WsSink). */
   sinkLimits: SinkLimits;
   /** A token's expiry closer than this gets a timer (the heartbeat rechecks the others). */
@@ -63,13 +67,15 @@ export function createProtocol(o: ProtocolOptions) {
       const result = await authorize(o.verifier, ctx.connectionParams);
       // Verified once: the token is not kept for the connection's lifetime (memory, and exposure).
       (ctx as { connectionParams?: unknown }).connectionParams = undefined;
-      if (result === null) return true; // anonymous, like HTTP without a header
-      if (!result.ok) {
-        ctx.extra.log.info({ reason: result.reason }, 'graphql-ws connection refused');
-        return false; // → close 4403 Forbidden
-      }
       // Closed while the token was being verified: taking a slot now would never be given back.
       if (ctx.extra.socket.readyState !== WebSocket.OPEN) return false;
+      if (result === null) return acceptAnonymous(o, ctx.extra);
+      if (!result.ok) {
+        ctx.extra.log.info({ reason: result.reason }, 'graphql-ws connection refused');
+        // 4403 with the reason an HTTP client gets in its 401, rather than graphql-ws's bare "Forbidden".
+        ctx.extra.socket.close(CloseCode.Forbidden, closeReason(`Invalid token: ${result.reason}`));
+        return false;
+      }
       if (!o.connections.acquire(result.viewer.userId)) {
         ctx.extra.socket.close(CloseCode.TooManyInitialisationRequests, `Too many connections: at most ${o.connections.limit} per user`);
         return false;
@@ -121,6 +127,16 @@ export function createProtocol(o: ProtocolOptions) {
     execute: (args) => (args.rootValue as Prepared).run() as never,
     subscribe: (args) => (args.rootValue as Prepared).run() as never,
   });
+}
+
+/** Anonymous, like HTTP without a header; capped, as nothing else bounds what anyone may hold open. */
+function acceptAnonymous(o: ProtocolOptions, connection: Connection): boolean {
+  if (!o.anonymousSlots.acquire(true)) {
+    connection.socket.close(CloseCode.TooManyInitialisationRequests, 'Too many anonymous connections: send a token in connection_init');
+    return false;
+  }
+  connection.anonymous = true;
+  return true;
 }
 
 /**

@@ -52,6 +52,13 @@ export function protocolMisuse(text: string): string | undefined {
   return undefined;
 }
 
+/** A WebSocket close reason holds at most 123 bytes of UTF-8 (`ws` throws past that): cut to fit. */
+export function closeReason(text: string): string {
+  let reason = text;
+  while (Buffer.byteLength(reason) > 123) reason = reason.slice(0, -1);
+  return reason;
+}
+
 export function refuse(socket: Duplex, status: number, reason: string, body: string) {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
