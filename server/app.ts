@@ -10,6 +10,7 @@ import { createNameRecorder } from './domain/users.js';
 import { type Logger, createLogger } from './logger.js';
 import { createServices } from './services.js';
 import { SlotCounter } from './transport/limits.js';
+import { createHostPolicy } from './transport/host-policy.js';
 import { createHttpListener } from './transport/node-http.js';
 import { createOriginPolicy } from './transport/origin-policy.js';
 import { attachGraphQLWs } from './transport/ws.js';
@@ -56,7 +57,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     for (const u of DEMO_USERS) demoTokens.push({ ...u, token: await signToken(secret, { sub: u.sub, name: u.name, ...claims }) });
   }
 
-  const isOriginAllowed = createOriginPolicy(config.corsOrigins, config.env === 'production');
+  const isHostAllowed = createHostPolicy(config.allowedHosts);
+  const isOriginAllowed = createOriginPolicy(config.corsOrigins, config.env === 'production', isHostAllowed);
   const recordName = createNameRecorder(services);
   const connections = new SlotCounter<string>(config.limits.connectionsPerUser);
   const yoga = createYogaServer({
@@ -71,13 +73,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     demoTokens,
     webDir: options.webDir ?? join(projectRoot(), 'web', 'dist'),
   });
-  const httpServer = createServer(createHttpListener(yoga, { maxBodyBytes: tuning.maxHttpBodyBytes, log }));
+  const httpServer = createServer(createHttpListener(yoga, { maxBodyBytes: tuning.maxHttpBodyBytes, log, isHostAllowed }));
   const ws = attachGraphQLWs({
     httpServer,
     yoga: yoga as never,
     verifier: services.verifier,
     log,
     path: '/graphql',
+    isHostAllowed,
     isOriginAllowed,
     maxPayloadBytes: tuning.maxWsPayloadBytes,
     keepAliveMs: tuning.keepAliveMs,

@@ -17,7 +17,7 @@ async function main() {
   const log = createLogger(config.logLevel);
   const app = await createApp(config, { logger: log });
   const url = await app.start();
-  printBanner(url, app.demoTokens);
+  printBanner(url, app.demoTokens, config.host);
   log.info({ url, store: app.services.store.kind, pubsub: config.redis ? 'redis' : 'memory' }, 'switchboard started');
 
   let stopping = false;
@@ -32,7 +32,7 @@ async function main() {
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
-function printBanner(url: string, demoTokens: { sub: string; name: string; role: string; token: string }[]) {
+function printBanner(url: string, demoTokens: { sub: string; name: string; role: string; token: string }[], host: string) {
   const lines = [
     '',
     `  Switchboard is running`,
@@ -41,8 +41,9 @@ function printBanner(url: string, demoTokens: { sub: string; name: string; role:
     `  SSE           ${url}/graphql (Accept: text/event-stream), single connection ${url}/graphql/stream`,
     `  Health        ${url}/health   Ready ${url}/ready`,
   ];
+  if (['127.0.0.1', 'localhost', '::1'].includes(host)) lines.push('  Listening on this machine only; HOST=0.0.0.0 serves the network.');
   if (demoTokens.length > 0) {
-    lines.push('', '  Demo organization "org_demo" (local development; tokens valid 30 days):');
+    lines.push('', '  Demo organization "org_demo" (local development; tokens valid 30 days; the dashboard and GraphiQL offer them to this machine only):');
     for (const t of demoTokens) lines.push(`  ${t.name} (${t.role}): Authorization: Bearer ${t.token}`);
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);

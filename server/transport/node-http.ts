@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendNodeResponse } from '@whatwg-node/server';
 import type { Logger } from '../logger.js';
 import { requestIdOf, requestScope } from '../observability/request-scope.js';
+import { refuseForeignHost } from './host-policy.js';
 import { takeOverEventStream } from './sse-sink.js';
 
 /** What the listener needs of Yoga (its Node entry point without the final write). */
@@ -14,10 +15,11 @@ interface NodeHandler {
  * The HTTP server's request listener: Yoga's `requestListener`, except that an SSE event stream whose
  * events are written directly (see transport/sse-sink.ts) is handed the Node response once Yoga has
  * answered, instead of having an empty body piped into it for its whole life. Every other response is
- * sent by whatwg-node as Yoga would. Bodies over the limit, and chunked ones, are refused before Yoga
+ * sent by whatwg-node as Yoga would. Hosts the host policy does not allow (DNS rebinding), bodies over the
+ * limit, and chunked ones, are refused before Yoga
  * (Yoga's own body limit is off: it would pipe every body through a stream kept alive with the response).
  */
-export function createHttpListener(yoga: NodeHandler, options: { maxBodyBytes: number; log: Logger }) {
+export function createHttpListener(yoga: NodeHandler, options: { maxBodyBytes: number; log: Logger; isHostAllowed: (host: string | undefined) => boolean }) {
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let response: Response;
     try {
@@ -35,7 +37,7 @@ export function createHttpListener(yoga: NodeHandler, options: { maxBodyBytes: n
   }
 
   return (req: IncomingMessage, res: ServerResponse): void => {
-    if (refuseOversizedBody(req, res, options.maxBodyBytes)) return;
+    if (refuseForeignHost(req, res, options.isHostAllowed) || refuseOversizedBody(req, res, options.maxBodyBytes)) return;
     void requestScope.run({ requestId: requestIdOf(req) }, () =>
       serve(req, res).catch((err: unknown) => {
         options.log.error({ err }, 'HTTP response failed');

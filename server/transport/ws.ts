@@ -11,6 +11,7 @@ import type { Viewer } from '../auth/viewer.js';
 import type { Logger } from '../logger.js';
 import { WS_SESSION } from './context-factory.js';
 import { DIRECT_SINK } from './direct-sink.js';
+import { hostNotAllowed } from './host-policy.js';
 import { WsSink } from './ws-sink.js';
 import type { SlotCounter } from './limits.js';
 import { authorize, closeWhenExpired, protocolMisuse, refuse } from './ws-guards.js';
@@ -21,6 +22,8 @@ export interface WsTransportOptions {
   verifier: TokenVerifier;
   log: Logger;
   path: string;
+  /** DNS-rebinding guard: an upgrade for another Host is refused with 403 (transport/host-policy.ts). */
+  isHostAllowed: (host: string | undefined) => boolean;
   isOriginAllowed: (origin: string | undefined, host: string | undefined) => boolean;
   /** Largest accepted frame; larger ones close the socket with 1009. */
   maxPayloadBytes: number;
@@ -236,6 +239,7 @@ export function attachGraphQLWs(options: WsTransportOptions): { dispose(): Promi
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (request.url ?? '').split('?')[0];
     if (path !== options.path) return refuse(socket, 404, 'Not Found', `WebSocket endpoint is ${options.path}`);
+    if (!options.isHostAllowed(request.headers.host)) return refuse(socket, 403, 'Forbidden', hostNotAllowed(request.headers.host));
     if (!options.isOriginAllowed(request.headers.origin, request.headers.host)) {
       return refuse(socket, 403, 'Forbidden', 'Origin not allowed: add it to CORS_ORIGINS.');
     }

@@ -10,6 +10,7 @@ import { schema } from '../schema/index.js';
 import type { Tuning } from '../tuning.js';
 import { createContextFactory } from './context-factory.js';
 import { graphiqlOptions } from './graphiql.js';
+import { isLocalRequest, nodeRequestOf } from './local-request.js';
 import { useMetricsEndpoint, useReadiness, useRequestId, useSseHeaders } from './http-plugins.js';
 import { type SlotCounter, useSubscriptionLimits } from './limits.js';
 import { protections } from './protections.js';
@@ -27,6 +28,7 @@ export interface YogaOptions {
   connections: SlotCounter<string>;
   isOriginAllowed: (origin: string | undefined, host: string | undefined) => boolean;
   onViewer: (viewer: Viewer) => void;
+  /** Put in GraphiQL's Headers tab for a browser on this machine only (transport/local-request.ts). */
   graphiqlToken?: string;
   /** Local development: demo tokens for the dashboard's sign-in (none in production). */
   demoTokens: Array<{ sub: string; name: string; role: string; token: string }>;
@@ -49,7 +51,9 @@ export function createYogaServer(o: YogaOptions) {
     maxRequestBodySize: false,
     logging: false,
     context: createContextFactory(services, services.verifier, o.onViewer),
-    graphiql: config.graphiql ? graphiqlOptions(o.graphiqlToken) : false,
+    graphiql: config.graphiql
+      ? (request, serverContext) => graphiqlOptions(isLocalRequest(nodeRequestOf(serverContext), request.headers.get('host') ?? undefined) ? o.graphiqlToken : undefined)
+      : false,
     // GraphiQL's assets bundled in the package: the stock page loads them from a CDN, which an offline
     // or firewalled machine cannot reach.
     renderGraphiQL,
