@@ -20,8 +20,10 @@ export interface EventBusOptions {
   maxQueuePerSubscription: number;
   positionCheckMs: number;
   onError: (err: unknown, context: string) => void;
+  /** An organization's log went back under its feed (a restored backup); its streams were told to resync. */
+  onRewound?: (orgId: string, fromSeq: number, toSeq: number) => void;
   /** Counters for /metrics; every hook is optional. */
-  observer?: Partial<Pick<Metrics, 'onDelivered' | 'onFannedOut' | 'onReplay' | 'onCutoff' | 'onGapFilled'>>;
+  observer?: Partial<Pick<Metrics, 'onDelivered' | 'onFannedOut' | 'onReplay' | 'onCutoff' | 'onGapFilled' | 'onRewound'>>;
 }
 
 export interface SubscribeOptions {
@@ -123,6 +125,10 @@ export class EventBus {
       onError: this.options.onError,
       onGapFilled: (_orgId, count) => this.options.observer?.onGapFilled?.(count),
       onFannedOut: this.options.observer?.onFannedOut,
+      onRewound: (_orgId, fromSeq, toSeq, streams) => {
+        this.options.observer?.onRewound?.(streams);
+        this.options.onRewound?.(orgId, fromSeq, toSeq);
+      },
     });
     // Subscribe before the start position is read, so nothing published in between is missed.
     const unsubscribe = this.options.pubsub.subscribe(topicOf(orgId), (message) => {

@@ -80,6 +80,27 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
     if (this.done || !this.accepts(item)) return;
     const revoked = this.options.revoked?.();
     if (revoked) return this.fail(revoked);
+    this.offer(item);
+  }
+
+  /**
+   * Starts over from `first`: what the consumer was not handed yet (queued items, the rest of a replay) is
+   * dropped, `first` comes next (skipping `accept`), then whatever is pushed after. On both paths, iterator
+   * and direct.
+   */
+  restart(first: T): void {
+    if (this.done) return;
+    this.queue.length = 0;
+    const replay = this.replay;
+    this.replay = undefined;
+    // A replay being read right now ends once that read settles (async generators queue the return);
+    // the reader sees it is no longer the stream's replay and drops what it read.
+    void Promise.resolve(replay?.return?.()).catch(() => undefined);
+    this.offer(first);
+  }
+
+  /** An accepted item to the consumer: directly, to a waiting `next()`, or into the bounded queue. */
+  private offer(item: T): void {
     if (this.direct && !this.draining) {
       const handed = this.handOver(item, true);
       if (handed instanceof Promise) {
@@ -167,8 +188,11 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
   private async drain(): Promise<void> {
     try {
       while (this.replay && !this.done) {
+        const replay = this.replay;
         await this.direct?.ready();
-        const r = await this.replay.next();
+        if (replay !== this.replay) continue;
+        const r = await replay.next();
+        if (replay !== this.replay) continue; // restarted meanwhile: what it read went with it
         if (r.done) break;
         const revoked = this.options.revoked?.();
         if (revoked) return this.fail(revoked);
@@ -215,17 +239,21 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
   async next(): Promise<IteratorResult<T>> {
     if (this.direct) return this.end();
     if (this.replay && !this.done) {
+      const replay = this.replay;
       try {
-        const r = await this.replay.next();
-        // Replayed items pass the same access check as live ones (expiry, revocation).
-        const revoked = r.done ? undefined : this.options.revoked?.();
-        if (revoked) this.fail(revoked);
-        else if (!r.done && !this.done) {
-          this.delivered(r.value, false);
-          return r;
+        const r = await replay.next();
+        // Restarted meanwhile: what it read went with it, and the restart's first item is queued.
+        if (replay === this.replay) {
+          // Replayed items pass the same access check as live ones (expiry, revocation).
+          const revoked = r.done ? undefined : this.options.revoked?.();
+          if (revoked) this.fail(revoked);
+          else if (!r.done && !this.done) {
+            this.delivered(r.value, false);
+            return r;
+          }
         }
       } catch (err) {
-        this.fail(err);
+        if (replay === this.replay) this.fail(err);
       }
     }
     if (this.replay) {

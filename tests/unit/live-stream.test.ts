@@ -104,3 +104,56 @@ describe('LiveStream delivering directly', () => {
     expect(await end).toEqual({ value: undefined, done: true });
   });
 });
+
+/** `restart`: what a rewound log does to a stream (OrgFeed); the same on both paths. */
+describe('LiveStream restarting', () => {
+  it('delivering directly: drops the rest of a replay being read and what was queued, then the first item, then live ones', async () => {
+    const got: number[] = [];
+    const source = gatedReplay([1, 2, 3]);
+    const stream = new LiveStream<number>({ maxQueue: 10, overflowError: overflow, onClose: () => {}, replay: source.replay });
+    stream.deliverTo({ deliver: (n) => (got.push(n), true), pending: () => 0, ready: () => undefined });
+    source.release();
+    await expect.poll(() => got).toEqual([1]);
+    stream.push(4); // queued behind the replay
+    stream.restart(100); // while the replay waits to read item 2
+    stream.push(5);
+    source.releaseAll(); // item 2 is read, and dropped with the replay
+    await expect.poll(() => got).toEqual([1, 100, 5]);
+    stream.push(6);
+    expect(got).toEqual([1, 100, 5, 6]);
+  });
+
+  it('delivering directly and idle: the first item goes straight through', () => {
+    const got: number[] = [];
+    const stream = new LiveStream<number>({ maxQueue: 10, accept: (n) => n > 10, onClose: () => {} });
+    stream.deliverTo({ deliver: (n) => (got.push(n), true), pending: () => 0, ready: () => undefined });
+    stream.push(11);
+    stream.restart(1); // not subject to `accept`
+    stream.push(12);
+    expect(got).toEqual([11, 1, 12]);
+  });
+
+  it('iterated: a pending next() reading the replay gets the first item instead, then live ones', async () => {
+    const source = gatedReplay([1, 2, 3]);
+    const stream = new LiveStream<number>({ maxQueue: 10, overflowError: overflow, onClose: () => {}, replay: source.replay });
+    source.release();
+    expect(await stream.next()).toEqual({ value: 1, done: false });
+    stream.push(4);
+    const reading = stream.next(); // waits for replayed item 2
+    stream.restart(100);
+    stream.push(5);
+    source.releaseAll();
+    expect(await reading).toEqual({ value: 100, done: false });
+    expect(await stream.next()).toEqual({ value: 5, done: false });
+    const waiting = stream.next();
+    stream.push(6);
+    expect(await waiting).toEqual({ value: 6, done: false });
+  });
+
+  it('does nothing once the stream ended', async () => {
+    const stream = new LiveStream<number>({ maxQueue: 10, onClose: () => {} });
+    await stream.return();
+    stream.restart(1);
+    expect(await stream.next()).toEqual({ value: undefined, done: true });
+  });
+});
