@@ -111,7 +111,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         });
       });
       const { port } = httpServer.address() as AddressInfo;
-      const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+      const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
       return `http://${host}:${port}`;
     },
     stop() {
