@@ -176,7 +176,10 @@ export class OrgFeed {
       this.filling = false;
     }
     if (filled > 0) this.options.onGapFilled?.(this.orgId, filled);
-    if (!this.closed) this.drain();
+    if (this.closed) return;
+    // A sign of a rewind that came as the loop was ending: checked now, not at the next position check.
+    if (this.rewindSuspected) return this.fill();
+    this.drain();
   }
 
   /**
