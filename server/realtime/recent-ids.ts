@@ -9,8 +9,9 @@ export const RECENT_IDS = 64;
 
 /**
  * The ids of an organization's last delivered events, by sequence, as 32-bit hashes in a fixed ring: what
- * an arrival that reuses a delivered sequence number is compared with. 256 bytes, allocated at the first
- * delivery: 10,000 organizations with traffic hold 2.5 MB, idle ones nothing.
+ * an arrival that reuses a delivered sequence number is compared with. Allocated at the first delivery:
+ * about 500 bytes with the typed array's own objects (measured: 5 MB for 10,000 organizations with traffic;
+ * the ids themselves as strings would be about 10 KB each), nothing for idle ones.
  */
 export class RecentIds {
   private hashes: Uint32Array | undefined;
