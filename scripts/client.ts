@@ -89,9 +89,10 @@ if (command === 'publish') {
   };
   client.subscribe(payload, {
     next: (r) => {
-      const e = (r.data as { events?: { cursor: string; type: string } } | undefined)?.events;
+      const e = (r.data as { events?: { cursor: string; type: string; payload: { reason?: string } | null } } | undefined)?.events;
       if (!e) return process.stderr.write(`error: ${JSON.stringify(r.errors)}\n`);
-      if (e.type === 'stream.resync') process.stderr.write('resync: the saved cursor cannot be resumed from; continuing live\n');
+      // CURSOR_*: the saved cursor cannot be resumed from; LOG_REWOUND: the server's log went back (restored backup).
+      if (e.type === 'stream.resync') process.stderr.write(`resync (${e.payload?.reason}): reload what you keep from history; continuing live\n`);
       else process.stdout.write(`${JSON.stringify(e)}\n`);
       // graphql-ws resends this same payload when it reconnects: make it start from the last event.
       payload.variables.after = e.cursor;

@@ -11,6 +11,7 @@ import { type Logger, createLogger } from './logger.js';
 import { createServices } from './services.js';
 import { SlotCounter } from './transport/fanout/subscription-limits.js';
 import { createHttpListener } from './transport/http/node-listener.js';
+import { createHostPolicy } from './transport/host-policy.js';
 import { createOriginPolicy } from './transport/origin-policy.js';
 import { createEventStreams } from './transport/sse/event-streams.js';
 import { Reservations } from './transport/sse/single/reservations.js';
@@ -59,7 +60,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     for (const u of DEMO_USERS) demoTokens.push({ ...u, token: await signToken(secret, { sub: u.sub, name: u.name, ...claims }, lifetime) });
   }
 
-  const isOriginAllowed = createOriginPolicy(config.corsOrigins, config.env === 'production');
+  const isHostAllowed = createHostPolicy(config.allowedHosts);
+  const isOriginAllowed = createOriginPolicy(config.corsOrigins, config.env === 'production', isHostAllowed);
   const recordName = createNameRecorder(services);
   // One connection slot per graphql-ws socket, distinct SSE request or single-connection stream of a user.
   const userSlots = new SlotCounter<string>(config.limits.connectionsPerUser);
@@ -84,13 +86,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     pingMs: tuning.keepAliveMs,
     limits: sinkLimits,
   });
-  const httpServer = createServer(createHttpListener(yoga, { maxBodyBytes: tuning.maxHttpBodyBytes, log, eventStreams }));
+  const httpServer = createServer(createHttpListener(yoga, { maxBodyBytes: tuning.maxHttpBodyBytes, log, eventStreams, isHostAllowed }));
   const ws = attachGraphQLWs({
     httpServer,
     yoga: yoga as never,
     verifier: services.verifier,
     log,
     path: GRAPHQL_ENDPOINT,
+    isHostAllowed,
     isOriginAllowed,
     maxPayloadBytes: tuning.maxWsPayloadBytes,
     keepAliveMs: tuning.keepAliveMs,
@@ -121,7 +124,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         });
       });
       const { port } = httpServer.address() as AddressInfo;
-      const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+      const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
       return `http://${host}:${port}`;
     },
     stop() {

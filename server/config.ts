@@ -17,11 +17,23 @@ const duration = z
     return Number(n) * DURATION_MS[unit];
   });
 
+/** `app.example.com`, `.example.com` (it and its subdomains), an IP literal, or `*`; no scheme, no port. */
+const HOST_ENTRY = /^(\*|\[[0-9a-f:.]+\]|\.?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?)$/i;
+const splitList = (v: string) => v.split(',').map((h) => h.trim()).filter(Boolean);
+const hostList = z.string().superRefine((value, ctx) => {
+  for (const entry of splitList(value)) {
+    if (!HOST_ENTRY.test(entry)) {
+      ctx.addIssue({ code: 'custom', message: `"${entry.slice(0, 100)}" is not a host name: write app.example.com, .example.com for it and its subdomains, or * for any (no scheme, no port)` });
+    }
+  }
+});
+
 const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-    HOST: z.string().min(1).default('0.0.0.0'),
+    // Unset: 127.0.0.1 outside production (as Vite: nothing on the network unless asked), 0.0.0.0 in production.
+    HOST: z.string().min(1).optional(),
     DATA_DIR: z.string().min(1).default('./data'),
     DATABASE_URL: z
       .string()
@@ -39,6 +51,7 @@ const envSchema = z
     AUTH_MAX_TOKEN_LIFETIME: duration.refine((ms) => ms >= 60_000, 'must be at least 1m').default(30 * DURATION_MS.d),
     AUTH_ALLOW_NO_EXP: booleanish.default(false),
     CORS_ORIGINS: z.string().optional(),
+    ALLOWED_HOSTS: hostList.optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     GRAPHIQL: booleanish.optional(),
     INTROSPECTION: booleanish.optional(),
@@ -90,6 +103,11 @@ export interface Config {
   auth: AuthConfig;
   /** `undefined` = same-origin and non-browser clients only; `['*']` = any origin. */
   corsOrigins?: string[];
+  /**
+   * Host names answered besides IP literals and `localhost` (DNS-rebinding guard); `['*']` = any.
+   * Unset: none outside production, any in production (behind a proxy that chooses the names).
+   */
+  allowedHosts: string[];
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   graphiql: boolean;
   /** Schema introspection (GraphiQL and codegen need it); off by default in production. */
@@ -148,12 +166,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   return {
     env: e.NODE_ENV,
     port: e.PORT,
-    host: e.HOST,
+    host: e.HOST ?? (e.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1'),
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
     auth,
-    corsOrigins: e.CORS_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean),
+    corsOrigins: e.CORS_ORIGINS === undefined ? undefined : splitList(e.CORS_ORIGINS),
+    allowedHosts: e.ALLOWED_HOSTS === undefined ? (e.NODE_ENV === 'production' ? ['*'] : []) : splitList(e.ALLOWED_HOSTS),
     logLevel: e.LOG_LEVEL,
     graphiql: e.GRAPHIQL ?? e.NODE_ENV !== 'production',
     introspection: e.INTROSPECTION ?? e.NODE_ENV !== 'production',

@@ -37,6 +37,8 @@ export async function createServices(config: Config, tuning: Tuning, log: Logger
     maxQueuePerSubscription: tuning.maxQueuePerSubscription,
     positionCheckMs: tuning.positionCheckMs,
     onError: warn('event feed'),
+    onRewound: (orgId, fromSeq, toSeq) =>
+      log.warn({ orgId, fromSeq, toSeq }, 'event log went back under live subscribers (a restored backup?): they were told to resync'),
     observer: metrics,
   });
   const registry = pubsub.commands && config.redis ? createRedisPresenceRegistry(pubsub.commands, config.redis.prefix) : createMemoryPresenceRegistry();

@@ -6,6 +6,7 @@ import { badInput, forbidden, noLongerMember } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../realtime/cursor.js';
 import { createFilter } from '../realtime/filter.js';
 import type { EventStream } from '../realtime/event-stream.js';
+import { resyncEvent } from '../realtime/resync.js';
 import * as repo from '../store/repository.js';
 import type { EventRecord } from '../store/types.js';
 import { holdPresence } from './presence.js';
@@ -25,8 +26,7 @@ export const BUILT_IN_TYPES = [
 ] as const;
 /** Event types under these prefixes are written by the server itself, never by a client. */
 export const SERVER_ONLY_TYPE_PREFIXES = ['member.', 'organization.', 'notification.'] as const;
-/** Type of the synthetic first payload that tells a resuming client it must reload history. */
-export const RESYNC_TYPE = 'stream.resync';
+export { RESYNC_TYPE } from '../realtime/resync.js';
 
 /** Channel and type names: lower-case words separated by dots, e.g. `property`, `content.updated`. */
 export const NAME_PATTERN = /^[a-z][a-z0-9_-]{0,31}(\.[a-z0-9_-]{1,32}){0,3}$/;
@@ -138,20 +138,6 @@ async function openEventStream(services: Services, v: Viewer, args: EventsArgs, 
   services.metrics.onResync();
   stream.first(resyncEvent(args.orgId, stream.lastDeliveredSeq, reason ?? 'CURSOR_INVALID'));
   return stream;
-}
-
-function resyncEvent(orgId: string, seq: number, reason: string): EventRecord {
-  return {
-    id: `resync_${orgId}_${seq}`,
-    orgId,
-    seq,
-    channel: 'system',
-    type: RESYNC_TYPE,
-    subjectId: null,
-    payload: { reason },
-    actor: { id: 'switchboard', name: 'Switchboard', isService: true },
-    occurredAt: Date.now(),
-  };
 }
 
 export const cursorOf = (e: EventRecord) => encodeCursor(e.orgId, e.seq);

@@ -32,7 +32,8 @@ export class Metrics {
     registers: [this.registry],
   });
   private readonly replays = new Counter({ name: 'switchboard_replays_total', help: 'Subscriptions that resumed from a cursor.', registers: [this.registry] });
-  private readonly resyncs = new Counter({ name: 'switchboard_resyncs_total', help: 'Subscriptions told to resync (cursor invalid, ahead or expired).', registers: [this.registry] });
+  private readonly resyncs = new Counter({ name: 'switchboard_resyncs_total', help: 'Subscriptions told to resync (cursor invalid, ahead or expired; log rewound).', registers: [this.registry] });
+  private readonly rewinds = new Counter({ name: 'switchboard_log_rewinds_total', help: 'Times an organization\'s log was found behind what this instance had delivered (a restored backup).', registers: [this.registry] });
   private readonly cutoffs = new Counter({ name: 'switchboard_slow_consumer_cutoffs_total', help: 'Subscribers cut off for falling behind.', registers: [this.registry] });
   private readonly gapFills = new Counter({ name: 'switchboard_gap_filled_events_total', help: 'Events read from the log because pub/sub lost them.', registers: [this.registry] });
 
@@ -69,6 +70,11 @@ export class Metrics {
   onFannedOut = (occurredAt: number) => this.latency.observe(Math.max(0, Date.now() - occurredAt) / 1000);
   onReplay = () => this.replays.inc();
   onResync = () => this.resyncs.inc();
+  /** An organization's log went back under its live streams, each of which was told to resync. */
+  onRewound = (streams: number) => {
+    this.rewinds.inc();
+    this.resyncs.inc(streams);
+  };
   onCutoff = () => this.cutoffs.inc();
   onGapFilled = (count: number) => this.gapFills.inc(count);
 }

@@ -27,8 +27,10 @@ export interface EventBusOptions {
   /** How often the feeds' positions are compared with the log (catches a lost last event). */
   positionCheckMs: number;
   onError: (err: unknown, context: string) => void;
+  /** An organization's log went back under its feed (a restored backup); its streams were told to resync. */
+  onRewound?: (orgId: string, fromSeq: number, toSeq: number) => void;
   /** Counters for /metrics; every hook is optional. */
-  observer?: Partial<Pick<Metrics, 'onDelivered' | 'onFannedOut' | 'onReplay' | 'onCutoff' | 'onGapFilled'>>;
+  observer?: Partial<Pick<Metrics, 'onDelivered' | 'onFannedOut' | 'onReplay' | 'onCutoff' | 'onGapFilled' | 'onRewound'>>;
 }
 
 export interface SubscribeOptions {
@@ -131,6 +133,10 @@ export class EventBus {
       onError: this.options.onError,
       onGapFilled: (count) => observer?.onGapFilled?.(count),
       onFannedOut: observer?.onFannedOut,
+      onRewound: (fromSeq, toSeq, streams) => {
+        observer?.onRewound?.(streams);
+        this.options.onRewound?.(orgId, fromSeq, toSeq);
+      },
     });
   }
 

@@ -32,7 +32,8 @@ export class EventStream extends PushStream<EventRecord> {
   /** Sequence of the last event handed to the consumer: where a cut-off client resumes. */
   lastDeliveredSeq: number;
   readonly filter: EventFilter;
-  private readonly startSeq: number;
+  /** Events up to here are the consumer's already; moved back when the log is rewound. */
+  private startSeq: number;
   private readonly hooks: FeedHooks;
 
   constructor(options: EventStreamOptions) {
@@ -46,6 +47,16 @@ export class EventStream extends PushStream<EventRecord> {
   /** Never an event the consumer already has (its cursor may be ahead of this instance's feed). */
   protected override accepts(e: EventRecord): boolean {
     return e.seq > this.startSeq && matchesFilter(this.filter, e);
+  }
+
+  /**
+   * The organization's log went back to `seq` (a restored backup): what was not yet sent is dropped (it may
+   * name events that no longer exist), `notice` (a `stream.resync`) goes next, then events after `seq`,
+   * reused numbers included.
+   */
+  rewind(seq: number, notice: EventRecord): void {
+    this.startSeq = seq;
+    this.restart(notice);
   }
 
   protected override delivered(e: EventRecord): void {

@@ -3,6 +3,8 @@ import { noLongerMember } from '../errors.js';
 import type { EventRecord } from '../store/types.js';
 import { EventStream, type FeedHooks } from './event-stream.js';
 import type { EventFilter } from './filter.js';
+import { RecentIds } from './recent-ids.js';
+import { resyncEvent } from './resync.js';
 import { RollingRate } from './rolling-rate.js';
 import type { TopicRoom } from './topics.js';
 
@@ -25,6 +27,8 @@ export interface FeedOptions {
   onGapFilled?: (count: number) => void;
   /** After an event was handed to every local stream (delivery latency, once per event). */
   onFannedOut?: (occurredAt: number) => void;
+  /** The log went back from `fromSeq` to `toSeq` under the feed (a restored backup); `streams` were told to resync. */
+  onRewound?: (fromSeq: number, toSeq: number, streams: number) => void;
 }
 
 /** Anything else that must end when its user leaves the organization (presence and typing streams). */
@@ -49,6 +53,13 @@ const MAX_PENDING = 10_000;
  * One instance's single upstream view of an organization: it receives the org's pub/sub messages
  * (at-most-once, possibly out of order), repairs gaps from the durable log, and hands every event to its
  * local streams exactly once, in sequence order. It owns its streams and membership watchers.
+ *
+ * It also notices the log going back under it (a database restored from a backup: sequence numbers it
+ * delivered now name other events, or do not exist yet), which dropping every arrival at or below its
+ * position would turn into silent loss. Two signs: an arrival reusing a recently delivered number with
+ * another event id (see RecentIds), and the periodic position check finding the log's end behind the feed.
+ * Either is confirmed against the log; the feed then moves back to where the log still agrees with what it
+ * delivered, gives every stream a `stream.resync` (LOG_REWOUND) from there, and reads the reused numbers.
  */
 export class OrgFeed implements TopicRoom {
   /** Events this feed delivered, per second, for Query.serverStats. */
@@ -60,6 +71,10 @@ export class OrgFeed implements TopicRoom {
   private readonly hooks: FeedHooks;
   private starting: Promise<void> | undefined;
   private readonly pending = new Map<number, EventRecord>();
+  private readonly recent = new RecentIds();
+  /** A sign of a rewind was seen: the next log read confirms or dismisses it first. */
+  private rewindSuspected = false;
+  /** Log reads (gap fills, rewind checks) one at a time; nothing is delivered from pub/sub meanwhile. */
   private filling = false;
   private closed = false;
 
@@ -133,18 +148,27 @@ export class OrgFeed implements TopicRoom {
   receive(message: unknown): void {
     const event = asEvent(message, this.orgId);
     if (!event || this.closed) return;
-    if (this.deliveredSeq >= 0 && event.seq <= this.deliveredSeq) return;
+    if (this.deliveredSeq >= 0 && event.seq <= this.deliveredSeq) {
+      // A number already delivered, now naming another event: the log went back (a restored backup).
+      if (this.recent.differs(event.seq, event.id)) this.suspectRewind();
+      return;
+    }
     if (this.pending.size >= MAX_PENDING) return;
     this.pending.set(event.seq, event);
     if (this.deliveredSeq >= 0) this.drain();
   }
 
-  /** The log's position, read by the bus for all feeds at once: catches a lost last event of a quiet organization. */
+  /**
+   * The log's end, read by the bus for all feeds at once: ahead of what this feed delivered and nothing
+   * arrived to tell it (a lost last event), or behind it (a rewind nothing arrived to show).
+   */
   async checkPosition(lastSeq: number | undefined): Promise<void> {
     if (this.closed || this.filling) return;
     try {
       if (this.deliveredSeq < 0) return await this.started(); // the first read failed: try again
-      if (lastSeq !== undefined && lastSeq > this.deliveredSeq) await this.fill(lastSeq);
+      if (lastSeq === undefined) return;
+      if (lastSeq < this.deliveredSeq) this.rewindSuspected = true;
+      if (this.rewindSuspected || lastSeq > this.deliveredSeq) await this.fill(lastSeq > this.deliveredSeq ? lastSeq : undefined);
     } catch (err) {
       this.options.onError(err, `checking the position of ${this.orgId}`);
     }
@@ -163,11 +187,13 @@ export class OrgFeed implements TopicRoom {
 
   private async start(): Promise<void> {
     this.deliveredSeq = await this.options.log.lastSeq(this.orgId);
+    this.recent.reset(this.deliveredSeq);
     this.drain();
   }
 
   private deliver(event: EventRecord): void {
     this.deliveredSeq = event.seq;
+    this.recent.record(event.seq, event.id);
     this.rate.add();
     // In log order: a removed member's streams end before anything published after the removal.
     const removed = removedMember(event);
@@ -204,7 +230,8 @@ export class OrgFeed implements TopicRoom {
     let filled = 0;
     try {
       for (;;) {
-        const upTo = target ?? Math.min(...this.pending.keys()) - 1;
+        if (this.rewindSuspected) target = await this.settleRewind(target);
+        const upTo = target ?? (this.pending.size > 0 ? Math.min(...this.pending.keys()) - 1 : this.deliveredSeq);
         if (this.closed || this.deliveredSeq >= upTo) break;
         const page = await this.options.log.after(this.orgId, this.deliveredSeq, Math.min(FILL_PAGE, upTo - this.deliveredSeq));
         for (const e of page) {
@@ -214,7 +241,10 @@ export class OrgFeed implements TopicRoom {
           filled++;
         }
         // Retention pruned the hole away: nothing left to read below `upTo`.
-        if (page.length === 0) this.deliveredSeq = upTo;
+        if (page.length === 0) {
+          this.deliveredSeq = upTo;
+          this.recent.reset(upTo);
+        }
         for (const seq of this.pending.keys()) if (seq <= this.deliveredSeq) this.pending.delete(seq);
         if (target === undefined && this.pending.size === 0) break;
       }
@@ -226,7 +256,49 @@ export class OrgFeed implements TopicRoom {
       this.filling = false;
     }
     if (filled > 0) this.options.onGapFilled?.(filled);
-    if (!this.closed) this.drain();
+    if (this.closed) return;
+    // A sign of a rewind that came as the loop was ending: checked now, not at the next position check.
+    if (this.rewindSuspected) return this.fill();
+    this.drain();
+  }
+
+  private suspectRewind(): void {
+    this.rewindSuspected = true;
+    void this.fill();
+  }
+
+  /**
+   * Confirms a suspected rewind against the log (inside `fill`, so nothing is delivered meanwhile). On one,
+   * moves back. Returns how far to fill: the log's end when it is ahead of the feed (the reused numbers, or
+   * arrivals dropped as "already delivered" while this ran), else `target`.
+   */
+  private async settleRewind(target: number | undefined): Promise<number | undefined> {
+    this.rewindSuspected = false;
+    try {
+      const last = await this.options.log.lastSeq(this.orgId);
+      const from = this.recent.lowest();
+      const upTo = Math.min(last, this.deliveredSeq);
+      const stored = from <= upTo ? await this.options.log.after(this.orgId, from - 1, upTo - from + 1) : [];
+      const agreed = this.recent.agreedUpTo(stored, last);
+      if (this.closed) return target;
+      if (agreed < this.deliveredSeq) this.rewind(agreed);
+      return last > this.deliveredSeq ? Math.max(last, target ?? last) : target;
+    } catch (err) {
+      this.rewindSuspected = true; // the position check tries again
+      throw err;
+    }
+  }
+
+  private rewind(to: number): void {
+    const from = this.deliveredSeq;
+    this.deliveredSeq = to;
+    this.recent.rewind(to);
+    // Held arrivals may belong to the abandoned history: the log is read again from `to`.
+    this.pending.clear();
+    // One notice for every stream: transports execute and serialize it once, as any event.
+    const notice = resyncEvent(this.orgId, to, 'LOG_REWOUND');
+    for (const stream of [...this.streams]) stream.rewind(to, notice);
+    this.options.onRewound?.(from, to, this.streams.size);
   }
 }
 

@@ -14,6 +14,8 @@ export class PullQueue<T, R> implements StreamConsumer<T>, AsyncIterableIterator
   private waiter: { resolve(r: IteratorResult<R>): void; reject(err: unknown): void } | undefined;
   private end: { error: unknown } | undefined;
   private finished = false;
+  /** A replay waiting for the puller to ask for the next item (see `ready`). */
+  private emptied: (() => void) | undefined;
 
   private constructor(
     private readonly stream: PushStream<T>,
@@ -46,20 +48,25 @@ export class PullQueue<T, R> implements StreamConsumer<T>, AsyncIterableIterator
     return this.queue.length;
   }
 
+  /** A replay is read as the puller asks for it: one item per `next()`, never ahead of it. */
   ready(): Promise<void> | undefined {
-    return undefined; // a replay goes at the stream's pace: the queue bound stops a puller that lags
+    if (this.waiter || this.finished) return undefined;
+    return new Promise((resolve) => (this.emptied = resolve));
   }
 
   next(): Promise<IteratorResult<R>> {
     const item = this.queue.shift();
     if (item !== undefined) return Promise.resolve({ value: item, done: false });
     if (this.end) return this.finish();
-    return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
+    const waiting = new Promise<IteratorResult<R>>((resolve, reject) => (this.waiter = { resolve, reject }));
+    this.wakeReplay();
+    return waiting;
   }
 
   async return(): Promise<IteratorResult<R>> {
     this.queue.length = 0;
     this.finished = true;
+    this.wakeReplay();
     this.stream.close();
     this.wake({ value: undefined, done: true });
     return { value: undefined, done: true };
@@ -99,6 +106,12 @@ export class PullQueue<T, R> implements StreamConsumer<T>, AsyncIterableIterator
     this.finished = true;
     if (this.failureAs === 'throw') return Promise.reject(error);
     return Promise.resolve({ value: this.failureAs(error), done: false });
+  }
+
+  private wakeReplay(): void {
+    const emptied = this.emptied;
+    this.emptied = undefined;
+    emptied?.();
   }
 
   private wake(result: IteratorResult<R>): void {

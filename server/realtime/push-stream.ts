@@ -70,6 +70,26 @@ export class PushStream<T> {
     if (this.done || !this.accepts(item)) return;
     const revoked = this.guard?.revoked();
     if (revoked) return this.fail(revoked);
+    this.offer(item);
+  }
+
+  /**
+   * Starts over from `first`: what the consumer was not handed yet (queued items, the rest of a replay) is
+   * dropped, `first` comes next (whatever `accepts` says), then whatever is pushed after.
+   */
+  restart(first: T): void {
+    if (this.done) return;
+    this.queue.length = 0;
+    const replay = this.replay;
+    this.replay = undefined;
+    // A replay being read right now ends once that read settles (async generators queue the return);
+    // the drain loop sees it is no longer the stream's replay and drops what it read.
+    void Promise.resolve(replay?.return?.()).catch(() => undefined);
+    this.offer(first);
+  }
+
+  /** An accepted item to the consumer: straight through when it is idle, else into the bounded queue. */
+  private offer(item: T): void {
     if (this.consumer && !this.draining) {
       const handed = this.handOver(item, true);
       if (handed instanceof Promise) {
@@ -167,8 +187,11 @@ export class PushStream<T> {
   private async drain(): Promise<void> {
     try {
       while (this.replay && !this.done) {
+        const replay = this.replay;
         await this.consumer?.ready();
-        const r = await this.replay.next();
+        if (replay !== this.replay) continue;
+        const r = await replay.next();
+        if (replay !== this.replay) continue; // restarted meanwhile: what it read went with it
         if (r.done || this.done) break;
         const revoked = this.guard?.revoked();
         if (revoked) return this.fail(revoked);

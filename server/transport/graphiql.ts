@@ -1,8 +1,9 @@
 import type { GraphiQLOptions } from 'graphql-yoga';
 
 const EXAMPLE = `# Switchboard: live events per organization.
-# The Headers tab holds the token (in local development,
-# the demo user Alice's). Others: npm run token -- --sub carol
+# The Headers tab holds the token (in local development on
+# the server's own machine, the demo user Alice's; elsewhere
+# paste one). Others: npm run token -- --sub carol
 # Run "Live" from the play button's menu, then publish from
 # a second browser window or with curl (GraphiQL's tabs share
 # one run button: "Publish" here would stop "Live").

@@ -1,6 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { extname, join, normalize, resolve } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Plugin } from 'graphql-yoga';
+import { forbidden } from '../errors.js';
+import { isLocalRequest, nodeRequestOf } from './local-request.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -13,24 +15,47 @@ const TYPES: Record<string, string> = {
 };
 const API_PATHS = ['/graphql', '/health', '/ready', '/metrics', '/dev/'];
 
+/** What a GET path names in the dashboard's folder: a file in it, its index (client-side routes), or a refusal. */
+export type StaticTarget = { file: string } | { index: true } | { status: 400 | 404; message: string };
+
+/**
+ * Resolves a URL path (still percent-encoded, as `URL.pathname` has it) inside `root`. Containment is decided
+ * on the resolved path relative to the root: a string prefix would let `/..%2fdist-old/x` (the sibling folder
+ * `dist-old` starts with `dist`) out. Backslashes and NUL bytes are refused rather than left to the platform's
+ * path rules (a separator on Windows, a name character on Linux).
+ */
+export function resolveStatic(root: string, pathname: string): StaticTarget {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    return { status: 400, message: 'Malformed URL: the path has an invalid percent-encoding.' };
+  }
+  if (decoded.includes('\0') || decoded.includes('\\')) return { status: 400, message: 'Malformed URL: the path contains a NUL byte or a backslash.' };
+  const file = join(root, decoded);
+  const rel = relative(root, file);
+  if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return { status: 404, message: 'Not found.' };
+  return extname(file) && statSync(file, { throwIfNoEntry: false })?.isFile() ? { file } : { index: true };
+}
+
+const text = (fetchAPI: { Response: typeof Response }, status: number, body: string) =>
+  new fetchAPI.Response(body, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+
 /** Serves the built dashboard (web/dist) at `/`, with index.html for client-side routes. */
 export function useWebApp(distDir: string): Plugin {
   const root = resolve(distDir);
+  const index = join(root, 'index.html');
   return {
     onRequest({ request, url, fetchAPI, endResponse }) {
-      if (request.method !== 'GET' || API_PATHS.some((p) => url.pathname === p || url.pathname.startsWith(`${p}/`) || url.pathname.startsWith(p))) return;
-      const index = join(root, 'index.html');
-      if (!existsSync(index)) {
-        return endResponse(
-          new fetchAPI.Response('The dashboard is not built: run `npm run build:web` (npm start does it for you). GraphiQL is at /graphql.', {
-            status: 404,
-            headers: { 'content-type': 'text/plain; charset=utf-8' },
-          }),
-        );
+      if (request.method !== 'GET' || API_PATHS.some((p) => url.pathname.startsWith(p))) return;
+      if (!statSync(index, { throwIfNoEntry: false })?.isFile()) {
+        return endResponse(text(fetchAPI, 404, 'The dashboard is not built: run `npm run build:web` (npm start does it for you). GraphiQL is at /graphql.'));
       }
-      const file = normalize(join(root, decodeURIComponent(url.pathname)));
-      const path = file.startsWith(root) && existsSync(file) && extname(file) ? file : index;
-      const immutable = path.includes(`${root}/assets/`);
+      const target = resolveStatic(root, url.pathname);
+      // A client's mistake (or a probe): a clear status, nothing for the error log.
+      if ('status' in target) return endResponse(text(fetchAPI, target.status, target.message));
+      const path = 'file' in target ? target.file : index;
+      const immutable = path.startsWith(join(root, 'assets') + sep);
       endResponse(
         new fetchAPI.Response(readFileSync(path), {
           headers: { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache' },
@@ -40,12 +65,24 @@ export function useWebApp(distDir: string): Plugin {
   };
 }
 
-/** Local development only: the demo users' tokens, for the dashboard's sign-in screen. */
+const DEMO_TOKENS_ELSEWHERE =
+  "Demo tokens are given only to a browser on the server's own machine (http://localhost, 127.0.0.1 or [::1], not through a proxy). " +
+  'From elsewhere, mint a token on the server with `npm run token -- --sub <user id>` and paste it.';
+
+/**
+ * Local development only: the demo users' tokens, for the dashboard's sign-in screen. Only for a request
+ * from this machine by a loopback name (transport/local-request.ts): with HOST=0.0.0.0 anyone on the
+ * network could otherwise take an OWNER token, and a DNS-rebound page could read one.
+ */
 export function useDemoTokens(tokens: Array<{ sub: string; name: string; role: string; token: string }>): Plugin {
   return {
-    onRequest({ url, fetchAPI, endResponse }) {
+    onRequest({ request, url, fetchAPI, endResponse, serverContext }) {
       if (url.pathname !== '/dev/demo-tokens') return;
-      endResponse(new fetchAPI.Response(JSON.stringify(tokens), { headers: { 'content-type': 'application/json' } }));
+      const json = (body: unknown, status = 200) => new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+      if (!isLocalRequest(nodeRequestOf(serverContext), request.headers.get('host') ?? undefined)) {
+        return endResponse(json({ errors: [forbidden(DEMO_TOKENS_ELSEWHERE)] }, 403));
+      }
+      endResponse(json(tokens));
     },
   };
 }

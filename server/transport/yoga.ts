@@ -12,6 +12,7 @@ import { SharedResults } from './fanout/shared-results.js';
 import { type SlotCounter, SubscriptionLimits } from './fanout/subscription-limits.js';
 import { useLiveSubscriptions } from './fanout/use-live-subscriptions.js';
 import { graphiqlOptions } from './graphiql.js';
+import { isLocalRequest, nodeRequestOf } from './local-request.js';
 import { useMetricsEndpoint } from './http/use-metrics-endpoint.js';
 import { useReadiness } from './http/use-readiness.js';
 import { useRequestId } from './http/use-request-id.js';
@@ -36,6 +37,7 @@ export interface YogaOptions {
   reservations: Reservations;
   isOriginAllowed: (origin: string | undefined, host: string | undefined) => boolean;
   onViewer: (viewer: Viewer) => void;
+  /** Put in GraphiQL's Headers tab for a browser on this machine only (transport/local-request.ts). */
   graphiqlToken?: string;
   /** Local development: demo tokens for the dashboard's sign-in (none in production). */
   demoTokens: Array<{ sub: string; name: string; role: string; token: string }>;
@@ -57,7 +59,9 @@ export function createYogaServer(o: YogaOptions) {
     maxRequestBodySize: false,
     logging: false,
     context: createContextFactory(services, services.verifier, o.onViewer),
-    graphiql: config.graphiql ? graphiqlOptions(o.graphiqlToken) : false,
+    graphiql: config.graphiql
+      ? (request, serverContext) => graphiqlOptions(isLocalRequest(nodeRequestOf(serverContext), request.headers.get('host') ?? undefined) ? o.graphiqlToken : undefined)
+      : false,
     // GraphiQL's assets bundled in the package: the stock page loads them from a CDN, which an offline
     // or firewalled machine cannot reach.
     renderGraphiQL,

@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -70,6 +70,22 @@ describe('npm start on a fresh machine', () => {
       expect(data.events.nodes.length).toBeGreaterThan(0);
     } finally {
       expect(await again.stop('SIGINT')).toBe(0);
+    }
+  });
+});
+
+describe('npm start without HOST', () => {
+  it('listens on 127.0.0.1 only and says so', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-e2e-host-'));
+    const server = await spawnServer({ DATA_DIR: dataDir, HOST: '' }); // an empty variable is unset
+    try {
+      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(server.stdout()).toContain('Listening on this machine only; HOST=0.0.0.0 serves the network.');
+      const lan = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+      if (lan) await expect(fetch(`http://${lan}:${new URL(server.url).port}/health`)).rejects.toThrow();
+    } finally {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -8,6 +8,7 @@ import { EventBus } from '../../server/realtime/event-bus.js';
 import type { EventStream } from '../../server/realtime/event-stream.js';
 import { createFeedLog } from '../../server/realtime/feed-log.js';
 import { createFilter } from '../../server/realtime/filter.js';
+import { RECENT_IDS } from '../../server/realtime/recent-ids.js';
 import { type PubSubBackend, createMemoryPubSub } from '../../server/realtime/pubsub.js';
 import { appendEvent, insertOrganization } from '../../server/store/repository.js';
 import { type Store, createStore } from '../../server/store/store.js';
@@ -39,6 +40,8 @@ interface Harness {
   orgId: string;
   /** Appends `n` events to the log (committed, not published); returns them in order. */
   append(n: number): Promise<EventRecord[]>;
+  /** What restoring a backup does to the log: events after `seq` gone, the sequence back at `seq`. */
+  rewindLog(seq: number): Promise<void>;
   /** Hands events to the bus as the pub/sub would, in the order given. */
   deliver(...events: Array<EventRecord | undefined>): void;
   subscribe(afterSeq?: number): Promise<Events>;
@@ -83,6 +86,11 @@ async function harness(tuning: { positionCheckMs?: number; maxQueuePerSubscripti
         );
       }
       return out;
+    },
+    async rewindLog(seq) {
+      await store.db.deleteFrom('event_audience').where('org_id', '=', org.id).where('seq', '>', seq).execute();
+      await store.db.deleteFrom('events').where('org_id', '=', org.id).where('seq', '>', seq).execute();
+      await store.db.updateTable('organizations').set({ last_seq: seq }).where('id', '=', org.id).execute();
     },
     deliver(...events) {
       for (const e of events) {
@@ -247,5 +255,88 @@ describe('OrgFeed through the EventBus', () => {
     expect(failure).toBeInstanceOf(GraphQLError);
     expect((failure as GraphQLError).extensions).toMatchObject({ code: 'RATE_LIMITED', reason: 'SLOW_CONSUMER', resumeAfter: encodeCursor(events[0]!.orgId, got.length) });
     await expect(slow.next()).resolves.toEqual({ value: undefined, done: true });
+  });
+});
+
+describe('OrgFeed when the log goes back (a database restored from a backup)', () => {
+  /** The `stream.resync` a rewind to `seq` gives every stream. */
+  const rewound = (h: Harness, seq: number) =>
+    expect.objectContaining({ orgId: h.orgId, seq, type: 'stream.resync', channel: 'system', payload: { reason: 'LOG_REWOUND' } });
+
+  /** A live stream that has received `n` events published and delivered as usual. */
+  async function liveWith(h: Harness, n: number): Promise<{ stream: Events; events: EventRecord[] }> {
+    const stream = await h.subscribe();
+    const events = await h.append(n);
+    h.deliver(...events);
+    expect(await seqsOf(stream, n)).toEqual(events.map((e) => e.seq));
+    return { stream, events };
+  }
+
+  it('notices an arrival that reuses a delivered number with another event: resync, then the reused numbers in order', async () => {
+    const h = await harness();
+    const { stream } = await liveWith(h, 10);
+    await h.rewindLog(6);
+    const reused = await h.append(3); // 7, 8 and 9 again, as other events
+    h.deliver(...reused);
+    expect(await nextEvent(stream, 'the resync')).toEqual(rewound(h, 6));
+    expect([await nextEvent(stream, '7'), await nextEvent(stream, '8'), await nextEvent(stream, '9')]).toEqual(reused);
+    await expectNothingBefore(h, stream);
+  });
+
+  it('reads reused numbers whose messages were lost, when one later arrival shows the rewind', async () => {
+    const h = await harness();
+    const { stream } = await liveWith(h, 10);
+    await h.rewindLog(3);
+    const reused = await h.append(5); // 4..8; only 6 is announced
+    h.deliver(reused[2]);
+    expect(await nextEvent(stream, 'the resync')).toEqual(rewound(h, 3));
+    for (const e of reused) expect(await nextEvent(stream, `event ${e.seq}, from the log`)).toEqual(e);
+    await expectNothingBefore(h, stream);
+  });
+
+  it('notices a rewind nothing arrived to show with the periodic position check', async () => {
+    const h = await harness({ positionCheckMs: 50 });
+    const { stream } = await liveWith(h, 10);
+    await h.rewindLog(4);
+    expect(await nextEvent(stream, 'the resync, found by the position check')).toEqual(rewound(h, 4));
+    const reused = await h.append(2);
+    h.deliver(...reused);
+    expect([await nextEvent(stream, '5'), await nextEvent(stream, '6')]).toEqual(reused);
+    await expectNothingBefore(h, stream);
+  });
+
+  it('the position check also finds where the log stopped agreeing when new events were written unannounced', async () => {
+    const h = await harness({ positionCheckMs: 50 });
+    const { stream } = await liveWith(h, 10);
+    await h.rewindLog(4);
+    const reused = await h.append(3); // 5, 6, 7: the log's end (7) is still behind the feed (10)
+    expect(await nextEvent(stream, 'the resync')).toEqual(rewound(h, 4));
+    for (const e of reused) expect(await nextEvent(stream, `event ${e.seq}, from the log`)).toEqual(e);
+    await expectNothingBefore(h, stream);
+  });
+
+  it('drops a replay in progress and what was queued: resync first, then the reused numbers', async () => {
+    const h = await harness();
+    const { stream: live } = await liveWith(h, 10);
+    const resumed = await h.subscribe(0); // replays 1..10
+    expect(await seqsOf(resumed, 2, 'the first replayed events')).toEqual([1, 2]);
+    await h.rewindLog(5);
+    const reused = await h.append(2);
+    h.deliver(...reused);
+    // The live stream first: once it has its resync, the rewind has reached every stream of the feed.
+    for (const stream of [live, resumed]) {
+      expect(await nextEvent(stream, 'the resync instead of replayed event 3')).toEqual(rewound(h, 5));
+      expect([await nextEvent(stream, '6'), await nextEvent(stream, '7')]).toEqual(reused);
+      expect(stream.stream.lastDeliveredSeq).toBe(7);
+    }
+    await expectNothingBefore(h, resumed);
+  });
+
+  it('a rewind deeper than the remembered window: resync at the log\'s end, then live events', async () => {
+    const h = await harness({ positionCheckMs: 50 });
+    const { stream } = await liveWith(h, RECENT_IDS + 20);
+    await h.rewindLog(5);
+    expect(await nextEvent(stream, 'the resync')).toEqual(rewound(h, 5));
+    await expectNothingBefore(h, stream);
   });
 });

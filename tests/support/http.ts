@@ -1,3 +1,4 @@
+import { type IncomingHttpHeaders, request } from 'node:http';
 import type { ExecutionResult } from 'graphql';
 
 export interface GqlResponse<T = Record<string, unknown>> extends ExecutionResult<T> {
@@ -35,3 +36,28 @@ export async function gqlOk<T = any>(url: string, query: string, variables?: Rec
 }
 
 export const errorCode = (res: ExecutionResult) => res.errors?.[0]?.extensions?.code;
+
+export interface RawResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/**
+ * One HTTP request sent exactly as given: fetch normalizes the path (`..`, backslashes) and will not send a
+ * forged Host header, and both are what these requests are about.
+ */
+export function rawHttp(url: string, path: string, options: { method?: string; headers?: Record<string, string> } = {}): Promise<RawResponse> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: hostname.replace(/^\[|\]$/g, ''), port, path, method: options.method ?? 'GET', headers: options.headers, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}

@@ -21,6 +21,8 @@ export interface TestServerOptions {
   tuning?: Partial<Tuning>;
   /** Where the app logs (tests that read log lines). */
   logger?: Logger;
+  /** The built dashboard's folder (tests of static files). */
+  webDir?: string;
 }
 
 export interface TestServer {
@@ -50,7 +52,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     ...(options.postgres ? { DATABASE_URL: inject('postgresUrl') } : {}),
     ...options.env,
   });
-  const app = await createApp(config, { tuning: { positionCheckMs: 250, ...options.tuning }, logger: options.logger });
+  const app = await createApp(config, { tuning: { positionCheckMs: 250, ...options.tuning }, logger: options.logger, webDir: options.webDir });
   const url = await app.start();
   return {
     app,

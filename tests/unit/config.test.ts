@@ -44,6 +44,32 @@ describe('configuration', () => {
     });
   });
 
+  it('listens on 127.0.0.1 outside production and on every interface in production, unless HOST says', () => {
+    expect(loadConfig({}).host).toBe('127.0.0.1');
+    expect(loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: 'x'.repeat(32) }).host).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+  });
+
+  it('allows no extra Host names outside production and any in production, unless ALLOWED_HOSTS says', () => {
+    expect(loadConfig({}).allowedHosts).toEqual([]);
+    expect(loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: 'x'.repeat(32) }).allowedHosts).toEqual(['*']);
+    expect(loadConfig({ ALLOWED_HOSTS: ' app.example.com, .corp.test ,[fd00::2], *' }).allowedHosts).toEqual(['app.example.com', '.corp.test', '[fd00::2]', '*']);
+    expect(loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: 'x'.repeat(32), ALLOWED_HOSTS: 'api.example.com' }).allowedHosts).toEqual(['api.example.com']);
+  });
+
+  it('lists every malformed ALLOWED_HOSTS entry with the other problems', () => {
+    try {
+      loadConfig({ ALLOWED_HOSTS: 'ok.example.com, https://app.example.com, app.example.com:443', PORT: 'x' });
+      expect.unreachable();
+    } catch (err) {
+      const problems = (err as ConfigError).problems.join('\n');
+      expect(problems).toContain('PORT');
+      expect(problems).toContain('ALLOWED_HOSTS: "https://app.example.com" is not a host name');
+      expect(problems).toContain('"app.example.com:443" is not a host name');
+      expect(problems).not.toContain('"ok.example.com"');
+    }
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ REDIS_URL: '', DATABASE_URL: '' }).redis).toBeUndefined();
   });

@@ -127,6 +127,66 @@ describe('PushStream', () => {
   });
 });
 
+/** `restart`: what a rewound log does to a stream (OrgFeed); the same whatever the consumer. */
+describe('PushStream restarting', () => {
+  it('drops the rest of a replay being read and what was queued, then the first item, then live ones', async () => {
+    const got: number[] = [];
+    const source = gatedReplay([1, 2, 3]);
+    const stream = new Recorded(source.replay);
+    stream.deliverTo(consumer((n) => (got.push(n), true)));
+    source.release();
+    await expect.poll(() => got).toEqual([1]);
+    stream.push(4); // queued behind the replay
+    stream.restart(100); // while the replay waits to read item 2
+    stream.push(5);
+    source.releaseAll(); // item 2 is read, and dropped with the replay
+    await expect.poll(() => got).toEqual([1, 100, 5]);
+    stream.push(6);
+    expect(got).toEqual([1, 100, 5, 6]);
+  });
+
+  it('hands the first item straight through to an idle consumer, whatever accepts says', () => {
+    const got: number[] = [];
+    class Big extends PushStream<number> {
+      protected override accepts(n: number): boolean {
+        return n > 10;
+      }
+    }
+    const stream = new Big({ maxQueue: 10 });
+    stream.deliverTo(consumer((n) => (got.push(n), true)));
+    stream.push(11);
+    stream.restart(1);
+    stream.push(12);
+    expect(got).toEqual([11, 1, 12]);
+  });
+
+  it('pulled: a pending next() waiting on the replay gets the first item instead, then live ones', async () => {
+    const source = gatedReplay([1, 2, 3]);
+    const stream = new Recorded(source.replay);
+    const items = stream[Symbol.asyncIterator]();
+    source.release();
+    expect(await items.next()).toEqual({ value: 1, done: false });
+    stream.push(4);
+    const reading = items.next(); // waits for replayed item 2
+    stream.restart(100);
+    stream.push(5);
+    source.releaseAll();
+    expect(await reading).toEqual({ value: 100, done: false });
+    expect(await items.next()).toEqual({ value: 5, done: false });
+    const waiting = items.next();
+    stream.push(6);
+    expect(await waiting).toEqual({ value: 6, done: false });
+  });
+
+  it('does nothing once the stream ended', async () => {
+    const stream = new Recorded();
+    const items = stream[Symbol.asyncIterator]();
+    stream.close();
+    stream.restart(1);
+    expect(await items.next()).toEqual({ value: undefined, done: true });
+  });
+});
+
 describe('PullQueue (a push stream pulled)', () => {
   it('yields what it holds, then throws the error the stream failed with, then is done', async () => {
     const stream = new Recorded();

@@ -3,6 +3,7 @@ import { sendNodeResponse } from '@whatwg-node/server';
 import type { Logger } from '../../logger.js';
 import { requestIdOf, requestScope } from '../../observability/request-scope.js';
 import type { HttpServerContext } from '../context-factory.js';
+import { refuseForeignHost } from '../host-policy.js';
 import type { EventStreams } from '../sse/event-streams.js';
 
 /** What the listener needs of Yoga (its Node entry point without the final write). */
@@ -16,13 +17,15 @@ export interface HttpListenerOptions {
   log: Logger;
   /** GraphQL over SSE: routing between its modes, and the writer that takes over an event stream's response. */
   eventStreams: EventStreams;
+  /** DNS-rebinding guard: a request for another Host is refused with 403 (see host-policy.ts). */
+  isHostAllowed: (host: string | undefined) => boolean;
 }
 
 /**
  * The HTTP server's request listener: Yoga's `requestListener`, except that an event stream is handed the
  * Node response once Yoga has answered (see sse/sse-response.ts) instead of having an empty body piped into
- * it for its whole life. Every other response is sent by whatwg-node as Yoga would. Bodies over the limit,
- * and chunked ones, are refused before Yoga (Yoga's own body limit is off: it would pipe every body through a
+ * it for its whole life. Every other response is sent by whatwg-node as Yoga would. Hosts the host policy does
+ * not allow (DNS rebinding), bodies over the limit, and chunked ones, are refused before Yoga (Yoga's own body limit is off: it would pipe every body through a
  * stream kept alive with the response).
  */
 export function createHttpListener(yoga: NodeHandler, options: HttpListenerOptions) {
@@ -45,7 +48,7 @@ export function createHttpListener(yoga: NodeHandler, options: HttpListenerOptio
   }
 
   return (req: IncomingMessage, res: ServerResponse): void => {
-    if (refuseOversizedBody(req, res, options.maxBodyBytes)) return;
+    if (refuseForeignHost(req, res, options.isHostAllowed) || refuseOversizedBody(req, res, options.maxBodyBytes)) return;
     void requestScope.run({ requestId: requestIdOf(req) }, () =>
       serve(req, res).catch((err: unknown) => {
         options.log.error({ err }, 'HTTP response failed');

@@ -2,6 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../logger.js';
 import { SlotCounter } from '../fanout/subscription-limits.js';
+import { hostNotAllowed } from '../host-policy.js';
 import { WsConnections } from './connections.js';
 import { type ProtocolOptions, createProtocol } from './protocol.js';
 import { createWebSocketServer } from './raw-frames.js';
@@ -13,6 +14,8 @@ export interface WsTransportOptions extends Omit<ProtocolOptions, 'expiryHorizon
   httpServer: Server;
   log: Logger;
   path: string;
+  /** DNS-rebinding guard: an upgrade for another Host is refused with 403 (see host-policy.ts). */
+  isHostAllowed: (host: string | undefined) => boolean;
   isOriginAllowed: (origin: string | undefined, host: string | undefined) => boolean;
   /** Largest accepted frame; larger ones close the socket with 1009. */
   maxPayloadBytes: number;
@@ -42,6 +45,7 @@ export function attachGraphQLWs(options: WsTransportOptions): WsTransport {
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (request.url ?? '').split('?')[0];
     if (path !== options.path) return refuse(socket, 404, 'Not Found', `WebSocket endpoint is ${options.path}`);
+    if (!options.isHostAllowed(request.headers.host)) return refuse(socket, 403, 'Forbidden', hostNotAllowed(request.headers.host));
     if (!options.isOriginAllowed(request.headers.origin, request.headers.host)) {
       return refuse(socket, 403, 'Forbidden', 'Origin not allowed: add it to CORS_ORIGINS.');
     }

@@ -24,7 +24,9 @@ export function EventFeed({ orgId, onResync }: { orgId: string; onResync: () => 
   useSubscription({ query: LiveEventsSubscription, variables: { ...filters, after }, pause: !history.data }, (_prev, data) => {
     const e = data.events;
     if (e.type === 'stream.resync') {
+      // What is shown may be gone (a restored backup reuses sequence numbers): start over from the history.
       onResync();
+      setRows(new Map());
       reloadHistory({ requestPolicy: 'network-only' });
     } else {
       setRows((prev) => merge(prev, [e]));

@@ -18,10 +18,15 @@ export function SignIn({ onSignIn }: { onSignIn: (s: Session) => void }) {
   const [demo, setDemo] = useState<DemoUser[]>([]);
   const [token, setToken] = useState('');
   const [transport, setTransport] = useState<Transport>('ws');
+  /** Why no demo user is offered, when the server says (they are given to its own machine only). */
+  const [demoRefusal, setDemoRefusal] = useState('');
   useEffect(() => {
     fetch('/dev/demo-tokens')
-      .then((r) => (r.ok ? (r.json() as Promise<DemoUser[]>) : []))
-      .then(setDemo, () => setDemo([]));
+      .then(async (r) => {
+        if (r.ok) return setDemo((await r.json()) as DemoUser[]);
+        if (r.status === 403) setDemoRefusal(((await r.json()) as { errors?: Array<{ message: string }> }).errors?.[0]?.message ?? '');
+      })
+      .catch(() => setDemo([]));
   }, []);
   return (
     <div className="signin">
@@ -37,6 +42,7 @@ export function SignIn({ onSignIn }: { onSignIn: (s: Session) => void }) {
           ))}
         </section>
       )}
+      {demoRefusal && <p className="hint">{demoRefusal}</p>}
       <section>
         <h2>Or paste a token</h2>
         <textarea aria-label="Token" value={token} onChange={(e) => setToken(e.target.value.trim())} rows={3} placeholder="eyJhbGciOi…" />
