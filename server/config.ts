@@ -62,9 +62,10 @@ const envSchema = z
     LIMIT_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(100),
     LIMIT_PUBLISHES_PER_SECOND: z.coerce.number().positive().default(20),
     LIMIT_ANONYMOUS_CONNECTIONS: z.coerce.number().int().min(0).default(500),
-    // Unset: the defaults in tuning.ts (8 MiB, 20), where the tests' smaller values are set too.
+    // Unset: the defaults in tuning.ts (8 MiB, 20, 4 MiB), where the tests' smaller values are set too.
     LIMIT_RESPONSE_BYTES: z.coerce.number().int().min(64 * 1024, 'must be at least 65536 (64 KiB): one event payload may be 32 KiB').optional(),
     LIMIT_ORGANIZATIONS_PER_USER: z.coerce.number().int().min(1).optional(),
+    LIMIT_BUFFERED_BYTES_PER_CONNECTION: z.coerce.number().int().min(64 * 1024, 'must be at least 65536 (64 KiB): one message may be 32 KiB and more').optional(),
   });
 
 /** Rules across variables; checked on the raw values so they are listed even when others fail to parse. */
@@ -131,6 +132,8 @@ export interface Config {
     responseBytes?: number;
     /** Overrides Tuning.maxOrganizationsPerUser when set. */
     organizationsPerUser?: number;
+    /** Overrides Tuning.maxPendingBytes when set. */
+    bufferedBytesPerConnection?: number;
   };
 }
 
@@ -186,6 +189,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       anonymousConnections: e.LIMIT_ANONYMOUS_CONNECTIONS,
       responseBytes: e.LIMIT_RESPONSE_BYTES,
       organizationsPerUser: e.LIMIT_ORGANIZATIONS_PER_USER,
+      bufferedBytesPerConnection: e.LIMIT_BUFFERED_BYTES_PER_CONNECTION,
     },
   };
 }

@@ -16,7 +16,8 @@ import type { ResultSink } from './transport/fanout/result-sink.js';
 export interface Services {
   store: Store;
   bus: EventBus;
-  users: UserChannel;
+  /** Each user's own live channel (new notifications, unread counts), across instances. */
+  userChannel: UserChannel;
   presence: Presence;
   typing: Typing;
   verifier: TokenVerifier;
@@ -27,10 +28,11 @@ export interface Services {
   instanceId: string;
   startedAt: number;
   log: Logger;
-  limits: Limits;
+  limits: DomainLimits;
 }
 
-export interface Limits {
+/** The sizes and counts the domain rules enforce (the transports' limits live in Tuning and Config). */
+export interface DomainLimits {
   /** Largest `payload` of a published event, serialized, in bytes. */
   maxPayloadBytes: number;
   /** Largest page of `Query.events`. */

@@ -53,7 +53,7 @@ export async function createServices(config: Config, tuning: Tuning, log: Logger
   const services: Services = {
     store,
     bus,
-    users: new UserChannel(pubsub, tuning.maxQueuePerSubscription),
+    userChannel: new UserChannel(pubsub, tuning.maxQueuePerSubscription),
     presence,
     typing: new Typing(pubsub, { expireMs: tuning.typingExpireMs, throttleMs: tuning.typingThrottleMs, maxQueue: tuning.maxQueuePerSubscription }),
     verifier: createTokenVerifier(config.auth, secret),
@@ -62,7 +62,12 @@ export async function createServices(config: Config, tuning: Tuning, log: Logger
     instanceId,
     startedAt: Date.now(),
     log,
-    limits: tuning,
+    limits: {
+      maxPayloadBytes: tuning.maxPayloadBytes,
+      maxPageSize: tuning.maxPageSize,
+      maxResponseBytes: tuning.maxResponseBytes,
+      maxOrganizationsPerUser: tuning.maxOrganizationsPerUser,
+    },
   };
 
   const pruner = setInterval(() => {

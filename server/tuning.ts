@@ -1,8 +1,8 @@
 import type { Config } from './config.js';
-import type { Limits } from './context.js';
+import type { DomainLimits } from './context.js';
 
 /** Internal knobs with documented defaults; tests pass smaller ones through createApp's options. */
-export interface Tuning extends Limits {
+export interface Tuning extends DomainLimits {
   maxHttpBodyBytes: number;
   maxWsPayloadBytes: number;
   keepAliveMs: number;
@@ -39,11 +39,15 @@ export const DEFAULT_TUNING: Tuning = {
   query: { maxDepth: 10, maxAliases: 15, maxTokens: 2_000, maxCost: 100_000, maxDirectives: 20 },
 };
 
-/** The knobs the environment may set (LIMIT_RESPONSE_BYTES, LIMIT_ORGANIZATIONS_PER_USER); unset ones keep their defaults. */
+/**
+ * The knobs the environment may set (LIMIT_RESPONSE_BYTES, LIMIT_ORGANIZATIONS_PER_USER,
+ * LIMIT_BUFFERED_BYTES_PER_CONNECTION); unset ones keep their defaults.
+ */
 export function configuredTuning(config: Config): Partial<Tuning> {
-  const { responseBytes, organizationsPerUser } = config.limits;
+  const { responseBytes, organizationsPerUser, bufferedBytesPerConnection } = config.limits;
   return {
     ...(responseBytes === undefined ? {} : { maxResponseBytes: responseBytes }),
     ...(organizationsPerUser === undefined ? {} : { maxOrganizationsPerUser: organizationsPerUser }),
+    ...(bufferedBytesPerConnection === undefined ? {} : { maxPendingBytes: bufferedBytesPerConnection }),
   };
 }

@@ -11,6 +11,8 @@ import type { Notification } from '../store/types.js';
 import { actorOf, commitAndPublish } from './publish.js';
 import type { ResponseBudget } from './response-budget.js';
 
+export type { InboxPage } from '../store/notifications.js';
+
 export interface SendNotificationInput {
   orgId: string;
   userIds: readonly string[];
@@ -53,7 +55,7 @@ export async function sendNotification(
     }),
   );
   for (const n of created) {
-    services.users.publish(n.userId, { kind: 'notification', notification: n, unreadCount: await inbox.countUnread(services.store.db, n.userId) });
+    services.userChannel.publish(n.userId, { kind: 'notification', notification: n, unreadCount: await inbox.countUnread(services.store.db, n.userId) });
   }
   return created;
 }
@@ -87,14 +89,14 @@ export async function markRead(services: Services, viewer: Viewer | null, ids: r
     ids = unique;
   }
   const changed = await inbox.markRead(services.store.db, v.userId, ids);
-  if (changed > 0) services.users.publish(v.userId, { kind: 'unread', unreadCount: await inbox.countUnread(services.store.db, v.userId) });
+  if (changed > 0) services.userChannel.publish(v.userId, { kind: 'unread', unreadCount: await inbox.countUnread(services.store.db, v.userId) });
   return changed;
 }
 
 /** The viewer's live channel: first the current unread count, then new notifications and count changes. */
 export async function subscribeInbox(services: Services, viewer: Viewer | null, guard?: StreamGuard): Promise<PushStream<UserMessage>> {
   const v = requireViewer(viewer);
-  const stream = services.users.subscribe(v.userId, guard);
+  const stream = services.userChannel.subscribe(v.userId, guard);
   // Subscribed first, counted second: a change in between shows up as a later message, never as a loss.
   try {
     stream.first({ kind: 'unread', unreadCount: await inbox.countUnread(services.store.db, v.userId) });

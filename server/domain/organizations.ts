@@ -99,6 +99,9 @@ export async function getOrganizationFor(services: Services, viewer: Viewer | nu
   return (await requireOrgAccess(services, viewer, orgId, 'VIEWER', 'see it')).org;
 }
 
+/** The members of an organization the caller already reached through an access-checked field. */
+export const listMembersOf = (services: Services, org: Organization): Promise<Membership[]> => repo.listMembers(services.store.db, org.id);
+
 export async function listMyOrganizations(services: Services, viewer: Viewer | null): Promise<Organization[]> {
   const v = requireViewer(viewer);
   return repo.listOrganizationsOf(services.store.db, v.userId);

@@ -2,18 +2,13 @@ import type { StreamGuard } from '../auth/session.js';
 import { noLongerMember } from '../errors.js';
 import type { EventRecord } from '../store/types.js';
 import { EventStream, type FeedHooks } from './event-stream.js';
+import { FeedSequencer, type FeedLog } from './feed-sequencer.js';
 import type { EventFilter } from './filter.js';
-import { RecentIds } from './recent-ids.js';
 import { resyncEvent } from './resync.js';
 import { RollingRate } from './rolling-rate.js';
 import type { TopicRoom } from './topics.js';
 
-export interface FeedLog {
-  /** Highest sequence appended in the organization. */
-  lastSeq(orgId: string): Promise<number>;
-  /** Up to `limit` events after `afterSeq`, unfiltered, in order. */
-  after(orgId: string, afterSeq: number, limit: number): Promise<EventRecord[]>;
-}
+export type { FeedLog } from './feed-sequencer.js';
 
 export interface FeedOptions {
   log: FeedLog;
@@ -45,37 +40,19 @@ export interface OpenOptions {
   guard?: StreamGuard;
 }
 
-const FILL_PAGE = 500;
-/** Out-of-order arrivals held while a gap is filled; beyond this they are dropped and re-read from the log. */
-const MAX_PENDING = 10_000;
-
 /**
- * One instance's single upstream view of an organization: it receives the org's pub/sub messages
- * (at-most-once, possibly out of order), repairs gaps from the durable log, and hands every event to its
- * local streams exactly once, in sequence order. It owns its streams and membership watchers.
- *
- * It also notices the log going back under it (a database restored from a backup: sequence numbers it
- * delivered now name other events, or do not exist yet), which dropping every arrival at or below its
- * position would turn into silent loss. Two signs: an arrival reusing a recently delivered number with
- * another event id (see RecentIds), and the periodic position check finding the log's end behind the feed.
- * Either is confirmed against the log; the feed then moves back to where the log still agrees with what it
- * delivered, gives every stream a `stream.resync` (LOG_REWOUND) from there, and reads the reused numbers.
+ * One instance's single upstream view of an organization (a topic room): its pub/sub messages, put in log
+ * order exactly once by its sequencer, go to each of its local streams, and a removed member's streams and
+ * watchers end in log order. It owns its streams and watchers; a rewound log gives every stream a
+ * `stream.resync` (LOG_REWOUND) before what follows.
  */
 export class OrgFeed implements TopicRoom {
   /** Events this feed delivered, per second, for Query.serverStats. */
   readonly rate = new RollingRate();
-  /** Highest sequence delivered to local streams; -1 until the start position is read. */
-  private deliveredSeq = -1;
   private readonly streams = new Set<EventStream>();
   private readonly watchers = new Set<MembershipWatcher>();
   private readonly hooks: FeedHooks;
-  private starting: Promise<void> | undefined;
-  private readonly pending = new Map<number, EventRecord>();
-  private readonly recent = new RecentIds();
-  /** A sign of a rewind was seen: the next log read confirms or dismisses it first. */
-  private rewindSuspected = false;
-  /** Log reads (gap fills, rewind checks) one at a time; nothing is delivered from pub/sub meanwhile. */
-  private filling = false;
+  private readonly sequencer: FeedSequencer;
   private closed = false;
 
   constructor(
@@ -88,18 +65,19 @@ export class OrgFeed implements TopicRoom {
         if (this.streams.delete(stream)) options.release();
       },
     };
+    this.sequencer = new FeedSequencer(orgId, options.log, {
+      deliver: (event) => this.deliver(event),
+      rewound: (from, to) => this.rewound(from, to),
+      onGapFilled: options.onGapFilled,
+      onError: options.onError,
+    });
     // A feed kept only by watchers must not crash the process if the first read fails; subscribers see it.
     this.started().catch((err: unknown) => options.onError(err, `starting the feed of ${orgId}`));
   }
 
   /** Resolves once the start position is known; after a failure, the next call tries again. */
   started(): Promise<void> {
-    if (this.deliveredSeq >= 0) return Promise.resolve();
-    this.starting ??= this.start().catch((err: unknown) => {
-      this.starting = undefined;
-      throw err;
-    });
-    return this.starting;
+    return this.sequencer.started();
   }
 
   /**
@@ -108,7 +86,7 @@ export class OrgFeed implements TopicRoom {
    * duplicate at the seam. The stream's end gives back the caller's hold on the feed.
    */
   open({ filter, afterSeq, replay, guard }: OpenOptions): EventStream {
-    const startSeq = this.deliveredSeq;
+    const startSeq = this.sequencer.position;
     const stream = new EventStream({
       filter,
       maxQueue: this.options.maxQueue,
@@ -144,56 +122,25 @@ export class OrgFeed implements TopicRoom {
     return longest;
   }
 
-  /** A message from pub/sub. */
+  /** A message of the organization's topic. */
   receive(message: unknown): void {
     const event = asEvent(message, this.orgId);
-    if (!event || this.closed) return;
-    if (this.deliveredSeq >= 0 && event.seq <= this.deliveredSeq) {
-      // A number already delivered, now naming another event: the log went back (a restored backup).
-      if (this.recent.differs(event.seq, event.id)) this.suspectRewind();
-      return;
-    }
-    if (this.pending.size >= MAX_PENDING) return;
-    this.pending.set(event.seq, event);
-    if (this.deliveredSeq >= 0) this.drain();
+    if (event) this.sequencer.receive(event);
   }
 
-  /**
-   * The log's end, read by the bus for all feeds at once: ahead of what this feed delivered and nothing
-   * arrived to tell it (a lost last event), or behind it (a rewind nothing arrived to show).
-   */
-  async checkPosition(lastSeq: number | undefined): Promise<void> {
-    if (this.closed || this.filling) return;
-    try {
-      if (this.deliveredSeq < 0) return await this.started(); // the first read failed: try again
-      if (lastSeq === undefined) return;
-      if (lastSeq < this.deliveredSeq) this.rewindSuspected = true;
-      if (this.rewindSuspected || lastSeq > this.deliveredSeq) await this.fill(lastSeq > this.deliveredSeq ? lastSeq : undefined);
-    } catch (err) {
-      this.options.onError(err, `checking the position of ${this.orgId}`);
-    }
-  }
-
-  get position(): number {
-    return this.deliveredSeq;
+  /** The log's end, read by the bus for all feeds at once (see FeedSequencer.checkPosition). */
+  checkPosition(lastSeq: number | undefined): Promise<void> {
+    return this.sequencer.checkPosition(lastSeq);
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.pending.clear();
+    this.sequencer.close();
     for (const s of [...this.streams]) s.close();
   }
 
-  private async start(): Promise<void> {
-    this.deliveredSeq = await this.options.log.lastSeq(this.orgId);
-    this.recent.reset(this.deliveredSeq);
-    this.drain();
-  }
-
   private deliver(event: EventRecord): void {
-    this.deliveredSeq = event.seq;
-    this.recent.record(event.seq, event.id);
     this.rate.add();
     // In log order: a removed member's streams end before anything published after the removal.
     const removed = removedMember(event);
@@ -210,91 +157,7 @@ export class OrgFeed implements TopicRoom {
     for (const watcher of [...this.watchers]) if (watcher.userId === userId) watcher.fail(err);
   }
 
-  private drain(): void {
-    if (this.filling || this.closed) return;
-    // Messages that arrived before the start position was read may already be covered by it.
-    for (const seq of this.pending.keys()) if (seq <= this.deliveredSeq) this.pending.delete(seq);
-    for (;;) {
-      const next = this.pending.get(this.deliveredSeq + 1);
-      if (!next) break;
-      this.pending.delete(next.seq);
-      this.deliver(next);
-    }
-    // Anything still pending is ahead of a hole: read the hole from the log.
-    if (this.pending.size > 0) void this.fill();
-  }
-
-  private async fill(target?: number): Promise<void> {
-    if (this.filling || this.closed) return;
-    this.filling = true;
-    let filled = 0;
-    try {
-      for (;;) {
-        if (this.rewindSuspected) target = await this.settleRewind(target);
-        const upTo = target ?? (this.pending.size > 0 ? Math.min(...this.pending.keys()) - 1 : this.deliveredSeq);
-        if (this.closed || this.deliveredSeq >= upTo) break;
-        const page = await this.options.log.after(this.orgId, this.deliveredSeq, Math.min(FILL_PAGE, upTo - this.deliveredSeq));
-        for (const e of page) {
-          if (e.seq <= this.deliveredSeq || e.seq > upTo) continue;
-          this.pending.delete(e.seq);
-          this.deliver(e);
-          filled++;
-        }
-        // Retention pruned the hole away: nothing left to read below `upTo`.
-        if (page.length === 0) {
-          this.deliveredSeq = upTo;
-          this.recent.reset(upTo);
-        }
-        for (const seq of this.pending.keys()) if (seq <= this.deliveredSeq) this.pending.delete(seq);
-        if (target === undefined && this.pending.size === 0) break;
-      }
-    } catch (err) {
-      // No immediate retry (that would hammer a failing database): the position check tries again.
-      this.options.onError(err, `filling a gap in ${this.orgId}`);
-      return;
-    } finally {
-      this.filling = false;
-    }
-    if (filled > 0) this.options.onGapFilled?.(filled);
-    if (this.closed) return;
-    // A sign of a rewind that came as the loop was ending: checked now, not at the next position check.
-    if (this.rewindSuspected) return this.fill();
-    this.drain();
-  }
-
-  private suspectRewind(): void {
-    this.rewindSuspected = true;
-    void this.fill();
-  }
-
-  /**
-   * Confirms a suspected rewind against the log (inside `fill`, so nothing is delivered meanwhile). On one,
-   * moves back. Returns how far to fill: the log's end when it is ahead of the feed (the reused numbers, or
-   * arrivals dropped as "already delivered" while this ran), else `target`.
-   */
-  private async settleRewind(target: number | undefined): Promise<number | undefined> {
-    this.rewindSuspected = false;
-    try {
-      const last = await this.options.log.lastSeq(this.orgId);
-      const from = this.recent.lowest();
-      const upTo = Math.min(last, this.deliveredSeq);
-      const stored = from <= upTo ? await this.options.log.after(this.orgId, from - 1, upTo - from + 1) : [];
-      const agreed = this.recent.agreedUpTo(stored, last);
-      if (this.closed) return target;
-      if (agreed < this.deliveredSeq) this.rewind(agreed);
-      return last > this.deliveredSeq ? Math.max(last, target ?? last) : target;
-    } catch (err) {
-      this.rewindSuspected = true; // the position check tries again
-      throw err;
-    }
-  }
-
-  private rewind(to: number): void {
-    const from = this.deliveredSeq;
-    this.deliveredSeq = to;
-    this.recent.rewind(to);
-    // Held arrivals may belong to the abandoned history: the log is read again from `to`.
-    this.pending.clear();
+  private rewound(from: number, to: number): void {
     // One notice for every stream: transports execute and serialize it once, as any event.
     const notice = resyncEvent(this.orgId, to, 'LOG_REWOUND');
     for (const stream of [...this.streams]) stream.rewind(to, notice);

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { sessionGuard } from '../auth/session.js';
 import * as notifications from '../domain/notifications.js';
 import type { UserMessage } from '../realtime/user-channel.js';
-import type { InboxPage } from '../store/notifications.js';
 import type { Notification } from '../store/types.js';
 import { builder } from './builder.js';
 
@@ -21,7 +20,7 @@ const NotificationRef = builder.objectRef<Notification>('Notification').implemen
   }),
 });
 
-const NotificationConnectionRef = builder.objectRef<InboxPage>('NotificationConnection').implement({
+const NotificationConnectionRef = builder.objectRef<notifications.InboxPage>('NotificationConnection').implement({
   fields: (t) => ({
     nodes: t.field({ type: [NotificationRef], resolve: (p) => p.notifications }),
     hasNextPage: t.exposeBoolean('hasNextPage'),

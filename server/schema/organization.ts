@@ -1,5 +1,4 @@
 import * as orgs from '../domain/organizations.js';
-import * as repo from '../store/repository.js';
 import { type Membership, type Organization, ROLES } from '../store/types.js';
 import { z } from 'zod';
 import { builder } from './builder.js';
@@ -20,7 +19,7 @@ OrganizationRef.implement({
     members: t.field({
       type: [MembershipRef],
       // Only reachable through a field that already checked access to this organization.
-      resolve: (o, _args, ctx) => repo.listMembers(ctx.services.store.db, o.id),
+      resolve: (o, _args, ctx) => orgs.listMembersOf(ctx.services, o),
     }),
   }),
 });

@@ -1,20 +1,5 @@
-import type { Context } from '../context.js';
+import { type OrgStats, type ServerStats, serverStats } from '../domain/server-stats.js';
 import { builder } from './builder.js';
-
-interface OrgStats {
-  orgId: string;
-  subscriptions: number;
-  watchers: number;
-  eventsPerSecond: number;
-}
-
-interface ServerStats {
-  instanceId: string;
-  uptimeSeconds: number;
-  wsConnections: number;
-  subscriptions: number;
-  organizations: OrgStats[];
-}
 
 const OrgStatsRef = builder.objectRef<OrgStats>('OrganizationStats').implement({
   fields: (t) => ({
@@ -36,19 +21,11 @@ const ServerStatsRef = builder.objectRef<ServerStats>('ServerStats').implement({
   }),
 });
 
-const statsOf = ({ services }: Context): ServerStats => ({
-  instanceId: services.instanceId,
-  uptimeSeconds: Math.floor((Date.now() - services.startedAt) / 1000),
-  wsConnections: services.metrics.figures?.wsConnections() ?? 0,
-  subscriptions: services.bus.stats().subscriptions,
-  organizations: services.bus.orgStats(),
-});
-
 builder.queryField('serverStats', (t) =>
   t.field({
     type: ServerStatsRef,
     description: 'Connections, subscriptions and rates per organization on the instance that answers (services only).',
     authScopes: { service: true },
-    resolve: (_root, _args, ctx) => statsOf(ctx),
+    resolve: (_root, _args, ctx) => serverStats(ctx.services),
   }),
 );

@@ -11,8 +11,8 @@ import { type HttpServerContext, createContextFactory } from './context-factory.
 import { SharedResults } from './fanout/shared-results.js';
 import { type SlotCounter, SubscriptionLimits } from './fanout/subscription-limits.js';
 import { useLiveSubscriptions } from './fanout/use-live-subscriptions.js';
-import { graphiqlOptions } from './graphiql.js';
-import { isLocalRequest, nodeRequestOf } from './local-request.js';
+import { graphiqlOptions } from './http/graphiql.js';
+import { isLocalRequest } from './http/local-request.js';
 import { useMetricsEndpoint } from './http/use-metrics-endpoint.js';
 import { useReadiness } from './http/use-readiness.js';
 import { useRequestId } from './http/use-request-id.js';
@@ -21,7 +21,8 @@ import { useSingleConnectionSse } from './sse/single/use-single-connection.js';
 import { useSseHeaders } from './sse/use-sse-headers.js';
 import { useSseResults } from './sse/use-sse-results.js';
 import { useProtections } from './use-protections.js';
-import { useDemoTokens, useWebApp } from './web-app.js';
+import { useDemoTokens } from './http/use-demo-tokens.js';
+import { useWebApp } from './http/use-web-app.js';
 
 export const GRAPHQL_ENDPOINT = '/graphql';
 export const SINGLE_CONNECTION_ENDPOINT = '/graphql/stream';
@@ -60,7 +61,7 @@ export function createYogaServer(o: YogaOptions) {
     logging: false,
     context: createContextFactory(services, services.verifier, o.onViewer),
     graphiql: config.graphiql
-      ? (request, serverContext) => graphiqlOptions(isLocalRequest(nodeRequestOf(serverContext), request.headers.get('host') ?? undefined) ? o.graphiqlToken : undefined)
+      ? (request, serverContext) => graphiqlOptions(isLocalRequest(serverContext.req, request.headers.get('host') ?? undefined) ? o.graphiqlToken : undefined)
       : false,
     // GraphiQL's assets bundled in the package: the stock page loads them from a CDN, which an offline
     // or firewalled machine cannot reach.

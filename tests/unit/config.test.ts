@@ -78,7 +78,7 @@ describe('configuration', () => {
     const c = loadConfig({});
     expect(c.auth).toMatchObject({ maxLifetimeMs: 30 * 86_400_000, allowNoExp: false });
     expect(c.limits).toMatchObject({ anonymousConnections: 500, responseBytes: undefined, organizationsPerUser: undefined });
-    expect({ ...DEFAULT_TUNING, ...configuredTuning(c) }).toMatchObject({ maxResponseBytes: 8 * 1024 * 1024, maxOrganizationsPerUser: 20 });
+    expect({ ...DEFAULT_TUNING, ...configuredTuning(c) }).toMatchObject({ maxResponseBytes: 8 * 1024 * 1024, maxOrganizationsPerUser: 20, maxPendingBytes: 4 * 1024 * 1024 });
   });
 
   it('reads token rules and limits from the environment', () => {
@@ -88,10 +88,11 @@ describe('configuration', () => {
       LIMIT_ANONYMOUS_CONNECTIONS: '0',
       LIMIT_RESPONSE_BYTES: '1048576',
       LIMIT_ORGANIZATIONS_PER_USER: '3',
+      LIMIT_BUFFERED_BYTES_PER_CONNECTION: '2097152',
     });
     expect(c.auth).toMatchObject({ kind: 'generated', maxLifetimeMs: 12 * 3_600_000, allowNoExp: true });
     expect(c.limits).toMatchObject({ anonymousConnections: 0, responseBytes: 1_048_576, organizationsPerUser: 3 });
-    expect(configuredTuning(c)).toEqual({ maxResponseBytes: 1_048_576, maxOrganizationsPerUser: 3 });
+    expect(configuredTuning(c)).toEqual({ maxResponseBytes: 1_048_576, maxOrganizationsPerUser: 3, maxPendingBytes: 2_097_152 });
   });
 
   it('lists every bad token rule and limit at once', () => {
@@ -102,11 +103,12 @@ describe('configuration', () => {
         LIMIT_ANONYMOUS_CONNECTIONS: '-1',
         LIMIT_RESPONSE_BYTES: '1000',
         LIMIT_ORGANIZATIONS_PER_USER: '0',
+        LIMIT_BUFFERED_BYTES_PER_CONNECTION: '10',
       });
       expect.unreachable();
     } catch (err) {
       const problems = (err as ConfigError).problems.join('\n');
-      for (const name of ['AUTH_MAX_TOKEN_LIFETIME', 'AUTH_ALLOW_NO_EXP', 'LIMIT_ANONYMOUS_CONNECTIONS', 'LIMIT_RESPONSE_BYTES', 'LIMIT_ORGANIZATIONS_PER_USER']) {
+      for (const name of ['AUTH_MAX_TOKEN_LIFETIME', 'AUTH_ALLOW_NO_EXP', 'LIMIT_ANONYMOUS_CONNECTIONS', 'LIMIT_RESPONSE_BYTES', 'LIMIT_ORGANIZATIONS_PER_USER', 'LIMIT_BUFFERED_BYTES_PER_CONNECTION']) {
         expect(problems).toContain(name);
       }
       expect(problems).toContain('must be a duration like 90s, 30m, 12h or 7d');

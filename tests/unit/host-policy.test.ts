@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createHostPolicy, hostnameOf } from '../../server/transport/host-policy.js';
-import { isLocalRequest, isLoopbackAddress } from '../../server/transport/local-request.js';
-import { createOriginPolicy } from '../../server/transport/origin-policy.js';
+import { createHostPolicy, hostnameOf } from '../../server/transport/http/host-policy.js';
+import { isLocalRequest, isLoopbackAddress } from '../../server/transport/http/local-request.js';
+import { createOriginPolicy } from '../../server/transport/http/origin-policy.js';
 
 // The decisions behind the DNS-rebinding guard and the demo-token rule, on plain values: every address and
 // header form, including the ones a test cannot easily produce on a real socket (IPv4-mapped peers).

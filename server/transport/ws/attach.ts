@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../logger.js';
 import { SlotCounter } from '../fanout/subscription-limits.js';
-import { hostNotAllowed } from '../host-policy.js';
+import { hostNotAllowed } from '../http/host-policy.js';
 import { WsConnections } from './connections.js';
 import { type ProtocolOptions, createProtocol } from './protocol.js';
 import { createWebSocketServer } from './raw-frames.js';

@@ -12,7 +12,7 @@ import { hostnameOf, isLoopbackHostname } from './host-policy.js';
  * Decided from plain values so that the rule is tested directly; the transport tests add a real peer.
  */
 export function isLocalRequest(req: Pick<IncomingMessage, 'headers' | 'socket'> | undefined, host: string | undefined): boolean {
-  if (!req || !isLoopbackAddress(req.socket.remoteAddress)) return false;
+  if (!req || !isLoopbackAddress(req.socket?.remoteAddress)) return false;
   const name = host === undefined ? undefined : hostnameOf(host);
   if (name === undefined || !isLoopbackHostname(name)) return false;
   const h = req.headers;
@@ -24,13 +24,4 @@ export function isLoopbackAddress(address: string | undefined): boolean {
   if (address === undefined) return false;
   const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
   return address === '::1' || (isIPv4(v4) && v4.startsWith('127.'));
-}
-
-/**
- * The Node request behind a Yoga request: transport/node-http.ts hands Yoga `{ req, res }` as its server
- * context. Undefined elsewhere (`yoga.fetch` in a test), which counts as not local.
- */
-export function nodeRequestOf(serverContext: unknown): IncomingMessage | undefined {
-  const req = (serverContext as { req?: IncomingMessage } | undefined)?.req;
-  return req?.socket ? req : undefined;
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
-import { forbidden } from '../errors.js';
+import { forbidden } from '../../errors.js';
 
 /**
  * Which `Host` headers the server answers: the guard against DNS rebinding, as Vite's `server.allowedHosts`.

@@ -1,0 +1,27 @@
+import type { Services } from '../context.js';
+
+export interface OrgStats {
+  orgId: string;
+  subscriptions: number;
+  watchers: number;
+  eventsPerSecond: number;
+}
+
+export interface ServerStats {
+  instanceId: string;
+  uptimeSeconds: number;
+  wsConnections: number;
+  subscriptions: number;
+  organizations: OrgStats[];
+}
+
+/** This instance's live figures (Query.serverStats; services only, checked by the field's scope). */
+export function serverStats(services: Services): ServerStats {
+  return {
+    instanceId: services.instanceId,
+    uptimeSeconds: Math.floor((Date.now() - services.startedAt) / 1000),
+    wsConnections: services.metrics.figures?.wsConnections() ?? 0,
+    subscriptions: services.bus.stats().subscriptions,
+    organizations: services.bus.orgStats(),
+  };
+}
