@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,7 @@ import type { Services } from './context.js';
 import { DEMO_USERS, seedDemo } from './domain/demo.js';
 import { createNameRecorder } from './domain/users.js';
 import { type Logger, createLogger } from './logger.js';
-import { createServices } from './services.js';
+import { type RunningServices, createServices } from './services.js';
 import { SlotCounter } from './transport/fanout/subscription-limits.js';
 import { createHttpListener } from './transport/http/node-listener.js';
 import { createHostPolicy } from './transport/http/host-policy.js';
@@ -52,14 +52,51 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const tuning = { ...DEFAULT_TUNING, ...configuredTuning(config), ...options.tuning };
   const running = await createServices(config, tuning, log);
   const { services, secret } = running;
-  const demoTokens: DemoToken[] = [];
-  if (config.demo && secret) {
-    await seedDemo(services);
-    const claims = { issuer: config.auth.issuer, audience: config.auth.audience };
-    const lifetime = `${defaultTokenLifetimeS(config.auth)}s`;
-    for (const u of DEMO_USERS) demoTokens.push({ ...u, token: await signToken(secret, { sub: u.sub, name: u.name, ...claims }, lifetime) });
-  }
+  const demoTokens = config.demo && secret ? await demoUsers(config, services, secret) : [];
+  const transports = createTransports({ config, tuning, running, log, demoTokens, webDir: options.webDir ?? join(projectRoot(), 'web', 'dist') });
+  services.metrics.observe({
+    wsConnections: transports.wsConnections,
+    subscriptions: () => services.bus.stats().subscriptions,
+    organizations: () => services.bus.stats().organizations,
+    redisUp: config.redis ? () => running.pubsub.isHealthy() : undefined,
+  });
 
+  let stopping: Promise<void> | undefined;
+  return {
+    services,
+    secret,
+    demoTokens,
+    start: () => listen(transports.httpServer, config),
+    stop() {
+      stopping ??= transports.stop().then(() => running.close());
+      return stopping;
+    },
+  };
+}
+
+/** Local development: the demo organization, and ready tokens for its users. */
+async function demoUsers(config: Config, services: Services, secret: string): Promise<DemoToken[]> {
+  await seedDemo(services);
+  const claims = { issuer: config.auth.issuer, audience: config.auth.audience };
+  const lifetime = `${defaultTokenLifetimeS(config.auth)}s`;
+  return Promise.all(DEMO_USERS.map(async (u) => ({ ...u, token: await signToken(secret, { sub: u.sub, name: u.name, ...claims }, lifetime) })));
+}
+
+interface TransportDeps {
+  config: Config;
+  tuning: Tuning;
+  running: RunningServices;
+  log: Logger;
+  demoTokens: DemoToken[];
+  webDir: string;
+}
+
+/**
+ * Every way in: Yoga (HTTP, both SSE modes) behind one Node listener, and graphql-ws on its upgrades. They share
+ * the user's connection slots, the backpressure limits and the host and origin policies.
+ */
+function createTransports({ config, tuning, running, log, demoTokens, webDir }: TransportDeps) {
+  const { services } = running;
   const isHostAllowed = createHostPolicy(config.allowedHosts);
   const isOriginAllowed = createOriginPolicy(config.corsOrigins, config.env === 'production', isHostAllowed);
   const recordName = createNameRecorder(services);
@@ -67,25 +104,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const userSlots = new SlotCounter<string>(config.limits.connectionsPerUser);
   const sinkLimits = { maxPendingMessages: tuning.maxQueuePerSubscription, maxPendingBytes: tuning.maxPendingBytes };
   const reservations = new Reservations(userSlots, tuning.streamReservationTtlMs);
-  const yoga = createYogaServer({
-    config,
-    tuning,
-    services,
-    pubsub: running.pubsub,
-    userSlots,
-    reservations,
-    isOriginAllowed,
-    onViewer: recordName,
-    graphiqlToken: demoTokens[0]?.token,
-    demoTokens,
-    webDir: options.webDir ?? join(projectRoot(), 'web', 'dist'),
-  });
-  const eventStreams = createEventStreams({
-    graphqlEndpoint: GRAPHQL_ENDPOINT,
-    singleConnectionEndpoint: SINGLE_CONNECTION_ENDPOINT,
-    pingMs: tuning.keepAliveMs,
-    limits: sinkLimits,
-  });
+  const yoga = createYogaServer({ config, tuning, services, pubsub: running.pubsub, userSlots, reservations, isOriginAllowed, onViewer: recordName, graphiqlToken: demoTokens[0]?.token, demoTokens, webDir });
+  const eventStreams = createEventStreams({ graphqlEndpoint: GRAPHQL_ENDPOINT, singleConnectionEndpoint: SINGLE_CONNECTION_ENDPOINT, pingMs: tuning.keepAliveMs, limits: sinkLimits });
   const httpServer = createServer(createHttpListener(yoga, { maxBodyBytes: tuning.maxHttpBodyBytes, log, eventStreams, isHostAllowed }));
   const ws = attachGraphQLWs({
     httpServer,
@@ -102,46 +122,36 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     connections: userSlots,
     anonymousConnectionLimit: config.limits.anonymousConnections,
   });
-
-  services.metrics.observe({
-    wsConnections: ws.connections,
-    subscriptions: () => services.bus.stats().subscriptions,
-    organizations: () => services.bus.stats().organizations,
-    redisUp: config.redis ? () => running.pubsub.isHealthy() : undefined,
-  });
-
-  let stopping: Promise<void> | undefined;
   return {
-    services,
-    secret,
-    demoTokens,
-    async start() {
-      await new Promise<void>((resolve, reject) => {
-        httpServer.once('error', reject);
-        httpServer.listen(config.port, config.host, () => {
-          httpServer.off('error', reject);
-          resolve();
-        });
-      });
-      const { port } = httpServer.address() as AddressInfo;
-      const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
-      return `http://${host}:${port}`;
-    },
-    stop() {
-      // Stop accepting first. Sockets are closed (1001) and SSE connections dropped rather than completed,
-      // so that clients reconnect and resubscribe instead of treating their streams as finished.
-      stopping ??= (async () => {
-        const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-        await ws.dispose();
-        reservations.close();
-        httpServer.closeAllConnections();
-        await closed;
-        await yoga.dispose();
-        await running.close();
-      })();
-      return stopping;
+    httpServer,
+    wsConnections: ws.connections,
+    /**
+     * Stop accepting first. Sockets are closed (1001) and SSE connections dropped rather than completed,
+     * so that clients reconnect and resubscribe instead of treating their streams as finished.
+     */
+    async stop() {
+      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      await ws.dispose();
+      reservations.close();
+      httpServer.closeAllConnections();
+      await closed;
+      await yoga.dispose();
     },
   };
+}
+
+/** Listens on the configured address; resolves with the URL to print. */
+async function listen(httpServer: Server, config: Config): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  return `http://${host}:${port}`;
 }
 
 /**

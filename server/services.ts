@@ -13,7 +13,7 @@ import { Typing } from './realtime/typing.js';
 import { UserChannel } from './realtime/user-channel.js';
 import { newId } from './store/ids.js';
 import { pruneEvents } from './store/retention.js';
-import { createStore } from './store/store.js';
+import { type Store, createStore } from './store/store.js';
 import type { Tuning } from './tuning.js';
 
 export interface RunningServices {
@@ -41,14 +41,7 @@ export async function createServices(config: Config, tuning: Tuning, log: Logger
       log.warn({ orgId, fromSeq, toSeq }, 'event log went back under live subscribers (a restored backup?): they were told to resync'),
     observer: metrics,
   });
-  const registry = pubsub.commands && config.redis ? createRedisPresenceRegistry(pubsub.commands, config.redis.prefix) : createMemoryPresenceRegistry();
-  const presence = new Presence(pubsub, registry, {
-    instanceId,
-    ttlMs: config.presenceTtlMs,
-    graceMs: tuning.presenceGraceMs,
-    maxQueue: tuning.maxQueuePerSubscription,
-    onError: warn('presence'),
-  });
+  const presence = createPresence(config, tuning, pubsub, instanceId, warn('presence'));
   const secret = resolveSecret(config.auth, config.dataDir);
   const services: Services = {
     store,
@@ -70,14 +63,7 @@ export async function createServices(config: Config, tuning: Tuning, log: Logger
     },
   };
 
-  const pruner = setInterval(() => {
-    pruneEvents(store, config.retention).then(
-      (removed) => removed > 0 && log.info({ removed }, 'retention removed old events'),
-      (err: unknown) => log.warn({ err }, 'retention run failed'),
-    );
-  }, tuning.retentionIntervalMs);
-  pruner.unref();
-
+  const pruner = startRetention(store, config.retention, tuning.retentionIntervalMs, log);
   return {
     services,
     pubsub,
@@ -85,11 +71,36 @@ export async function createServices(config: Config, tuning: Tuning, log: Logger
     async close() {
       clearInterval(pruner);
       presence.close();
+      services.typing.close();
+      services.userChannel.close();
       bus.close();
       await pubsub.close();
       await store.close();
     },
   };
+}
+
+function createPresence(config: Config, tuning: Tuning, pubsub: PubSubBackend, instanceId: string, onError: (err: unknown, context: string) => void): Presence {
+  const registry = pubsub.commands && config.redis ? createRedisPresenceRegistry(pubsub.commands, config.redis.prefix) : createMemoryPresenceRegistry();
+  return new Presence(pubsub, registry, {
+    instanceId,
+    ttlMs: config.presenceTtlMs,
+    graceMs: tuning.presenceGraceMs,
+    maxQueue: tuning.maxQueuePerSubscription,
+    onError,
+  });
+}
+
+/** Prunes every organization's log to the retention settings, in the background. */
+function startRetention(store: Store, retention: Config['retention'], everyMs: number, log: Logger): NodeJS.Timeout {
+  const pruner = setInterval(() => {
+    pruneEvents(store, retention).then(
+      (removed) => removed > 0 && log.info({ removed }, 'retention removed old events'),
+      (err: unknown) => log.warn({ err }, 'retention run failed'),
+    );
+  }, everyMs);
+  pruner.unref();
+  return pruner;
 }
 
 /** Redis reconnect loops emit an error per attempt; log the first and then one a minute. */

@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { type ExecutionArgs, GraphQLError, getOperationAST } from 'graphql';
-import { CloseCode, makeServer } from 'graphql-ws';
+import { CloseCode, type SubscribePayload, makeServer } from 'graphql-ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocket } from 'ws';
 import { type Session, createSession } from '../../auth/session.js';
@@ -86,44 +86,7 @@ export function createProtocol(o: ProtocolOptions) {
       ctx.extra.expiry = closeWhenExpired(ctx.extra.socket, ctx.extra.session, o.expiryHorizonMs);
       return true;
     },
-    async onSubscribe(ctx, id, payload) {
-      try {
-        const session = await operationSession(o, ctx.extra.session, payload.extensions);
-        if (session instanceof GraphQLError) return [session];
-        // No `request` (there is none per operation) and no `params`: nothing reads them on this path.
-        const enveloped = o.yoga.getEnveloped({ session, sink: new WsSink(ctx.extra.socket, ctx.extra.tcp, id, o.sinkLimits) });
-        let document;
-        try {
-          document = enveloped.parse(payload.query);
-        } catch (err) {
-          if (!(err instanceof GraphQLError)) throw err;
-          return [parseFailed(err)];
-        }
-        const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length > 0) return errors;
-        const args: ExecutionArgs = {
-          schema: enveloped.schema,
-          document,
-          operationName: payload.operationName,
-          variableValues: payload.variables,
-          contextValue: await enveloped.contextFactory(),
-        };
-        if (getOperationAST(document, payload.operationName)?.operation !== 'subscription') {
-          return { ...args, rootValue: preparedExecution(enveloped.execute, args) };
-        }
-        // Start the subscription here so that a refusal (FORBIDDEN, NOT_FOUND, BAD_USER_INPUT) answers
-        // with the protocol's `error` message, not with a `next` carrying errors.
-        const started = await enveloped.subscribe(args);
-        if (!(Symbol.asyncIterator in started) && started.errors?.length) return started.errors;
-        args.rootValue = preparedResult(started); // after subscribe: the subscription ran with no root value
-        return args;
-      } catch (err) {
-        // A graphql-armor rejection: answer this operation only, keep the socket.
-        if (err instanceof GraphQLError) return [err];
-        ctx.extra.log.error({ err }, 'graphql-ws onSubscribe failed');
-        return [internalError()];
-      }
-    },
+    onSubscribe: (ctx, id, payload) => prepareOperation(o, ctx.extra, id, payload),
     execute: (args) => (args.rootValue as Prepared).run() as never,
     subscribe: (args) => (args.rootValue as Prepared).run() as never,
   });
@@ -137,6 +100,48 @@ function acceptAnonymous(o: ProtocolOptions, connection: Connection): boolean {
   }
   connection.anonymous = true;
   return true;
+}
+
+/**
+ * Parses, validates and prepares one `subscribe` message for graphql-ws to run: a query or mutation as an
+ * execution, a subscription already started so that a refusal (FORBIDDEN, NOT_FOUND, BAD_USER_INPUT) answers
+ * with the protocol's `error` message, not with a `next` carrying errors. Errors answer this operation only.
+ */
+async function prepareOperation(o: ProtocolOptions, connection: Connection, id: string, payload: SubscribePayload): Promise<ExecutionArgs | readonly GraphQLError[]> {
+  try {
+    const session = await operationSession(o, connection.session, payload.extensions);
+    if (session instanceof GraphQLError) return [session];
+    // No `request` (there is none per operation) and no `params`: nothing reads them on this path.
+    const enveloped = o.yoga.getEnveloped({ session, sink: new WsSink(connection.socket, connection.tcp, id, o.sinkLimits) });
+    let document;
+    try {
+      document = enveloped.parse(payload.query);
+    } catch (err) {
+      if (!(err instanceof GraphQLError)) throw err;
+      return [parseFailed(err)];
+    }
+    const errors = enveloped.validate(enveloped.schema, document);
+    if (errors.length > 0) return errors;
+    const args: ExecutionArgs = {
+      schema: enveloped.schema,
+      document,
+      operationName: payload.operationName,
+      variableValues: payload.variables,
+      contextValue: await enveloped.contextFactory(),
+    };
+    if (getOperationAST(document, payload.operationName)?.operation !== 'subscription') {
+      return { ...args, rootValue: preparedExecution(enveloped.execute, args) };
+    }
+    const started = await enveloped.subscribe(args);
+    if (!(Symbol.asyncIterator in started) && started.errors?.length) return started.errors;
+    args.rootValue = preparedResult(started); // after subscribe: the subscription ran with no root value
+    return args;
+  } catch (err) {
+    // A graphql-armor rejection: answer this operation only, keep the socket.
+    if (err instanceof GraphQLError) return [err];
+    connection.log.error({ err }, 'graphql-ws onSubscribe failed');
+    return [internalError()];
+  }
 }
 
 /**
