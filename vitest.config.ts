@@ -17,7 +17,12 @@ export default defineConfig({
       // Everything through real transports, with the machine's PostgreSQL and Redis (a database and prefix per run).
       {
         extends: true,
-        test: { name: 'integration', include: ['tests/**/*.test.{ts,tsx}'], exclude: ['tests/unit/**'], globalSetup: ['tests/support/global-setup.ts'] },
+        test: {
+          name: 'integration',
+          include: ['tests/**/*.test.{ts,tsx}'],
+          exclude: ['tests/unit/**'],
+          globalSetup: ['tests/support/global-setup.ts'],
+        },
       },
     ],
   },

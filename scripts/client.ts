@@ -33,7 +33,8 @@ const fail = (message: string): never => {
   process.stderr.write(`${message}\n`);
   process.exit(2);
 };
-if (command !== 'tail' && command !== 'publish') fail('usage: client.ts tail|publish --org <id> [--channel c] [--type t] …');
+if (command !== 'tail' && command !== 'publish')
+  fail('usage: client.ts tail|publish --org <id> [--channel c] [--type t] …');
 if (!values.org) fail('--org is required');
 if (!values.token) fail('a token is required: --token or SWITCHBOARD_TOKEN (npm run token -- --sub you)');
 
@@ -47,7 +48,8 @@ const client = createClient({
   retryAttempts: Number.POSITIVE_INFINITY,
   shouldRetry: () => true,
   // 0.5 s, 1 s, 2 s … up to 30 s, each with jitter so that a fleet of clients does not reconnect in step.
-  retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** retries, 30_000) * (0.5 + Math.random()))),
+  retryWait: (retries) =>
+    new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** retries, 30_000) * (0.5 + Math.random()))),
   on: {
     connected: () => {
       connected = true;
@@ -69,7 +71,10 @@ if (command === 'publish') {
     payload: values.payload ? (JSON.parse(values.payload) as unknown) : null,
   };
   client.subscribe(
-    { query: 'mutation($input: PublishEventInput!) { publishEvent(input: $input) { cursor sequence } }', variables: { input } },
+    {
+      query: 'mutation($input: PublishEventInput!) { publishEvent(input: $input) { cursor sequence } }',
+      variables: { input },
+    },
     {
       next: (r) => process.stdout.write(`${JSON.stringify(r.errors ? { errors: r.errors } : r.data)}\n`),
       error: (err) => fail(`publish failed: ${JSON.stringify(err)}`),
@@ -85,14 +90,22 @@ if (command === 'publish') {
         cursor sequence channel type subjectId payload occurredAt actor { id name }
       }
     }`,
-    variables: { orgId: values.org, channels: values.channel ?? null, types: values.type ?? null, after: saved.cursor ?? null } as Record<string, unknown>,
+    variables: {
+      orgId: values.org,
+      channels: values.channel ?? null,
+      types: values.type ?? null,
+      after: saved.cursor ?? null,
+    } as Record<string, unknown>,
   };
   client.subscribe(payload, {
     next: (r) => {
-      const e = (r.data as { events?: { cursor: string; type: string; payload: { reason?: string } | null } } | undefined)?.events;
+      const e = (
+        r.data as { events?: { cursor: string; type: string; payload: { reason?: string } | null } } | undefined
+      )?.events;
       if (!e) return process.stderr.write(`error: ${JSON.stringify(r.errors)}\n`);
       // CURSOR_*: the saved cursor cannot be resumed from; LOG_REWOUND: the server's log went back (restored backup).
-      if (e.type === 'stream.resync') process.stderr.write(`resync (${e.payload?.reason}): reload what you keep from history; continuing live\n`);
+      if (e.type === 'stream.resync')
+        process.stderr.write(`resync (${e.payload?.reason}): reload what you keep from history; continuing live\n`);
       else process.stdout.write(`${JSON.stringify(e)}\n`);
       // graphql-ws resends this same payload when it reconnects: make it start from the last event.
       payload.variables.after = e.cursor;

@@ -23,8 +23,18 @@ function newest(paths) {
 const builtAt = (file) => (existsSync(join(root, file)) ? statSync(join(root, file)).mtimeMs : -1);
 
 const targets = [
-  { name: 'server', script: 'build', output: 'dist/server/main.js', sources: ['server', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'] },
-  { name: 'dashboard', script: 'build:web', output: 'web/dist/index.html', sources: ['web/src', 'web/index.html', 'web/vite.config.ts', 'package-lock.json'] },
+  {
+    name: 'server',
+    script: 'build',
+    output: 'dist/server/main.js',
+    sources: ['server', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'],
+  },
+  {
+    name: 'dashboard',
+    script: 'build:web',
+    output: 'web/dist/index.html',
+    sources: ['web/src', 'web/index.html', 'web/vite.config.ts', 'package-lock.json'],
+  },
 ];
 
 for (const t of targets) {
@@ -32,7 +42,9 @@ for (const t of targets) {
   if (at >= newest(t.sources)) continue;
   if (!existsSync(join(root, 'node_modules', 'typescript'))) {
     if (at >= 0) continue; // a production install of a built tree: serve what was built
-    process.stderr.write(`The ${t.name} is not built and this install has no build tools: run \`npm ci\` and \`npm run ${t.script}\`.\n`);
+    process.stderr.write(
+      `The ${t.name} is not built and this install has no build tools: run \`npm ci\` and \`npm run ${t.script}\`.\n`,
+    );
     process.exit(1);
   }
   process.stdout.write(`Building the ${t.name} (its sources changed since the last build)...\n`);

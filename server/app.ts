@@ -53,7 +53,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const running = await createServices(config, tuning, log);
   const { services, secret } = running;
   const demoTokens = config.demo && secret ? await demoUsers(config, services, secret) : [];
-  const transports = createTransports({ config, tuning, running, log, demoTokens, webDir: options.webDir ?? join(projectRoot(), 'web', 'dist') });
+  const transports = createTransports({
+    config,
+    tuning,
+    running,
+    log,
+    demoTokens,
+    webDir: options.webDir ?? join(projectRoot(), 'web', 'dist'),
+  });
   services.metrics.observe({
     wsConnections: transports.wsConnections,
     subscriptions: () => services.bus.stats().subscriptions,
@@ -79,7 +86,12 @@ async function demoUsers(config: Config, services: Services, secret: string): Pr
   await seedDemo(services);
   const claims = { issuer: config.auth.issuer, audience: config.auth.audience };
   const lifetime = `${defaultTokenLifetimeS(config.auth)}s`;
-  return Promise.all(DEMO_USERS.map(async (u) => ({ ...u, token: await signToken(secret, { sub: u.sub, name: u.name, ...claims }, lifetime) })));
+  return Promise.all(
+    DEMO_USERS.map(async (u) => ({
+      ...u,
+      token: await signToken(secret, { sub: u.sub, name: u.name, ...claims }, lifetime),
+    })),
+  );
 }
 
 interface TransportDeps {
@@ -104,9 +116,28 @@ function createTransports({ config, tuning, running, log, demoTokens, webDir }: 
   const userSlots = new SlotCounter<string>(config.limits.connectionsPerUser);
   const sinkLimits = { maxPendingMessages: tuning.maxQueuePerSubscription, maxPendingBytes: tuning.maxPendingBytes };
   const reservations = new Reservations(userSlots, tuning.streamReservationTtlMs);
-  const yoga = createYogaServer({ config, tuning, services, pubsub: running.pubsub, userSlots, reservations, isOriginAllowed, onViewer: recordName, graphiqlToken: demoTokens[0]?.token, demoTokens, webDir });
-  const eventStreams = createEventStreams({ graphqlEndpoint: GRAPHQL_ENDPOINT, singleConnectionEndpoint: SINGLE_CONNECTION_ENDPOINT, pingMs: tuning.keepAliveMs, limits: sinkLimits });
-  const httpServer = createServer(createHttpListener(yoga, { maxBodyBytes: tuning.maxHttpBodyBytes, log, eventStreams, isHostAllowed }));
+  const yoga = createYogaServer({
+    config,
+    tuning,
+    services,
+    pubsub: running.pubsub,
+    userSlots,
+    reservations,
+    isOriginAllowed,
+    onViewer: recordName,
+    graphiqlToken: demoTokens[0]?.token,
+    demoTokens,
+    webDir,
+  });
+  const eventStreams = createEventStreams({
+    graphqlEndpoint: GRAPHQL_ENDPOINT,
+    singleConnectionEndpoint: SINGLE_CONNECTION_ENDPOINT,
+    pingMs: tuning.keepAliveMs,
+    limits: sinkLimits,
+  });
+  const httpServer = createServer(
+    createHttpListener(yoga, { maxBodyBytes: tuning.maxHttpBodyBytes, log, eventStreams, isHostAllowed }),
+  );
   const ws = attachGraphQLWs({
     httpServer,
     yoga: yoga as never,
@@ -150,7 +181,12 @@ async function listen(httpServer: Server, config: Config): Promise<string> {
     });
   });
   const { port } = httpServer.address() as AddressInfo;
-  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  const host =
+    config.host === '0.0.0.0' || config.host === '::'
+      ? 'localhost'
+      : config.host.includes(':')
+        ? `[${config.host}]`
+        : config.host;
   return `http://${host}:${port}`;
 }
 

@@ -4,9 +4,7 @@ import { z } from 'zod';
  * The whole runtime configuration, parsed once from the environment.
  * Every problem is reported together at boot (Centrifugo/Hive style) instead of one per restart.
  */
-const booleanish = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((v) => v === 'true' || v === '1');
+const booleanish = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 const DURATION_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const duration = z
@@ -18,62 +16,80 @@ const duration = z
   });
 
 /** `app.example.com`, `.example.com` (it and its subdomains), an IP literal, or `*`; no scheme, no port. */
-const HOST_ENTRY = /^(\*|\[[0-9a-f:.]+\]|\.?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?)$/i;
-const splitList = (v: string) => v.split(',').map((h) => h.trim()).filter(Boolean);
+const HOST_ENTRY =
+  /^(\*|\[[0-9a-f:.]+\]|\.?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?)$/i;
+const splitList = (v: string) =>
+  v
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
 const hostList = z.string().superRefine((value, ctx) => {
   for (const entry of splitList(value)) {
     if (!HOST_ENTRY.test(entry)) {
-      ctx.addIssue({ code: 'custom', message: `"${entry.slice(0, 100)}" is not a host name: write app.example.com, .example.com for it and its subdomains, or * for any (no scheme, no port)` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${entry.slice(0, 100)}" is not a host name: write app.example.com, .example.com for it and its subdomains, or * for any (no scheme, no port)`,
+      });
     }
   }
 });
 
-const envSchema = z
-  .object({
-    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-    PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-    // Unset: 127.0.0.1 outside production (as Vite: nothing on the network unless asked), 0.0.0.0 in production.
-    HOST: z.string().min(1).optional(),
-    DATA_DIR: z.string().min(1).default('./data'),
-    DATABASE_URL: z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave unset for the embedded SQLite store)')
-      .optional(),
-    REDIS_URL: z
-      .string()
-      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL (leave unset for in-memory pub/sub)')
-      .optional(),
-    REDIS_PREFIX: z.string().default('switchboard:'),
-    AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters (HS256 key)').optional(),
-    AUTH_JWKS_URL: z.url().optional(),
-    AUTH_ISSUER: z.string().min(1).optional(),
-    AUTH_AUDIENCE: z.string().min(1).optional(),
-    AUTH_MAX_TOKEN_LIFETIME: duration.refine((ms) => ms >= 60_000, 'must be at least 1m').default(30 * DURATION_MS.d),
-    AUTH_ALLOW_NO_EXP: booleanish.default(false),
-    CORS_ORIGINS: z.string().optional(),
-    ALLOWED_HOSTS: hostList.optional(),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    GRAPHIQL: booleanish.optional(),
-    INTROSPECTION: booleanish.optional(),
-    RETENTION_MAX_AGE: duration.default(7 * DURATION_MS.d),
-    RETENTION_MAX_EVENTS: z.coerce.number().int().min(1).default(1_000_000),
-    PRESENCE_TTL: duration.default(30_000),
-    LIMIT_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).default(20),
-    LIMIT_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(100),
-    LIMIT_PUBLISHES_PER_SECOND: z.coerce.number().positive().default(20),
-    LIMIT_ANONYMOUS_CONNECTIONS: z.coerce.number().int().min(0).default(500),
-    // Unset: the defaults in tuning.ts (8 MiB, 20, 4 MiB), where the tests' smaller values are set too.
-    LIMIT_RESPONSE_BYTES: z.coerce.number().int().min(64 * 1024, 'must be at least 65536 (64 KiB): one event payload may be 32 KiB').optional(),
-    LIMIT_ORGANIZATIONS_PER_USER: z.coerce.number().int().min(1).optional(),
-    LIMIT_BUFFERED_BYTES_PER_CONNECTION: z.coerce.number().int().min(64 * 1024, 'must be at least 65536 (64 KiB): one message may be 32 KiB and more').optional(),
-  });
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  // Unset: 127.0.0.1 outside production (as Vite: nothing on the network unless asked), 0.0.0.0 in production.
+  HOST: z.string().min(1).optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave unset for the embedded SQLite store)')
+    .optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL (leave unset for in-memory pub/sub)')
+    .optional(),
+  REDIS_PREFIX: z.string().default('switchboard:'),
+  AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters (HS256 key)').optional(),
+  AUTH_JWKS_URL: z.url().optional(),
+  AUTH_ISSUER: z.string().min(1).optional(),
+  AUTH_AUDIENCE: z.string().min(1).optional(),
+  AUTH_MAX_TOKEN_LIFETIME: duration.refine((ms) => ms >= 60_000, 'must be at least 1m').default(30 * DURATION_MS.d),
+  AUTH_ALLOW_NO_EXP: booleanish.default(false),
+  CORS_ORIGINS: z.string().optional(),
+  ALLOWED_HOSTS: hostList.optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  GRAPHIQL: booleanish.optional(),
+  INTROSPECTION: booleanish.optional(),
+  RETENTION_MAX_AGE: duration.default(7 * DURATION_MS.d),
+  RETENTION_MAX_EVENTS: z.coerce.number().int().min(1).default(1_000_000),
+  PRESENCE_TTL: duration.default(30_000),
+  LIMIT_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).default(20),
+  LIMIT_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(100),
+  LIMIT_PUBLISHES_PER_SECOND: z.coerce.number().positive().default(20),
+  LIMIT_ANONYMOUS_CONNECTIONS: z.coerce.number().int().min(0).default(500),
+  // Unset: the defaults in tuning.ts (8 MiB, 20, 4 MiB), where the tests' smaller values are set too.
+  LIMIT_RESPONSE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024, 'must be at least 65536 (64 KiB): one event payload may be 32 KiB')
+    .optional(),
+  LIMIT_ORGANIZATIONS_PER_USER: z.coerce.number().int().min(1).optional(),
+  LIMIT_BUFFERED_BYTES_PER_CONNECTION: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024, 'must be at least 65536 (64 KiB): one message may be 32 KiB and more')
+    .optional(),
+});
 
 /** Rules across variables; checked on the raw values so they are listed even when others fail to parse. */
 function crossChecks(env: Record<string, string | undefined>): string[] {
   const problems: string[] = [];
-  if (env.AUTH_JWT_SECRET && env.AUTH_JWKS_URL) problems.push('AUTH_JWKS_URL: set AUTH_JWT_SECRET or AUTH_JWKS_URL, not both');
+  if (env.AUTH_JWT_SECRET && env.AUTH_JWKS_URL)
+    problems.push('AUTH_JWKS_URL: set AUTH_JWT_SECRET or AUTH_JWKS_URL, not both');
   if (env.NODE_ENV === 'production' && !env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) {
-    problems.push('AUTH_JWT_SECRET: production needs AUTH_JWT_SECRET or AUTH_JWKS_URL (a generated development secret is never used in production)');
+    problems.push(
+      'AUTH_JWT_SECRET: production needs AUTH_JWT_SECRET or AUTH_JWKS_URL (a generated development secret is never used in production)',
+    );
   }
   return problems;
 }
@@ -175,7 +191,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
     auth,
     corsOrigins: e.CORS_ORIGINS === undefined ? undefined : splitList(e.CORS_ORIGINS),
-    allowedHosts: e.ALLOWED_HOSTS === undefined ? (e.NODE_ENV === 'production' ? ['*'] : []) : splitList(e.ALLOWED_HOSTS),
+    allowedHosts:
+      e.ALLOWED_HOSTS === undefined ? (e.NODE_ENV === 'production' ? ['*'] : []) : splitList(e.ALLOWED_HOSTS),
     logLevel: e.LOG_LEVEL,
     graphiql: e.GRAPHIQL ?? e.NODE_ENV !== 'production',
     introspection: e.INTROSPECTION ?? e.NODE_ENV !== 'production',

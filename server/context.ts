@@ -64,7 +64,11 @@ export interface Context {
   responseBudget: ResponseBudget;
 }
 
-export function createContext(services: Services, session: Session, extra: { lastEventId?: string; sink?: ResultSink } = {}): Context {
+export function createContext(
+  services: Services,
+  session: Session,
+  extra: { lastEventId?: string; sink?: ResultSink } = {},
+): Context {
   return {
     viewer: session.viewer,
     session,

@@ -4,7 +4,14 @@ import { GraphQLError } from 'graphql';
  * Every error a client can see is built here, from one closed list of codes (README, docs/security.md).
  * Syntax and validation errors keep Yoga's own codes (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED).
  */
-export const ERROR_CODES = ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'RATE_LIMITED', 'INTERNAL'] as const;
+export const ERROR_CODES = [
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'BAD_USER_INPUT',
+  'RATE_LIMITED',
+  'INTERNAL',
+] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401 };
@@ -17,18 +24,23 @@ export function appError(code: ErrorCode, message: string, extra: Record<string,
   });
 }
 
-export const unauthenticated = (message = 'Sign in: send "Authorization: Bearer <token>".') => appError('UNAUTHENTICATED', message);
+export const unauthenticated = (message = 'Sign in: send "Authorization: Bearer <token>".') =>
+  appError('UNAUTHENTICATED', message);
 /** A token that failed verification; over HTTP a 401 (graphql-ws closes with 4403 and the same words). */
 export const invalidToken = (reason: string) => appError('UNAUTHENTICATED', `Invalid token: ${reason}.`);
 /** A live stream's token expired while it ran. */
 export const tokenExpired = () =>
-  appError('UNAUTHENTICATED', 'Your token expired. Sign in again (or refresh the session) and resubscribe.', { reason: 'TOKEN_EXPIRED' });
+  appError('UNAUTHENTICATED', 'Your token expired. Sign in again (or refresh the session) and resubscribe.', {
+    reason: 'TOKEN_EXPIRED',
+  });
 export const forbidden = (message: string) => appError('FORBIDDEN', message);
 export const noLongerMember = (orgId: string) => forbidden(`You are no longer a member of organization "${orgId}".`);
 export const notFound = (message: string) => appError('NOT_FOUND', message);
-export const badInput = (message: string, extra?: Record<string, unknown>) => appError('BAD_USER_INPUT', message, extra);
+export const badInput = (message: string, extra?: Record<string, unknown>) =>
+  appError('BAD_USER_INPUT', message, extra);
 /** Over one of the limits in docs/security.md; `extra` says when to retry (`retryAfterMs`) or why (`reason`). */
-export const rateLimited = (message: string, extra?: Record<string, unknown>) => appError('RATE_LIMITED', message, extra);
+export const rateLimited = (message: string, extra?: Record<string, unknown>) =>
+  appError('RATE_LIMITED', message, extra);
 
 /**
  * The cut-off of a subscriber that fell too far behind. An event stream says where to resume
@@ -36,9 +48,14 @@ export const rateLimited = (message: string, extra?: Record<string, unknown>) =>
  */
 export function slowConsumer(resume?: { resumeAfter: string } | { remedy: string }): GraphQLError {
   const remedy =
-    resume && 'resumeAfter' in resume ? 'Subscribe again with `after` set to `extensions.resumeAfter`.' : (resume?.remedy ?? 'Subscribe again.');
+    resume && 'resumeAfter' in resume
+      ? 'Subscribe again with `after` set to `extensions.resumeAfter`.'
+      : (resume?.remedy ?? 'Subscribe again.');
   const extra = resume && 'resumeAfter' in resume ? { resumeAfter: resume.resumeAfter } : {};
-  return rateLimited(`Subscription cut off: the client fell too far behind. ${remedy}`, { reason: 'SLOW_CONSUMER', ...extra });
+  return rateLimited(`Subscription cut off: the client fell too far behind. ${remedy}`, {
+    reason: 'SLOW_CONSUMER',
+    ...extra,
+  });
 }
 
 /** Presence and typing are states: a subscriber cut off for falling behind resubscribes for the current one. */
@@ -48,17 +65,26 @@ export const inboxCutOff = () => slowConsumer({ remedy: 'Subscribe again and ref
 
 /** What clients see of anything unexpected; `cause` is kept for the masker to log, never shown. */
 export const internalError = (cause?: unknown) =>
-  new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL' }, originalError: cause instanceof Error ? cause : undefined });
+  new GraphQLError('Internal server error', {
+    extensions: { code: 'INTERNAL' },
+    originalError: cause instanceof Error ? cause : undefined,
+  });
 
 /** A syntax error as Yoga reports it over HTTP, for transports that parse outside Yoga's HTTP handling. */
-export const parseFailed = (err: GraphQLError) => new GraphQLError(err.message, { extensions: { code: 'GRAPHQL_PARSE_FAILED', ...err.extensions } });
+export const parseFailed = (err: GraphQLError) =>
+  new GraphQLError(err.message, { extensions: { code: 'GRAPHQL_PARSE_FAILED', ...err.extensions } });
 
 /**
  * An operation asked for more stored data than one response may carry (see ResponseBudget).
  * BAD_USER_INPUT, not RATE_LIMITED: the size follows from the operation's own arguments (`first`, aliases),
  * so sending it again later can never succeed; the client must ask for less, as with any oversized argument.
  */
-export function responseTooLarge(o: { what: string; bytes: number; limitBytes: number; leftBytes: number }): GraphQLError {
+export function responseTooLarge(o: {
+  what: string;
+  bytes: number;
+  limitBytes: number;
+  leftBytes: number;
+}): GraphQLError {
   return badInput(
     `Response too large: ${o.what} hold ${o.bytes} bytes of stored data, and one operation may return at most ${o.limitBytes} bytes ` +
       `(${o.leftBytes} left). Ask for less: a smaller "first", or fewer aliases per operation (send the rest in another).`,
@@ -75,7 +101,11 @@ export const streamEndError = (err: unknown): GraphQLError => (err instanceof Gr
 /** An error without Yoga's transport-only extensions (`http`, `unexpected`), for results written past Yoga. */
 export function withoutTransportExtensions(e: GraphQLError): GraphQLError {
   const { http: _http, unexpected: _unexpected, ...extensions } = (e.extensions ?? {}) as Record<string, unknown>;
-  return new GraphQLError(e.message, { nodes: e.nodes, path: e.path, extensions: Object.keys(extensions).length ? extensions : undefined });
+  return new GraphQLError(e.message, {
+    nodes: e.nodes,
+    path: e.path,
+    extensions: Object.keys(extensions).length ? extensions : undefined,
+  });
 }
 
 /**

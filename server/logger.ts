@@ -14,7 +14,10 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         const scope = requestScope.getStore();
         return scope ? { req: scope.requestId } : {};
       },
-      redact: { paths: ['authorization', '*.authorization', 'token', '*.token', 'payload', '*.payload'], censor: '[redacted]' },
+      redact: {
+        paths: ['authorization', '*.authorization', 'token', '*.token', 'payload', '*.payload'],
+        censor: '[redacted]',
+      },
     },
     destination ?? pino.destination(2),
   );

@@ -33,7 +33,11 @@ async function main() {
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
-function printBanner(url: string, demoTokens: { sub: string; name: string; role: string; token: string }[], config: Config) {
+function printBanner(
+  url: string,
+  demoTokens: { sub: string; name: string; role: string; token: string }[],
+  config: Config,
+) {
   const lines = [
     '',
     `  Switchboard is running`,
@@ -42,10 +46,14 @@ function printBanner(url: string, demoTokens: { sub: string; name: string; role:
     `  SSE           ${url}/graphql (Accept: text/event-stream), single connection ${url}/graphql/stream`,
     `  Health        ${url}/health   Ready ${url}/ready`,
   ];
-  if (['127.0.0.1', 'localhost', '::1'].includes(config.host)) lines.push('  Listening on this machine only; HOST=0.0.0.0 serves the network.');
+  if (['127.0.0.1', 'localhost', '::1'].includes(config.host))
+    lines.push('  Listening on this machine only; HOST=0.0.0.0 serves the network.');
   if (demoTokens.length > 0) {
     const lifetime = formatDuration(defaultTokenLifetimeS(config.auth));
-    lines.push('', `  Demo organization "org_demo" (local development; tokens valid ${lifetime}; the dashboard and GraphiQL offer them to this machine only):`);
+    lines.push(
+      '',
+      `  Demo organization "org_demo" (local development; tokens valid ${lifetime}; the dashboard and GraphiQL offer them to this machine only):`,
+    );
     for (const t of demoTokens) lines.push(`  ${t.name} (${t.role}): Authorization: Bearer ${t.token}`);
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);

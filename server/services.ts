@@ -27,7 +27,9 @@ export interface RunningServices {
 /** The long-lived parts: storage, pub/sub (memory or Redis), the event bus, presence, typing, auth. */
 export async function createServices(config: Config, tuning: Tuning, log: Logger): Promise<RunningServices> {
   const store = await createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const pubsub = config.redis ? createRedisPubSub({ ...config.redis, onError: rateLimitedLog(log, 'redis') }) : createMemoryPubSub();
+  const pubsub = config.redis
+    ? createRedisPubSub({ ...config.redis, onError: rateLimitedLog(log, 'redis') })
+    : createMemoryPubSub();
   const metrics = new Metrics();
   const instanceId = newId('inst');
   const warn = (what: string) => (err: unknown, context: string) => log.warn({ err }, `${what}: ${context}`);
@@ -38,7 +40,10 @@ export async function createServices(config: Config, tuning: Tuning, log: Logger
     positionCheckMs: tuning.positionCheckMs,
     onError: warn('event feed'),
     onRewound: (orgId, fromSeq, toSeq) =>
-      log.warn({ orgId, fromSeq, toSeq }, 'event log went back under live subscribers (a restored backup?): they were told to resync'),
+      log.warn(
+        { orgId, fromSeq, toSeq },
+        'event log went back under live subscribers (a restored backup?): they were told to resync',
+      ),
     observer: metrics,
   });
   const presence = createPresence(config, tuning, pubsub, instanceId, warn('presence'));
@@ -48,7 +53,11 @@ export async function createServices(config: Config, tuning: Tuning, log: Logger
     bus,
     userChannel: new UserChannel(pubsub, tuning.maxQueuePerSubscription),
     presence,
-    typing: new Typing(pubsub, { expireMs: tuning.typingExpireMs, throttleMs: tuning.typingThrottleMs, maxQueue: tuning.maxQueuePerSubscription }),
+    typing: new Typing(pubsub, {
+      expireMs: tuning.typingExpireMs,
+      throttleMs: tuning.typingThrottleMs,
+      maxQueue: tuning.maxQueuePerSubscription,
+    }),
     verifier: createTokenVerifier(config.auth, secret),
     publishRate: new RateLimiter(config.limits.publishesPerSecond, config.limits.publishesPerSecond * 2),
     metrics,
@@ -80,8 +89,17 @@ export async function createServices(config: Config, tuning: Tuning, log: Logger
   };
 }
 
-function createPresence(config: Config, tuning: Tuning, pubsub: PubSubBackend, instanceId: string, onError: (err: unknown, context: string) => void): Presence {
-  const registry = pubsub.commands && config.redis ? createRedisPresenceRegistry(pubsub.commands, config.redis.prefix) : createMemoryPresenceRegistry();
+function createPresence(
+  config: Config,
+  tuning: Tuning,
+  pubsub: PubSubBackend,
+  instanceId: string,
+  onError: (err: unknown, context: string) => void,
+): Presence {
+  const registry =
+    pubsub.commands && config.redis
+      ? createRedisPresenceRegistry(pubsub.commands, config.redis.prefix)
+      : createMemoryPresenceRegistry();
   return new Presence(pubsub, registry, {
     instanceId,
     ttlMs: config.presenceTtlMs,

@@ -22,7 +22,6 @@ const REPLAY_EVENTS = 10_000;
 const ROUNDS = 5;
 const GAP_SAMPLES = 200;
 
-
 async function main() {
   console.log(`node ${process.version}, ${cpus().length} cores\n`);
   await benchStore('sqlite (embedded)', undefined);
@@ -48,20 +47,40 @@ async function main() {
 
 async function benchStore(name: string, databaseUrl: string | undefined) {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
-  const config = loadConfig({ NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, AUTH_JWT_SECRET: SECRET, LOG_LEVEL: 'warn', DATABASE_URL: databaseUrl });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    AUTH_JWT_SECRET: SECRET,
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: databaseUrl,
+  });
   const app = await createApp(config);
   const url = (await app.start()).replace('http', 'ws') + '/graphql';
   const token = await signToken(SECRET, { sub: 'bench' });
   const viewer = { userId: 'bench', name: null, isService: true }; // a service: exempt from the per-user publish rate
   const actor = { id: 'bench', name: null, isService: false };
   const { db } = app.services.store;
-  const client = createClient({ url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` } });
+  const client = createClient({
+    url,
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${token}` },
+  });
 
   // Replay: 10,000 stored events, one subscriber resuming from before the first.
   const org = await insertOrganization(db, 'bench');
   await putMembership(db, org.id, 'bench', 'OWNER');
   await app.services.store.transaction(async (tx) => {
-    for (let i = 0; i < REPLAY_EVENTS; i++) await appendEvent(tx, { orgId: org.id, channel: 'property', type: 'property.update', subjectId: `p-${i % 50}`, payload: { i, price: 400_000 + i }, actor });
+    for (let i = 0; i < REPLAY_EVENTS; i++)
+      await appendEvent(tx, {
+        orgId: org.id,
+        channel: 'property',
+        type: 'property.update',
+        subjectId: `p-${i % 50}`,
+        payload: { i, price: 400_000 + i },
+        actor,
+      });
   });
   const replayMs: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
@@ -69,7 +88,11 @@ async function benchStore(name: string, databaseUrl: string | undefined) {
     await new Promise<void>((resolve, reject) => {
       let n = 0;
       const stop = client.subscribe(
-        { query: 'subscription($o: ID!, $a: String) { events(orgId: $o, after: $a) { cursor sequence type subjectId payload } }', variables: { o: org.id, a: encodeCursor(org.id, 0) } },
+        {
+          query:
+            'subscription($o: ID!, $a: String) { events(orgId: $o, after: $a) { cursor sequence type subjectId payload } }',
+          variables: { o: org.id, a: encodeCursor(org.id, 0) },
+        },
         {
           next: () => {
             if (++n === REPLAY_EVENTS) {
@@ -93,7 +116,11 @@ async function benchStore(name: string, databaseUrl: string | undefined) {
   let onArrive: (() => void) | undefined;
   const stop = client.subscribe(
     { query: 'subscription($o: ID!) { events(orgId: $o) { sequence } }', variables: { o: gapOrg.id } },
-    { next: (r) => (arrived.set((r.data as any).events.sequence, performance.now()), onArrive?.()), error: console.error, complete: () => {} },
+    {
+      next: (r) => (arrived.set((r.data as any).events.sequence, performance.now()), onArrive?.()),
+      error: console.error,
+      complete: () => {},
+    },
   );
   // graphql-ws has no "subscribed" acknowledgement: publish probes until one arrives.
   for (let probe = 0; arrived.size === 0 && probe < 200; probe++) {
@@ -101,9 +128,23 @@ async function benchStore(name: string, databaseUrl: string | undefined) {
     await new Promise((r) => setTimeout(r, 10));
   }
   const measure = async (withHole: boolean) => {
-    if (withHole) await app.services.store.transaction((tx) => appendEvent(tx, { orgId: gapOrg.id, channel: 'system', type: 'data.sync', subjectId: null, payload: null, actor }));
+    if (withHole)
+      await app.services.store.transaction((tx) =>
+        appendEvent(tx, {
+          orgId: gapOrg.id,
+          channel: 'system',
+          type: 'data.sync',
+          subjectId: null,
+          payload: null,
+          actor,
+        }),
+      );
     const published = performance.now();
-    const e = await publishEvent(app.services, viewer, { orgId: gapOrg.id, channel: 'property', type: 'property.update' });
+    const e = await publishEvent(app.services, viewer, {
+      orgId: gapOrg.id,
+      channel: 'property',
+      type: 'property.update',
+    });
     while (!arrived.has(e.seq)) await new Promise<void>((resolve) => (onArrive = resolve));
     return arrived.get(e.seq)! - published;
   };
@@ -121,7 +162,9 @@ async function benchStore(name: string, databaseUrl: string | undefined) {
   const perSecond = replayMs.map((ms) => REPLAY_EVENTS / (ms / 1000));
   console.log(`## ${name}`);
   console.log(`replay of ${REPLAY_EVENTS} stored events to one graphql-ws subscriber (${ROUNDS} rounds)`);
-  console.log(`  median ${median(replayMs).toFixed(0)} ms = ${median(perSecond).toFixed(0)} events/s (min ${Math.min(...replayMs).toFixed(0)} ms, max ${Math.max(...replayMs).toFixed(0)} ms)`);
+  console.log(
+    `  median ${median(replayMs).toFixed(0)} ms = ${median(perSecond).toFixed(0)} events/s (min ${Math.min(...replayMs).toFixed(0)} ms, max ${Math.max(...replayMs).toFixed(0)} ms)`,
+  );
   console.log(`delivery latency, publish to receipt (${GAP_SAMPLES} samples each)`);
   console.log(`  ordinary event        p50 ${median(plain).toFixed(2)} ms   p95 ${pct(plain, 0.95).toFixed(2)} ms`);
   console.log(`  event after a hole    p50 ${median(filled).toFixed(2)} ms   p95 ${pct(filled, 0.95).toFixed(2)} ms`);

@@ -11,7 +11,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Load, type Target, cpuMs, median, pct, rssKiB, runBench, startProfile, startRaw, startSwitchboard, switchboardTarget } from './harness.js';
+import {
+  type Load,
+  type Target,
+  cpuMs,
+  median,
+  pct,
+  rssKiB,
+  runBench,
+  startProfile,
+  startRaw,
+  startSwitchboard,
+  switchboardTarget,
+} from './harness.js';
 
 const BURST = 20;
 const SIZES = (process.env.BENCH_SIZES ?? '1000,5000').split(',').filter(Boolean).map(Number);
@@ -34,7 +46,8 @@ interface Round {
 async function burst(target: Target, load: Load, n: number, round: number): Promise<Round> {
   const base = (await load.report()).received; // also drops latencies reported before
   const pid = target.server.proc.pid!;
-  const stopProfile = round === 0 ? await startProfile(target.server, `${target.name.replace(/\W+/g, '-')}-${n}.cpuprofile`) : undefined;
+  const stopProfile =
+    round === 0 ? await startProfile(target.server, `${target.name.replace(/\W+/g, '-')}-${n}.cpuprofile`) : undefined;
   const cpu0 = cpuMs(pid);
   const t0 = Date.now();
   await target.fire(BURST);
@@ -43,14 +56,23 @@ async function burst(target: Target, load: Load, n: number, round: number): Prom
   const cpu = cpuMs(pid) - cpu0;
   await stopProfile?.();
   const delivered = r.received - base;
-  return { cpuUsPerMsg: (cpu * 1000) / Math.max(1, delivered), delivered, perSecond: (delivered / wall) * 1000, latencies: r.latencies };
+  return {
+    cpuUsPerMsg: (cpu * 1000) / Math.max(1, delivered),
+    delivered,
+    perSecond: (delivered / wall) * 1000,
+    latencies: r.latencies,
+  };
 }
 
 async function paced(target: Target, load: Load, n: number) {
   const count = PACED_SECONDS * PACED_RATE;
   const base = (await load.report()).received;
   const firing = target.fire(count, 1000 / PACED_RATE);
-  const r = await load.until((x) => x.received >= base + n * count, `${target.name}: paced to ${n}`, (PACED_SECONDS + 20) * 1000);
+  const r = await load.until(
+    (x) => x.received >= base + n * count,
+    `${target.name}: paced to ${n}`,
+    (PACED_SECONDS + 20) * 1000,
+  );
   await firing;
   return { delivered: r.received - base, expected: n * count, p50: pct(r.latencies, 0.5), p99: pct(r.latencies, 0.99) };
 }
@@ -71,7 +93,10 @@ async function idleMemory(dataDir: string): Promise<string[]> {
   const rows = ['| server | idle connections (opened) | KiB per subscribed connection |', '|---|---|---|'];
   for (const kind of ['raw', 'graphql-ws', 'sse'] as const) {
     // A fresh server each: memory freed by an earlier phase would flatter the figure.
-    const target = kind === 'raw' ? await startRaw() : await switchboardTarget(await startSwitchboard(join(dataDir, `idle-${kind}`)), kind);
+    const target =
+      kind === 'raw'
+        ? await startRaw()
+        : await switchboardTarget(await startSwitchboard(join(dataDir, `idle-${kind}`)), kind);
     await sleep(1_000);
     const pid = target.server.proc.pid!;
     const before = rssKiB(pid);
@@ -89,12 +114,21 @@ async function idleMemory(dataDir: string): Promise<string[]> {
 
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
-  out(`node ${process.version}, ${cpus().length} cores; bursts of ${BURST} events, ${ROUNDS} rounds per server and N (medians); paced ${PACED_RATE} events/s for ${PACED_SECONDS} s\n`);
+  out(
+    `node ${process.version}, ${cpus().length} cores; bursts of ${BURST} events, ${ROUNDS} rounds per server and N (medians); paced ${PACED_RATE} events/s for ${PACED_SECONDS} s\n`,
+  );
   try {
     const memRows = IDLE > 0 ? await idleMemory(dataDir) : [];
     const switchboard = await startSwitchboard(join(dataDir, 'fanout'));
-    const targets = [await startRaw(), await switchboardTarget(switchboard, 'graphql-ws'), await switchboardTarget(switchboard, 'sse')];
-    const burstRows = ['| server | N | delivered | msg/s | server CPU µs/msg (min–max) | ratio to raw (min–max) | p50 ms | p99 ms |', '|---|---|---|---|---|---|---|---|'];
+    const targets = [
+      await startRaw(),
+      await switchboardTarget(switchboard, 'graphql-ws'),
+      await switchboardTarget(switchboard, 'sse'),
+    ];
+    const burstRows = [
+      '| server | N | delivered | msg/s | server CPU µs/msg (min–max) | ratio to raw (min–max) | p50 ms | p99 ms |',
+      '|---|---|---|---|---|---|---|---|',
+    ];
     const pacedRows = ['| server | N | delivered | p50 ms | p99 ms | p99 ratio to raw |', '|---|---|---|---|---|---|'];
     for (const n of SIZES) {
       const loads = await openAll(targets, n);
@@ -118,7 +152,9 @@ async function main() {
         for (const [i, t] of targets.entries()) results.push(await paced(t, loads[i]!, n));
         for (const [i, t] of targets.entries()) {
           const r = results[i]!;
-          pacedRows.push(`| ${t.name} | ${n} | ${((100 * r.delivered) / r.expected).toFixed(1)} % of ${r.expected} | ${r.p50} | ${r.p99} | ${(r.p99 / results[0]!.p99).toFixed(2)}× |`);
+          pacedRows.push(
+            `| ${t.name} | ${n} | ${((100 * r.delivered) / r.expected).toFixed(1)} % of ${r.expected} | ${r.p50} | ${r.p99} | ${(r.p99 / results[0]!.p99).toFixed(2)}× |`,
+          );
         }
       }
       for (const load of loads) await load.close();
@@ -126,8 +162,10 @@ async function main() {
     for (const server of new Set(targets.map((t) => t.server))) await server.stop();
     out('Burst: CPU per delivered message');
     out(burstRows.join('\n'));
-    if (pacedRows.length > 2) out(`\nPaced: ${PACED_RATE} events/s for ${PACED_SECONDS} s, latency publish → receipt\n${pacedRows.join('\n')}`);
-    if (memRows.length) out(`\nIdle memory at ${IDLE} subscribed connections (RSS growth of a fresh server)\n${memRows.join('\n')}`);
+    if (pacedRows.length > 2)
+      out(`\nPaced: ${PACED_RATE} events/s for ${PACED_SECONDS} s, latency publish → receipt\n${pacedRows.join('\n')}`);
+    if (memRows.length)
+      out(`\nIdle memory at ${IDLE} subscribed connections (RSS growth of a fresh server)\n${memRows.join('\n')}`);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }

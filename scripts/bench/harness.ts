@@ -66,7 +66,8 @@ export async function spawnServer(args: string[], env: Record<string, string>, r
     proc,
     port,
     inspector: inspector && (await inspector),
-    stop: () => new Promise((r) => (proc.exitCode !== null ? r() : (proc.once('exit', () => r()), proc.kill('SIGTERM')))),
+    stop: () =>
+      new Promise((r) => (proc.exitCode !== null ? r() : (proc.once('exit', () => r()), proc.kill('SIGTERM')))),
   };
 }
 
@@ -118,7 +119,9 @@ export class Load {
   constructor(url: string, connections: number, mode: LoadMode, extra: { token?: string; orgId?: string } = {}) {
     for (let i = 0; i < LOAD_THREADS; i++) {
       const share = Math.floor(connections / LOAD_THREADS) + (i < connections % LOAD_THREADS ? 1 : 0);
-      const worker = new Worker(join(ROOT, 'scripts/bench/load-worker.mjs'), { workerData: { url, connections: share, mode, ...extra } });
+      const worker = new Worker(join(ROOT, 'scripts/bench/load-worker.mjs'), {
+        workerData: { url, connections: share, mode, ...extra },
+      });
       worker.on('error', (err) => {
         process.stderr.write(`load thread failed: ${String(err)}\n`);
         process.exit(1);
@@ -127,8 +130,14 @@ export class Load {
     }
   }
   async report(): Promise<Report> {
-    const parts = await Promise.all(this.workers.map((w) => new Promise<Report>((resolve) => (w.once('message', resolve), w.postMessage('report')))));
-    return { open: sum(parts.map((p) => p.open)), received: sum(parts.map((p) => p.received)), latencies: parts.flatMap((p) => p.latencies) };
+    const parts = await Promise.all(
+      this.workers.map((w) => new Promise<Report>((resolve) => (w.once('message', resolve), w.postMessage('report')))),
+    );
+    return {
+      open: sum(parts.map((p) => p.open)),
+      received: sum(parts.map((p) => p.received)),
+      latencies: parts.flatMap((p) => p.latencies),
+    };
   }
   /** Polls until `done` or the timeout; latencies are those reported while waiting. */
   async until(done: (r: Report) => boolean, what: string, timeoutMs = 60_000): Promise<Report> {
@@ -146,13 +155,16 @@ export class Load {
     }
   }
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => new Promise((resolve) => (w.once('message', resolve), w.postMessage('close')))));
+    await Promise.all(
+      this.workers.map((w) => new Promise((resolve) => (w.once('message', resolve), w.postMessage('close')))),
+    );
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
 
 export const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-export const pct = (xs: number[], p: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]! : NaN);
+export const pct = (xs: number[], p: number) =>
+  xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]! : NaN;
 export const median = (xs: number[]) => pct(xs, 0.5);
 
 export async function gql(port: number, query: string, variables: Record<string, unknown>, token: string) {
@@ -182,16 +194,32 @@ export async function startRaw(): Promise<Target> {
     server,
     connect: (n) => new Load(`ws://127.0.0.1:${server.port}`, n, 'raw'),
     async fire(count, intervalMs = 0) {
-      await fetch(`http://127.0.0.1:${server.port}/broadcast`, { method: 'POST', body: JSON.stringify({ count, intervalMs }) });
+      await fetch(`http://127.0.0.1:${server.port}/broadcast`, {
+        method: 'POST',
+        body: JSON.stringify({ count, intervalMs }),
+      });
     },
   };
 }
 
 /** Switchboard as `npm start` runs it: the build in dist/ (the bench command builds it first). */
-export async function startSwitchboard(dataDir: string, env: Record<string, string> = {}, nodeFlags: string[] = []): Promise<Server> {
+export async function startSwitchboard(
+  dataDir: string,
+  env: Record<string, string> = {},
+  nodeFlags: string[] = [],
+): Promise<Server> {
   return spawnServer(
     [...nodeFlags, 'dist/server/main.js'],
-    { NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, AUTH_JWT_SECRET: SECRET, LOG_LEVEL: 'warn', LIMIT_CONNECTIONS_PER_USER: '100000', ...env },
+    {
+      NODE_ENV: 'production',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      AUTH_JWT_SECRET: SECRET,
+      LOG_LEVEL: 'warn',
+      LIMIT_CONNECTIONS_PER_USER: '100000',
+      ...env,
+    },
     /GraphiQL\s+http:\/\/127\.0\.0\.1:(\d+)/,
   );
 }
@@ -204,8 +232,15 @@ export const tokens = async () => ({
 /** A fresh organization with the bench user as a member. */
 export async function benchOrg(server: Server, name: string): Promise<string> {
   const { service } = await tokens();
-  const orgId = (await gql(server.port, 'mutation($n: String!) { createOrganization(name: $n) { id } }', { n: name }, service)).createOrganization.id as string;
-  await gql(server.port, 'mutation($o: ID!) { addMember(orgId: $o, userId: "bench-user") { role } }', { o: orgId }, service);
+  const orgId = (
+    await gql(server.port, 'mutation($n: String!) { createOrganization(name: $n) { id } }', { n: name }, service)
+  ).createOrganization.id as string;
+  await gql(
+    server.port,
+    'mutation($o: ID!) { addMember(orgId: $o, userId: "bench-user") { role } }',
+    { o: orgId },
+    service,
+  );
   return orgId;
 }
 
@@ -218,7 +253,12 @@ export async function publish(server: Server, orgId: string, count: number, inte
       const wait = started + i * intervalMs - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }
-    await gql(server.port, 'mutation($i: PublishEventInput!) { publishEvent(input: $i) { sequence } }', { i: { orgId, channel: 'property', type: 'property.update', payload: { price: 450000, t: Date.now() } } }, service);
+    await gql(
+      server.port,
+      'mutation($i: PublishEventInput!) { publishEvent(input: $i) { sequence } }',
+      { i: { orgId, channel: 'property', type: 'property.update', payload: { price: 450000, t: Date.now() } } },
+      service,
+    );
   }
 }
 

@@ -61,7 +61,9 @@ async function main() {
     const r = await load.until((x) => x.open >= N, `${N} subscribers`, 120_000);
     await sleep(3_000);
     const loaded = await snapshot();
-    const perConnection = [...loaded].map(([k, v]) => [k, (v - (base.get(k) ?? 0)) / r.open] as const).sort((a, b) => b[1] - a[1]);
+    const perConnection = [...loaded]
+      .map(([k, v]) => [k, (v - (base.get(k) ?? 0)) / r.open] as const)
+      .sort((a, b) => b[1] - a[1]);
     const total = perConnection.reduce((a, [, v]) => a + v, 0);
     process.stdout.write(`${MODE}: ${r.open} subscribed connections, ${total.toFixed(0)} heap bytes each\n`);
     for (const [k, v] of perConnection.slice(0, 40)) process.stdout.write(`${v.toFixed(0).padStart(7)}  ${k}\n`);

@@ -7,7 +7,20 @@ import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
 
 const broadcast = (i: number) => {
-  const message = JSON.stringify({ type: 'next', id: 'raw', payload: { data: { events: { sequence: i, channel: 'property', type: 'property.update', payload: { price: 450000, t: Date.now() } } } } });
+  const message = JSON.stringify({
+    type: 'next',
+    id: 'raw',
+    payload: {
+      data: {
+        events: {
+          sequence: i,
+          channel: 'property',
+          type: 'property.update',
+          payload: { price: 450000, t: Date.now() },
+        },
+      },
+    },
+  });
   for (const client of wss.clients) client.send(message);
 };
 

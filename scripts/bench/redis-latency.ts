@@ -30,7 +30,14 @@ async function measure(name: string, publishOn: Server, subscribeOn: Server, org
   const r = await load.until((x) => x.received >= N * count, `${name}: paced`, (SECONDS + 20) * 1000);
   await firing;
   await load.close();
-  return { name, delivered: r.received, expected: N * count, p50: pct(r.latencies, 0.5), p95: pct(r.latencies, 0.95), p99: pct(r.latencies, 0.99) };
+  return {
+    name,
+    delivered: r.received,
+    expected: N * count,
+    p50: pct(r.latencies, 0.5),
+    p95: pct(r.latencies, 0.95),
+    p99: pct(r.latencies, 0.99),
+  };
 }
 
 async function main() {
@@ -44,7 +51,9 @@ async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-redis-'));
   const servers: Server[] = [];
   try {
-    process.stdout.write(`\nRedis: ${N} graphql-ws subscribers, ${RATE} events/s for ${SECONDS} s, latency publish → receipt (ms)\n`);
+    process.stdout.write(
+      `\nRedis: ${N} graphql-ws subscribers, ${RATE} events/s for ${SECONDS} s, latency publish → receipt (ms)\n`,
+    );
     const local = await startSwitchboard(join(dataDir, 'local'));
     servers.push(local);
     const localRow = await measure('one instance, in-memory pub/sub', local, local, await benchOrg(local, 'Local'));
@@ -57,7 +66,9 @@ async function main() {
     const rows = [localRow, await measure('two instances through Redis: publish on A, subscribers on B', a, b, orgId)];
     process.stdout.write('| setup | delivered | p50 | p95 | p99 | p50 minus local p50 |\n|---|---|---|---|---|---|\n');
     for (const r of rows) {
-      process.stdout.write(`| ${r.name} | ${r.delivered}/${r.expected} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.p50 - localRow.p50} ms |\n`);
+      process.stdout.write(
+        `| ${r.name} | ${r.delivered}/${r.expected} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.p50 - localRow.p50} ms |\n`,
+      );
     }
   } finally {
     for (const s of servers) await s.stop();

@@ -24,7 +24,9 @@ async function main() {
   const server = await startSwitchboard(dataDir);
   try {
     const target = await switchboardTarget(server, 'graphql-ws');
-    process.stdout.write(`\nSoak: ${CONNECTIONS} subscribed graphql-ws connections for ${MINUTES} min, one event every ${EVENT_EVERY_MS / 1000} s\n`);
+    process.stdout.write(
+      `\nSoak: ${CONNECTIONS} subscribed graphql-ws connections for ${MINUTES} min, one event every ${EVENT_EVERY_MS / 1000} s\n`,
+    );
     const load = target.connect(CONNECTIONS);
     const opened = await load.until((r) => r.open >= CONNECTIONS, `${CONNECTIONS} subscribers`, 300_000);
     const rows = ['| minute | open | events delivered to all | RSS MiB | heap used MiB |', '|---|---|---|---|---|'];
@@ -45,7 +47,9 @@ async function main() {
         const r = await load.until((x) => x.received >= events * CONNECTIONS, `event ${events} to all`, 30_000);
         const rss = rssKiB(server.proc.pid!) / 1024;
         samples.push(rss);
-        rows.push(`| ${((Date.now() - started) / 60_000).toFixed(1)} | ${r.open} | ${Math.floor(r.received / CONNECTIONS)}/${events} | ${rss.toFixed(0)} | ${(await heapUsedMiB(server.port)).toFixed(0)} |`);
+        rows.push(
+          `| ${((Date.now() - started) / 60_000).toFixed(1)} | ${r.open} | ${Math.floor(r.received / CONNECTIONS)}/${events} | ${rss.toFixed(0)} | ${(await heapUsedMiB(server.port)).toFixed(0)} |`,
+        );
         nextSample += SAMPLE_EVERY_MS;
       }
       await new Promise((r) => setTimeout(r, Math.max(0, Math.min(nextEvent, nextSample) - Date.now())));
@@ -62,7 +66,9 @@ async function main() {
       samples.length < 4
         ? 'too short to judge memory (fewer than 4 samples)'
         : `RSS peak ${firstPeak.toFixed(0)} MiB in the first half, ${laterPeak.toFixed(0)} MiB in the second (${(((laterPeak - firstPeak) / firstPeak) * 100).toFixed(1)} %)`;
-    process.stdout.write(`opened ${opened.open}/${CONNECTIONS}; ${final.received}/${events * CONNECTIONS} messages delivered; ${verdict}\n`);
+    process.stdout.write(
+      `opened ${opened.open}/${CONNECTIONS}; ${final.received}/${events * CONNECTIONS} messages delivered; ${verdict}\n`,
+    );
   } finally {
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });

@@ -38,7 +38,9 @@ export async function requireOrgAccess(
   const membership = await getMembership(services.store.db, orgId, v.userId);
   if (!membership) throw forbidden(`You are not a member of organization "${orgId}"; only its members can ${action}.`);
   if (!roleAtLeast(membership.role, minRole)) {
-    throw forbidden(`Your role ${membership.role} in organization "${orgId}" cannot ${action}; it needs ${minRole} or above.`);
+    throw forbidden(
+      `Your role ${membership.role} in organization "${orgId}" cannot ${action}; it needs ${minRole} or above.`,
+    );
   }
   return { viewer: v, org, membership };
 }

@@ -12,7 +12,10 @@ export interface Session {
   transport: 'http' | 'ws' | 'sse';
 }
 
-export const createSession = (viewer: Viewer | null, transport: Session['transport']): Session => ({ viewer, transport });
+export const createSession = (viewer: Viewer | null, transport: Session['transport']): Session => ({
+  viewer,
+  transport,
+});
 
 /** Milliseconds since the epoch at which the session's token expires, if it does. */
 export const expiresAtMs = (session: Session): number | undefined =>

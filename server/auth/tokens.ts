@@ -72,21 +72,29 @@ export function checkTokenTimes(
   if (iat !== undefined && iat > nowS + IAT_CLOCK_SKEW_S) {
     return `token "iat" is ${formatDuration(iat - nowS)} in the future (at most ${IAT_CLOCK_SKEW_S}s of clock skew is accepted)`;
   }
-  if (exp === undefined) return rules.allowNoExp ? undefined : 'token has no "exp" claim (this server accepts only tokens that expire)';
+  if (exp === undefined)
+    return rules.allowNoExp ? undefined : 'token has no "exp" claim (this server accepts only tokens that expire)';
   const lifetimeS = exp - (iat ?? nowS);
   const maxS = Math.floor(rules.maxLifetimeMs / 1000);
-  if (lifetimeS > maxS) return `token lifetime ("exp" - "iat") is ${formatDuration(lifetimeS)}; this server accepts at most ${formatDuration(maxS)}`;
+  if (lifetimeS > maxS)
+    return `token lifetime ("exp" - "iat") is ${formatDuration(lifetimeS)}; this server accepts at most ${formatDuration(maxS)}`;
   return undefined;
 }
 
 /** The lifetime of tokens this server mints (demo users, `npm run token`): 30 days, or less if the rules say so. */
-export const defaultTokenLifetimeS = (rules: Pick<TokenRules, 'maxLifetimeMs'>) => Math.min(30 * DAY_S, Math.floor(rules.maxLifetimeMs / 1000));
+export const defaultTokenLifetimeS = (rules: Pick<TokenRules, 'maxLifetimeMs'>) =>
+  Math.min(30 * DAY_S, Math.floor(rules.maxLifetimeMs / 1000));
 
 /** Seconds as `30d`, `1h 30m`, `90d 1s`: exact, so that "90d" never hides a second over a limit. */
 export function formatDuration(seconds: number): string {
   const parts: string[] = [];
   let left = Math.max(0, Math.round(seconds));
-  for (const [unit, size] of [['d', DAY_S], ['h', 3_600], ['m', 60], ['s', 1]] as const) {
+  for (const [unit, size] of [
+    ['d', DAY_S],
+    ['h', 3_600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
     if (left >= size) parts.push(`${Math.floor(left / size)}${unit}`);
     left %= size;
   }
@@ -106,7 +114,8 @@ function toViewer(payload: JWTPayload): VerifyResult {
 
 function describeJoseError(err: unknown): string {
   if (err instanceof joseErrors.JWTExpired) return 'token expired';
-  if (err instanceof joseErrors.JWTClaimValidationFailed && err.reason === 'missing') return `token has no "${err.claim}" claim`;
+  if (err instanceof joseErrors.JWTClaimValidationFailed && err.reason === 'missing')
+    return `token has no "${err.claim}" claim`;
   if (err instanceof joseErrors.JWTClaimValidationFailed) return `token claim "${err.claim}" is invalid`;
   if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'token signature is invalid';
   if (err instanceof joseErrors.JOSEError) return 'token is malformed or uses an unaccepted algorithm';
@@ -119,7 +128,10 @@ export async function signToken(
   claims: { sub: string; name?: string; role?: 'service'; issuer?: string; audience?: string },
   expiresIn: string | number = '30d',
 ): Promise<string> {
-  const jwt = new SignJWT({ ...(claims.name ? { name: claims.name } : {}), ...(claims.role ? { role: claims.role } : {}) })
+  const jwt = new SignJWT({
+    ...(claims.name ? { name: claims.name } : {}),
+    ...(claims.role ? { role: claims.role } : {}),
+  })
     .setProtectedHeader({ alg: ALG_SECRET })
     .setSubject(claims.sub)
     .setIssuedAt()

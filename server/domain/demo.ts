@@ -12,7 +12,10 @@ export const DEMO_USERS = [
 export async function seedDemo(services: Services): Promise<void> {
   if (await repo.getOrganization(services.store.db, DEMO_ORG_ID)) return;
   await services.store.transaction(async (tx) => {
-    await tx.insertInto('organizations').values({ id: DEMO_ORG_ID, name: 'Demo Realty', last_seq: 0, pruned_through: 0, created_at: Date.now() }).execute();
+    await tx
+      .insertInto('organizations')
+      .values({ id: DEMO_ORG_ID, name: 'Demo Realty', last_seq: 0, pruned_through: 0, created_at: Date.now() })
+      .execute();
     for (const u of DEMO_USERS) {
       await repo.upsertUser(tx, u.sub, u.name);
       await repo.putMembership(tx, DEMO_ORG_ID, u.sub, u.role);

@@ -39,9 +39,15 @@ export interface PublishInput {
   payload?: unknown;
 }
 
-export async function publishEvent(services: Services, viewer: Viewer | null, input: PublishInput): Promise<EventRecord> {
+export async function publishEvent(
+  services: Services,
+  viewer: Viewer | null,
+  input: PublishInput,
+): Promise<EventRecord> {
   if (SERVER_ONLY_TYPE_PREFIXES.some((p) => input.type.startsWith(p))) {
-    throw forbidden(`Events of type "${input.type}" are published by the server itself (reserved: ${SERVER_ONLY_TYPE_PREFIXES.join('*, ')}*).`);
+    throw forbidden(
+      `Events of type "${input.type}" are published by the server itself (reserved: ${SERVER_ONLY_TYPE_PREFIXES.join('*, ')}*).`,
+    );
   }
   const payload = input.payload ?? null;
   const size = payload === null ? 0 : Buffer.byteLength(JSON.stringify(payload));
@@ -87,10 +93,13 @@ export async function listEventHistory(
 ): Promise<EventPage> {
   const { viewer: v } = await requireOrgAccess(services, viewer, args.orgId, 'VIEWER', 'read its events');
   const first = args.first ?? 50;
-  if (first < 1 || first > services.limits.maxPageSize) throw badInput(`first must be between 1 and ${services.limits.maxPageSize}.`);
+  if (first < 1 || first > services.limits.maxPageSize)
+    throw badInput(`first must be between 1 and ${services.limits.maxPageSize}.`);
   const afterSeq = args.after ? parseCursorFor(args.orgId, args.after) : 0;
-  return repo.listEventPage(services.store.db, { ...args, afterSeq, limit: first, viewerId: v.userId }, (bytes, count) =>
-    budget.reserve(bytes, `the ${count} events asked for`),
+  return repo.listEventPage(
+    services.store.db,
+    { ...args, afterSeq, limit: first, viewerId: v.userId },
+    (bytes, count) => budget.reserve(bytes, `the ${count} events asked for`),
   );
 }
 
@@ -126,13 +135,25 @@ export async function subscribeEvents(
   return stream;
 }
 
-async function openEventStream(services: Services, v: Viewer, args: EventsArgs, guard?: StreamGuard): Promise<EventStream> {
+async function openEventStream(
+  services: Services,
+  v: Viewer,
+  args: EventsArgs,
+  guard?: StreamGuard,
+): Promise<EventStream> {
   const filter = createFilter({ ...args, viewerId: v.userId });
-  if (args.after === undefined || args.after === null) return services.bus.subscribe({ orgId: args.orgId, filter, guard });
+  if (args.after === undefined || args.after === null)
+    return services.bus.subscribe({ orgId: args.orgId, filter, guard });
   const decoded = decodeCursor(args.after);
   if (decoded && decoded.orgId !== args.orgId) throw badInput('after is a cursor of another organization.');
   const bounds = (await repo.logBounds(services.store.db, args.orgId)) ?? { lastSeq: 0, prunedThrough: 0 };
-  const reason = !decoded ? 'CURSOR_INVALID' : decoded.seq > bounds.lastSeq ? 'CURSOR_AHEAD' : decoded.seq < bounds.prunedThrough ? 'CURSOR_EXPIRED' : undefined;
+  const reason = !decoded
+    ? 'CURSOR_INVALID'
+    : decoded.seq > bounds.lastSeq
+      ? 'CURSOR_AHEAD'
+      : decoded.seq < bounds.prunedThrough
+        ? 'CURSOR_EXPIRED'
+        : undefined;
   if (decoded && !reason) return services.bus.subscribe({ orgId: args.orgId, filter, afterSeq: decoded.seq, guard });
   const stream = await services.bus.subscribe({ orgId: args.orgId, filter, guard });
   services.metrics.onResync();

@@ -11,7 +11,11 @@ export async function touchUser(services: Services, viewer: Viewer): Promise<voi
   if (!viewer.isService) await repo.upsertUser(services.store.db, viewer.userId, viewer.name);
 }
 
-export async function createOrganization(services: Services, viewer: Viewer | null, name: string): Promise<Organization> {
+export async function createOrganization(
+  services: Services,
+  viewer: Viewer | null,
+  name: string,
+): Promise<Organization> {
   const v = requireViewer(viewer);
   await touchUser(services, v);
   const { result } = await commitAndPublish(
@@ -28,7 +32,12 @@ export async function createOrganization(services: Services, viewer: Viewer | nu
   return result.org;
 }
 
-export async function updateOrganization(services: Services, viewer: Viewer | null, orgId: string, name: string): Promise<Organization> {
+export async function updateOrganization(
+  services: Services,
+  viewer: Viewer | null,
+  orgId: string,
+  name: string,
+): Promise<Organization> {
   const { viewer: v } = await requireOrgAccess(services, viewer, orgId, 'ADMIN', 'rename it');
   const { result } = await commitAndPublish(
     services,
@@ -49,7 +58,13 @@ export async function updateOrganization(services: Services, viewer: Viewer | nu
   return result;
 }
 
-export async function addMember(services: Services, viewer: Viewer | null, orgId: string, userId: string, role: Role): Promise<Membership> {
+export async function addMember(
+  services: Services,
+  viewer: Viewer | null,
+  orgId: string,
+  userId: string,
+  role: Role,
+): Promise<Membership> {
   const access = await requireOrgAccess(services, viewer, orgId, 'ADMIN', 'add members');
   if (role === 'OWNER' && access.membership && access.membership.role !== 'OWNER') {
     throw forbidden('Only an OWNER (or a service) can make someone an OWNER.');
@@ -59,7 +74,7 @@ export async function addMember(services: Services, viewer: Viewer | null, orgId
     async (tx) => {
       const before = await repo.getMembership(tx, orgId, userId);
       if (before?.role === 'OWNER' && access.membership?.role !== 'OWNER' && access.membership) {
-        throw forbidden('Only an OWNER (or a service) can change an OWNER\'s role.');
+        throw forbidden("Only an OWNER (or a service) can change an OWNER's role.");
       }
       if (before?.role === 'OWNER' && role !== 'OWNER') await ensureAnotherOwner(tx, orgId, userId);
       if (role === 'OWNER' && before?.role !== 'OWNER' && !access.viewer.isService) {
@@ -68,12 +83,19 @@ export async function addMember(services: Services, viewer: Viewer | null, orgId
       return { before, after: await repo.putMembership(tx, orgId, userId, role) };
     },
     ({ before, after }) =>
-      before?.role === after.role ? undefined : memberEvent(before ? 'member.update' : 'member.join', orgId, access.viewer, after, before?.role),
+      before?.role === after.role
+        ? undefined
+        : memberEvent(before ? 'member.update' : 'member.join', orgId, access.viewer, after, before?.role),
   );
   return result.after;
 }
 
-export async function removeMember(services: Services, viewer: Viewer | null, orgId: string, userId: string): Promise<boolean> {
+export async function removeMember(
+  services: Services,
+  viewer: Viewer | null,
+  orgId: string,
+  userId: string,
+): Promise<boolean> {
   const v = requireViewer(viewer);
   // Anyone may leave; removing someone else takes ADMIN.
   const leaving = !v.isService && v.userId === userId;
@@ -84,7 +106,8 @@ export async function removeMember(services: Services, viewer: Viewer | null, or
       const before = await repo.getMembership(tx, orgId, userId);
       if (!before) return undefined;
       if (before.role === 'OWNER') {
-        if (!leaving && access.membership && access.membership.role !== 'OWNER') throw forbidden('Only an OWNER (or a service) can remove an OWNER.');
+        if (!leaving && access.membership && access.membership.role !== 'OWNER')
+          throw forbidden('Only an OWNER (or a service) can remove an OWNER.');
         await ensureAnotherOwner(tx, orgId, userId);
       }
       await repo.deleteMembership(tx, orgId, userId);
@@ -95,12 +118,17 @@ export async function removeMember(services: Services, viewer: Viewer | null, or
   return result !== undefined;
 }
 
-export async function getOrganizationFor(services: Services, viewer: Viewer | null, orgId: string): Promise<Organization> {
+export async function getOrganizationFor(
+  services: Services,
+  viewer: Viewer | null,
+  orgId: string,
+): Promise<Organization> {
   return (await requireOrgAccess(services, viewer, orgId, 'VIEWER', 'see it')).org;
 }
 
 /** The members of an organization the caller already reached through an access-checked field. */
-export const listMembersOf = (services: Services, org: Organization): Promise<Membership[]> => repo.listMembers(services.store.db, org.id);
+export const listMembersOf = (services: Services, org: Organization): Promise<Membership[]> =>
+  repo.listMembers(services.store.db, org.id);
 
 export async function listMyOrganizations(services: Services, viewer: Viewer | null): Promise<Organization[]> {
   const v = requireViewer(viewer);
@@ -117,10 +145,13 @@ async function ensureCanOwnMore(services: Services, tx: repo.DbHandle, userId: s
   await repo.lockUser(tx, userId); // two concurrent creations by one user: the second counts after the first
   const owned = await repo.countOwnedOrganizations(tx, userId);
   if (owned < limit) return;
-  throw rateLimited(`${subject} ${owned} organizations, the most one user may own on this server (${limit}): leave one, or hand it to another OWNER, first.`, {
-    reason: 'ORGANIZATION_LIMIT',
-    limit,
-  });
+  throw rateLimited(
+    `${subject} ${owned} organizations, the most one user may own on this server (${limit}): leave one, or hand it to another OWNER, first.`,
+    {
+      reason: 'ORGANIZATION_LIMIT',
+      limit,
+    },
+  );
 }
 
 async function ensureAnotherOwner(tx: repo.DbHandle, orgId: string, leavingUserId: string): Promise<void> {
@@ -128,7 +159,13 @@ async function ensureAnotherOwner(tx: repo.DbHandle, orgId: string, leavingUserI
   if (owners.length === 0) throw badInput('An organization needs at least one OWNER: make someone else OWNER first.');
 }
 
-function memberEvent(type: 'member.join' | 'member.leave' | 'member.update', orgId: string, actor: Viewer, m: Membership, previousRole?: Role) {
+function memberEvent(
+  type: 'member.join' | 'member.leave' | 'member.update',
+  orgId: string,
+  actor: Viewer,
+  m: Membership,
+  previousRole?: Role,
+) {
   return {
     orgId,
     channel: 'organization',

@@ -21,19 +21,36 @@ export async function whoIsOnline(services: Services, viewer: Viewer | null, org
   return services.presence.list(orgId);
 }
 
-export async function subscribePresence(services: Services, viewer: Viewer | null, orgId: string, guard: StreamGuard): Promise<PushStream<PresenceUpdate>> {
+export async function subscribePresence(
+  services: Services,
+  viewer: Viewer | null,
+  orgId: string,
+  guard: StreamGuard,
+): Promise<PushStream<PresenceUpdate>> {
   const { viewer: v } = await requireOrgAccess(services, viewer, orgId, 'VIEWER', 'see who is online');
   return endOnRemoval(services, orgId, v, () => services.presence.subscribe(orgId, guard));
 }
 
-export async function setTyping(services: Services, viewer: Viewer | null, orgId: string, room: string, typing: boolean): Promise<boolean> {
+export async function setTyping(
+  services: Services,
+  viewer: Viewer | null,
+  orgId: string,
+  room: string,
+  typing: boolean,
+): Promise<boolean> {
   const { viewer: v } = await requireOrgAccess(services, viewer, orgId, 'MEMBER', 'type in its rooms');
   if (v.isService) throw badInput('Services do not type: setTyping is for users.');
   services.typing.set(orgId, room, { userId: v.userId, name: v.name }, typing);
   return true;
 }
 
-export async function subscribeTyping(services: Services, viewer: Viewer | null, orgId: string, room: string, guard: StreamGuard): Promise<PushStream<TypingState>> {
+export async function subscribeTyping(
+  services: Services,
+  viewer: Viewer | null,
+  orgId: string,
+  room: string,
+  guard: StreamGuard,
+): Promise<PushStream<TypingState>> {
   const { viewer: v } = await requireOrgAccess(services, viewer, orgId, 'VIEWER', "see its rooms' typing");
   return endOnRemoval(services, orgId, v, async () => services.typing.subscribe(orgId, room, guard));
 }

@@ -9,7 +9,9 @@ import { badInput, forbidden, invalidToken, unauthenticated } from '../errors.js
  */
 export async function refreshSession(services: Services, session: Session, token: string): Promise<Session> {
   if (session.transport !== 'ws') {
-    throw badInput('refreshSession applies to a graphql-ws connection (token in connection_init); over HTTP and SSE, send the new token with the next request.');
+    throw badInput(
+      'refreshSession applies to a graphql-ws connection (token in connection_init); over HTTP and SSE, send the new token with the next request.',
+    );
   }
   const current = session.viewer;
   if (!current) throw unauthenticated('This connection has no token to refresh: send one in connection_init.');

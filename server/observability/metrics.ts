@@ -13,7 +13,11 @@ export interface LiveFigures {
  */
 export class Metrics {
   readonly registry = new Registry();
-  private readonly published = new Counter({ name: 'switchboard_events_published_total', help: 'Events appended and published by this instance.', registers: [this.registry] });
+  private readonly published = new Counter({
+    name: 'switchboard_events_published_total',
+    help: 'Events appended and published by this instance.',
+    registers: [this.registry],
+  });
   /** Deliveries not yet added to the counter: one integer increment per delivered message, added up when scraped. */
   private unscraped = 0;
   private readonly delivered: Counter = new Counter({
@@ -31,11 +35,31 @@ export class Metrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
-  private readonly replays = new Counter({ name: 'switchboard_replays_total', help: 'Subscriptions that resumed from a cursor.', registers: [this.registry] });
-  private readonly resyncs = new Counter({ name: 'switchboard_resyncs_total', help: 'Subscriptions told to resync (cursor invalid, ahead or expired; log rewound).', registers: [this.registry] });
-  private readonly rewinds = new Counter({ name: 'switchboard_log_rewinds_total', help: 'Times an organization\'s log was found behind what this instance had delivered (a restored backup).', registers: [this.registry] });
-  private readonly cutoffs = new Counter({ name: 'switchboard_slow_consumer_cutoffs_total', help: 'Subscribers cut off for falling behind.', registers: [this.registry] });
-  private readonly gapFills = new Counter({ name: 'switchboard_gap_filled_events_total', help: 'Events read from the log because pub/sub lost them.', registers: [this.registry] });
+  private readonly replays = new Counter({
+    name: 'switchboard_replays_total',
+    help: 'Subscriptions that resumed from a cursor.',
+    registers: [this.registry],
+  });
+  private readonly resyncs = new Counter({
+    name: 'switchboard_resyncs_total',
+    help: 'Subscriptions told to resync (cursor invalid, ahead or expired; log rewound).',
+    registers: [this.registry],
+  });
+  private readonly rewinds = new Counter({
+    name: 'switchboard_log_rewinds_total',
+    help: "Times an organization's log was found behind what this instance had delivered (a restored backup).",
+    registers: [this.registry],
+  });
+  private readonly cutoffs = new Counter({
+    name: 'switchboard_slow_consumer_cutoffs_total',
+    help: 'Subscribers cut off for falling behind.',
+    registers: [this.registry],
+  });
+  private readonly gapFills = new Counter({
+    name: 'switchboard_gap_filled_events_total',
+    help: 'Events read from the log because pub/sub lost them.',
+    registers: [this.registry],
+  });
 
   /** Live figures of this instance, once the transports exist (also read by Query.serverStats). */
   figures: LiveFigures | undefined;
@@ -46,20 +70,41 @@ export class Metrics {
 
   observe(figures: LiveFigures): void {
     this.figures = figures;
-    new Gauge({ name: 'switchboard_connections', help: 'Open connections by transport.', labelNames: ['transport'], registers: [this.registry], collect() {
-      this.set({ transport: 'ws' }, figures.wsConnections());
-    } });
-    new Gauge({ name: 'switchboard_event_subscriptions', help: 'Active event subscriptions on this instance.', registers: [this.registry], collect() {
-      this.set(figures.subscriptions());
-    } });
-    new Gauge({ name: 'switchboard_organizations_live', help: 'Organizations with local subscribers.', registers: [this.registry], collect() {
-      this.set(figures.organizations());
-    } });
+    new Gauge({
+      name: 'switchboard_connections',
+      help: 'Open connections by transport.',
+      labelNames: ['transport'],
+      registers: [this.registry],
+      collect() {
+        this.set({ transport: 'ws' }, figures.wsConnections());
+      },
+    });
+    new Gauge({
+      name: 'switchboard_event_subscriptions',
+      help: 'Active event subscriptions on this instance.',
+      registers: [this.registry],
+      collect() {
+        this.set(figures.subscriptions());
+      },
+    });
+    new Gauge({
+      name: 'switchboard_organizations_live',
+      help: 'Organizations with local subscribers.',
+      registers: [this.registry],
+      collect() {
+        this.set(figures.organizations());
+      },
+    });
     if (figures.redisUp) {
       const up = figures.redisUp;
-      new Gauge({ name: 'switchboard_redis_up', help: '1 when Redis carries messages.', registers: [this.registry], collect() {
-        this.set(up() ? 1 : 0);
-      } });
+      new Gauge({
+        name: 'switchboard_redis_up',
+        help: '1 when Redis carries messages.',
+        registers: [this.registry],
+        collect() {
+          this.set(up() ? 1 : 0);
+        },
+      });
     }
   }
 

@@ -30,7 +30,9 @@ export interface EventBusOptions {
   /** An organization's log went back under its feed (a restored backup); its streams were told to resync. */
   onRewound?: (orgId: string, fromSeq: number, toSeq: number) => void;
   /** Counters for /metrics; every hook is optional. */
-  observer?: Partial<Pick<Metrics, 'onDelivered' | 'onFannedOut' | 'onReplay' | 'onCutoff' | 'onGapFilled' | 'onRewound'>>;
+  observer?: Partial<
+    Pick<Metrics, 'onDelivered' | 'onFannedOut' | 'onReplay' | 'onCutoff' | 'onGapFilled' | 'onRewound'>
+  >;
 }
 
 export interface SubscribeOptions {

@@ -90,7 +90,8 @@ export class FeedSequencer {
       if (this.deliveredSeq < 0) return await this.started(); // the first read failed: try again
       if (lastSeq === undefined) return;
       if (lastSeq < this.deliveredSeq) this.rewindSuspected = true;
-      if (this.rewindSuspected || lastSeq > this.deliveredSeq) await this.fill(lastSeq > this.deliveredSeq ? lastSeq : undefined);
+      if (this.rewindSuspected || lastSeq > this.deliveredSeq)
+        await this.fill(lastSeq > this.deliveredSeq ? lastSeq : undefined);
     } catch (err) {
       this.out.onError(err, `checking the position of ${this.orgId}`);
     }

@@ -168,7 +168,8 @@ export class OrgFeed implements TopicRoom {
 function asEvent(message: unknown, orgId: string): EventRecord | undefined {
   if (typeof message !== 'object' || message === null) return undefined;
   const e = message as Partial<EventRecord>;
-  if (e.orgId !== orgId || typeof e.seq !== 'number' || typeof e.id !== 'string' || typeof e.channel !== 'string') return undefined;
+  if (e.orgId !== orgId || typeof e.seq !== 'number' || typeof e.id !== 'string' || typeof e.channel !== 'string')
+    return undefined;
   return e as EventRecord;
 }
 

@@ -31,7 +31,9 @@ export function createMemoryPresenceRegistry(): PresenceRegistry {
     },
     async list(orgId) {
       const now = Date.now();
-      return [...(orgs.get(orgId)?.values() ?? [])].filter((e) => e.expiresAt > now).map(({ expiresAt: _e, ...entry }) => entry);
+      return [...(orgs.get(orgId)?.values() ?? [])]
+        .filter((e) => e.expiresAt > now)
+        .map(({ expiresAt: _e, ...entry }) => entry);
     },
   };
 }

@@ -94,7 +94,12 @@ export class PresenceView implements TopicRoom {
       if (!current || !current.instances.delete(instanceId) || current.instances.size > 0) return;
       this.online.delete(user.userId);
     }
-    const update: PresenceUpdate = { orgId: this.orgId, kind: type === 'join' ? 'JOIN' : 'LEAVE', user, users: this.users() };
+    const update: PresenceUpdate = {
+      orgId: this.orgId,
+      kind: type === 'join' ? 'JOIN' : 'LEAVE',
+      user,
+      users: this.users(),
+    };
     for (const s of [...this.streams]) s.push(update);
   }
 

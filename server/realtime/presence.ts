@@ -26,7 +26,10 @@ export interface PresenceOptions {
  * crashed instance's users.
  */
 export class Presence {
-  private readonly local = new Map<string, Map<string, { user: PresenceUser; count: number; leaving?: NodeJS.Timeout }>>();
+  private readonly local = new Map<
+    string,
+    Map<string, { user: PresenceUser; count: number; leaving?: NodeJS.Timeout }>
+  >();
   private readonly views: TopicRooms<PresenceView>;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly reconciler: NodeJS.Timeout;
@@ -41,7 +44,10 @@ export class Presence {
     this.heartbeat.unref();
     // Pub/sub is at-most-once (and a new view's subscription starts asynchronously): views are also
     // compared with the registry every couple of seconds, so a lost join or leave shows up soon.
-    this.reconciler = setInterval(() => void this.reconcileAll(), Math.min(2_000, Math.max(50, Math.floor(options.ttlMs / 3))));
+    this.reconciler = setInterval(
+      () => void this.reconcileAll(),
+      Math.min(2_000, Math.max(50, Math.floor(options.ttlMs / 3))),
+    );
     this.reconciler.unref();
   }
 
@@ -86,7 +92,11 @@ export class Presence {
     const view = this.views.enter(orgId); // held while the first registry read runs
     await view.ready;
     // Added only now, so that the updates of the initial load do not precede the snapshot.
-    const stream = new PushStream<PresenceUpdate>({ maxQueue: this.options.maxQueue, guard, overflowError: stateCutOff });
+    const stream = new PushStream<PresenceUpdate>({
+      maxQueue: this.options.maxQueue,
+      guard,
+      overflowError: stateCutOff,
+    });
     stream.whenEnded(() => {
       view.remove(stream);
       this.views.leave(orgId);
@@ -103,7 +113,10 @@ export class Presence {
 
   private announce(orgId: string, type: 'join' | 'leave', user: PresenceUser): void {
     const { instanceId, ttlMs } = this.options;
-    const write = type === 'join' ? this.registry.put(orgId, { instanceId, ...user }, ttlMs) : this.registry.remove(orgId, instanceId, user.userId);
+    const write =
+      type === 'join'
+        ? this.registry.put(orgId, { instanceId, ...user }, ttlMs)
+        : this.registry.remove(orgId, instanceId, user.userId);
     write.catch((err: unknown) => this.options.onError(err, `recording presence in ${orgId}`));
     const signal: PresenceSignal = { kind: 'presence', type, instanceId, user };
     this.pubsub.publish(topicOf(orgId), signal);
@@ -113,7 +126,9 @@ export class Presence {
     const { instanceId, ttlMs } = this.options;
     for (const [orgId, users] of this.local) {
       for (const { user } of users.values()) {
-        await this.registry.put(orgId, { instanceId, ...user }, ttlMs).catch((err: unknown) => this.options.onError(err, 'refreshing presence'));
+        await this.registry
+          .put(orgId, { instanceId, ...user }, ttlMs)
+          .catch((err: unknown) => this.options.onError(err, 'refreshing presence'));
       }
     }
   }

@@ -30,7 +30,12 @@ export class PullQueue<T, R> implements StreamConsumer<T>, AsyncIterableIterator
   }
 
   /** The items of `stream` mapped by `map`, attached as the stream's consumer. */
-  static mapped<T, R>(stream: PushStream<T>, maxQueue: number, map: (item: T) => R | Promise<R>, failureAs: FailureAs<R>): PullQueue<T, R> {
+  static mapped<T, R>(
+    stream: PushStream<T>,
+    maxQueue: number,
+    map: (item: T) => R | Promise<R>,
+    failureAs: FailureAs<R>,
+  ): PullQueue<T, R> {
     const queue = new PullQueue(stream, maxQueue, map, failureAs);
     stream.deliverTo(queue);
     stream.whenEnded((error) => queue.onEnd(error));

@@ -101,10 +101,14 @@ export class Typing {
     private readonly pubsub: PubSubBackend,
     private readonly options: TypingOptions,
   ) {
-    this.rooms = new TopicRooms(pubsub, (key) => `typing:${key}`, (key) => {
-      const [orgId = '', room = ''] = splitKey(key);
-      return new TypingRoom(orgId, room, options.expireMs);
-    });
+    this.rooms = new TopicRooms(
+      pubsub,
+      (key) => `typing:${key}`,
+      (key) => {
+        const [orgId = '', room = ''] = splitKey(key);
+        return new TypingRoom(orgId, room, options.expireMs);
+      },
+    );
   }
 
   /** Returns false when the signal was absorbed by the throttle (or stops nothing). */

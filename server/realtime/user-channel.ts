@@ -7,8 +7,7 @@ import { type TopicRoom, TopicRooms } from './topics.js';
 
 /** What a user's own live channel carries, across all their organizations and instances. */
 export type UserMessage =
-  | { kind: 'notification'; notification: Notification; unreadCount: number }
-  | { kind: 'unread'; unreadCount: number };
+  { kind: 'notification'; notification: Notification; unreadCount: number } | { kind: 'unread'; unreadCount: number };
 
 /** One user's local inbox subscribers (tabs, devices on this instance), fed by the user's topic. */
 class UserRoom implements TopicRoom {
@@ -61,5 +60,9 @@ export class UserChannel {
 const topicOf = (userId: string) => `user:${userId}`;
 
 function isUserMessage(m: unknown): m is UserMessage {
-  return typeof m === 'object' && m !== null && ((m as UserMessage).kind === 'notification' || (m as UserMessage).kind === 'unread');
+  return (
+    typeof m === 'object' &&
+    m !== null &&
+    ((m as UserMessage).kind === 'notification' || (m as UserMessage).kind === 'unread')
+  );
 }

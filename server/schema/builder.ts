@@ -20,11 +20,16 @@ export const builder = new SchemaBuilder<{
   defaultFieldNullability: false,
   scopeAuth: {
     authScopes: (ctx) => ({ loggedIn: ctx.viewer !== null, service: ctx.viewer?.isService === true }),
-    unauthorizedError: (_parent, ctx) => (ctx.viewer ? forbidden('This operation is not allowed for your token.') : unauthenticated()),
+    unauthorizedError: (_parent, ctx) =>
+      ctx.viewer ? forbidden('This operation is not allowed for your token.') : unauthenticated(),
   },
   validation: {
     validationError: (failure) =>
-      badInput(failure.issues.map((i) => `${(i.path ?? []).map((p) => (typeof p === 'object' ? p.key : p)).join('.')}: ${i.message}`).join('; ')),
+      badInput(
+        failure.issues
+          .map((i) => `${(i.path ?? []).map((p) => (typeof p === 'object' ? p.key : p)).join('.')}: ${i.message}`)
+          .join('; '),
+      ),
   },
 });
 

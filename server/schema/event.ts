@@ -34,15 +34,19 @@ const payloadField = <K extends string>(e: EventRecord, key: K): unknown =>
   e.payload !== null && typeof e.payload === 'object' ? (e.payload as Record<string, unknown>)[key] : undefined;
 
 export const EventRef = builder.objectRef<EventRecord>('Event').implement({
-  description: 'One event of an organization\'s ordered log.',
+  description: "One event of an organization's ordered log.",
   fields: (t) => ({
     id: t.exposeID('id'),
     orgId: t.exposeID('orgId'),
     cursor: t.string({
-      description: 'Opaque position in the organization\'s log: pass it as `after` to resume.',
+      description: "Opaque position in the organization's log: pass it as `after` to resume.",
       resolve: events.cursorOf,
     }),
-    sequence: t.field({ type: 'SafeInt', description: 'Position in the organization\'s log; strictly increasing, no holes.', resolve: (e) => e.seq }),
+    sequence: t.field({
+      type: 'SafeInt',
+      description: "Position in the organization's log; strictly increasing, no holes.",
+      resolve: (e) => e.seq,
+    }),
     channel: t.exposeString('channel'),
     type: t.exposeString('type'),
     subjectId: t.exposeID('subjectId', { nullable: true }),
@@ -53,13 +57,15 @@ export const EventRef = builder.objectRef<EventRecord>('Event').implement({
       type: EventMemberRef,
       nullable: true,
       description: 'Set on `member.join`, `member.leave` and `member.update`.',
-      resolve: (e) => (e.type.startsWith('member.') ? ((payloadField(e, 'member') as MemberData | undefined) ?? null) : null),
+      resolve: (e) =>
+        e.type.startsWith('member.') ? ((payloadField(e, 'member') as MemberData | undefined) ?? null) : null,
     }),
     organization: t.field({
       type: EventOrganizationRef,
       nullable: true,
       description: 'Set on `organization.change`.',
-      resolve: (e) => (e.type === 'organization.change' ? ((payloadField(e, 'organization') as OrgData | undefined) ?? null) : null),
+      resolve: (e) =>
+        e.type === 'organization.change' ? ((payloadField(e, 'organization') as OrgData | undefined) ?? null) : null,
     }),
   }),
 });
@@ -93,7 +99,12 @@ const EventConnectionRef = builder.objectRef<events.EventPage>('EventConnection'
 });
 
 const name = (what: string) =>
-  z.string().regex(events.NAME_PATTERN, `${what} must be lower-case words joined by dots, like "property" or "content.updated" (at most 4 parts)`);
+  z
+    .string()
+    .regex(
+      events.NAME_PATTERN,
+      `${what} must be lower-case words joined by dots, like "property" or "content.updated" (at most 4 parts)`,
+    );
 const nameList = (what: string) => z.array(name(what)).max(50, `at most 50 ${what}s`);
 const idList = z.array(z.string().max(128)).max(100, 'at most 100 subjectIds');
 
@@ -129,14 +140,19 @@ builder.queryField('events', (t) =>
       after: t.arg.string({ required: false }),
     },
     resolve: (_root, args, ctx) =>
-      events.listEventHistory(ctx.services, ctx.viewer, { ...args, orgId: String(args.orgId), subjectIds: args.subjectIds?.map(String) }, ctx.responseBudget),
+      events.listEventHistory(
+        ctx.services,
+        ctx.viewer,
+        { ...args, orgId: String(args.orgId), subjectIds: args.subjectIds?.map(String) },
+        ctx.responseBudget,
+      ),
   }),
 );
 
 builder.mutationField('publishEvent', (t) =>
   t.field({
     type: EventRef,
-    description: 'Appends an event to the organization\'s log, then delivers it live. Returns the stored event.',
+    description: "Appends an event to the organization's log, then delivers it live. Returns the stored event.",
     authScopes: { loggedIn: true },
     args: { input: t.arg({ type: PublishEventInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
@@ -167,7 +183,12 @@ builder.subscriptionField('events', (t) =>
       events.subscribeEvents(
         ctx.services,
         ctx.viewer,
-        { ...args, orgId: String(args.orgId), subjectIds: args.subjectIds?.map(String), after: args.after ?? ctx.lastEventId },
+        {
+          ...args,
+          orgId: String(args.orgId),
+          subjectIds: args.subjectIds?.map(String),
+          after: args.after ?? ctx.lastEventId,
+        },
         sessionGuard(ctx.session),
       ),
     resolve: (event) => event,

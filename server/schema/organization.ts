@@ -28,7 +28,10 @@ MembershipRef.implement({
   fields: (t) => ({
     orgId: t.exposeID('orgId'),
     userId: t.exposeID('userId'),
-    name: t.exposeString('name', { nullable: true, description: 'Taken from the user\'s token once they have connected.' }),
+    name: t.exposeString('name', {
+      nullable: true,
+      description: "Taken from the user's token once they have connected.",
+    }),
     role: t.field({ type: RoleEnum, resolve: (m) => m.role }),
     joinedAt: t.field({ type: 'DateTime', resolve: (m) => new Date(m.createdAt) }),
   }),
@@ -64,7 +67,8 @@ builder.mutationFields((t) => ({
     type: OrganizationRef,
     authScopes: { loggedIn: true },
     args: { orgId: t.arg.id({ required: true }), name: t.arg.string({ required: true, validate: orgNameSchema }) },
-    resolve: (_root, args, ctx) => orgs.updateOrganization(ctx.services, ctx.viewer, String(args.orgId), args.name.trim()),
+    resolve: (_root, args, ctx) =>
+      orgs.updateOrganization(ctx.services, ctx.viewer, String(args.orgId), args.name.trim()),
   }),
   addMember: t.field({
     type: MembershipRef,
@@ -75,7 +79,8 @@ builder.mutationFields((t) => ({
       userId: t.arg.id({ required: true, validate: userIdSchema }),
       role: t.arg({ type: RoleEnum, required: true, defaultValue: 'MEMBER' }),
     },
-    resolve: (_root, args, ctx) => orgs.addMember(ctx.services, ctx.viewer, String(args.orgId), String(args.userId), args.role),
+    resolve: (_root, args, ctx) =>
+      orgs.addMember(ctx.services, ctx.viewer, String(args.orgId), String(args.userId), args.role),
   }),
   removeMember: t.boolean({
     description: 'Removes a member (ADMIN) or leaves (yourself). False when they were not a member.',

@@ -26,7 +26,8 @@ const TypingUserRef = builder.objectRef<TypingUser>('TypingUser').implement({
 });
 
 const TypingStateRef = builder.objectRef<TypingState>('TypingState').implement({
-  description: 'Who is typing in a room now. Sent on every change; a typer vanishes about 5 s after their last setTyping.',
+  description:
+    'Who is typing in a room now. Sent on every change; a typer vanishes about 5 s after their last setTyping.',
   fields: (t) => ({
     orgId: t.exposeID('orgId'),
     room: t.exposeString('room'),
@@ -48,20 +49,28 @@ builder.queryField('presence', (t) =>
 
 builder.mutationField('setTyping', (t) =>
   t.boolean({
-    description: 'Says the viewer is (or stopped) typing in a room. Ephemeral, never stored; repeat about every 2 s while typing.',
+    description:
+      'Says the viewer is (or stopped) typing in a room. Ephemeral, never stored; repeat about every 2 s while typing.',
     authScopes: { loggedIn: true },
-    args: { orgId: t.arg.id({ required: true }), room: t.arg.string({ required: true, validate: roomSchema }), typing: t.arg.boolean({ required: true }) },
-    resolve: (_root, args, ctx) => presence.setTyping(ctx.services, ctx.viewer, String(args.orgId), args.room, args.typing),
+    args: {
+      orgId: t.arg.id({ required: true }),
+      room: t.arg.string({ required: true, validate: roomSchema }),
+      typing: t.arg.boolean({ required: true }),
+    },
+    resolve: (_root, args, ctx) =>
+      presence.setTyping(ctx.services, ctx.viewer, String(args.orgId), args.room, args.typing),
   }),
 );
 
 builder.subscriptionFields((t) => ({
   presence: t.field({
     type: PresenceUpdateRef,
-    description: 'Who is online in the organization: a snapshot, then joins and leaves. Subscribing makes the viewer online too.',
+    description:
+      'Who is online in the organization: a snapshot, then joins and leaves. Subscribing makes the viewer online too.',
     authScopes: { loggedIn: true },
     args: { orgId: t.arg.id({ required: true }) },
-    subscribe: (_root, args, ctx) => presence.subscribePresence(ctx.services, ctx.viewer, String(args.orgId), sessionGuard(ctx.session)),
+    subscribe: (_root, args, ctx) =>
+      presence.subscribePresence(ctx.services, ctx.viewer, String(args.orgId), sessionGuard(ctx.session)),
     resolve: (u) => u,
   }),
   typing: t.field({
@@ -69,7 +78,8 @@ builder.subscriptionFields((t) => ({
     description: 'Who is typing in one room of the organization; starts with the current state.',
     authScopes: { loggedIn: true },
     args: { orgId: t.arg.id({ required: true }), room: t.arg.string({ required: true, validate: roomSchema }) },
-    subscribe: (_root, args, ctx) => presence.subscribeTyping(ctx.services, ctx.viewer, String(args.orgId), args.room, sessionGuard(ctx.session)),
+    subscribe: (_root, args, ctx) =>
+      presence.subscribeTyping(ctx.services, ctx.viewer, String(args.orgId), args.room, sessionGuard(ctx.session)),
     resolve: (s) => s,
   }),
 }));

@@ -7,7 +7,7 @@ import { OrganizationRef } from './organization.js';
 export const ViewerRef = builder.objectRef<Viewer>('Viewer').implement({
   description: 'The caller, as identified by its token.',
   fields: (t) => ({
-    id: t.exposeID('userId', { description: 'The token\'s `sub`.' }),
+    id: t.exposeID('userId', { description: "The token's `sub`." }),
     name: t.exposeString('name', { nullable: true }),
     isService: t.exposeBoolean('isService', { description: 'A backend service token (`role: "service"`).' }),
     organizations: t.field({

@@ -46,8 +46,15 @@ export async function lastSeqs(db: Db, orgIds: readonly string[]): Promise<Map<s
 }
 
 /** The retained part of an organization's log: events in (prunedThrough, lastSeq]. */
-export async function logBounds(db: Db, orgId: string): Promise<{ lastSeq: number; prunedThrough: number } | undefined> {
-  const row = await db.selectFrom('organizations').select(['last_seq', 'pruned_through']).where('id', '=', orgId).executeTakeFirst();
+export async function logBounds(
+  db: Db,
+  orgId: string,
+): Promise<{ lastSeq: number; prunedThrough: number } | undefined> {
+  const row = await db
+    .selectFrom('organizations')
+    .select(['last_seq', 'pruned_through'])
+    .where('id', '=', orgId)
+    .executeTakeFirst();
   return row && { lastSeq: Number(row.last_seq), prunedThrough: Number(row.pruned_through) };
 }
 
@@ -91,21 +98,32 @@ export type AdmitPage = (bytes: number, count: number) => void;
  * before they are read: the page's positions and payload sizes come first (`octet_length`, no payload),
  * then `admit`, then the rows themselves. A refused page costs a few bytes per event, never its payloads.
  */
-export async function listEventPage(db: Db, q: EventQuery, admit: AdmitPage): Promise<{ events: EventRecord[]; hasNextPage: boolean }> {
+export async function listEventPage(
+  db: Db,
+  q: EventQuery,
+  admit: AdmitPage,
+): Promise<{ events: EventRecord[]; hasNextPage: boolean }> {
   const sizes = await matching(db, q)
     .select((eb) => ['seq', eb.fn<number | null>('octet_length', ['payload']).as('bytes')])
     .orderBy('seq')
     .limit(q.limit + 1)
     .execute();
   const page = sizes.slice(0, q.limit);
-  admit(page.reduce((sum, r) => sum + Number(r.bytes ?? 0), 0), page.length);
+  admit(
+    page.reduce((sum, r) => sum + Number(r.bytes ?? 0), 0),
+    page.length,
+  );
   if (page.length === 0) return { events: [], hasNextPage: false };
   // The admitted rows by position: events never change once written (retention may have removed some since).
   const rows = await db
     .selectFrom('events')
     .selectAll()
     .where('org_id', '=', q.orgId)
-    .where('seq', 'in', page.map((r) => r.seq))
+    .where(
+      'seq',
+      'in',
+      page.map((r) => r.seq),
+    )
     .orderBy('seq')
     .execute();
   return { events: await withAudiences(db, q.orgId, rows), hasNextPage: sizes.length > q.limit };
@@ -120,7 +138,11 @@ async function withAudiences(db: Db, orgId: string, rows: EventsTable[]): Promis
     .selectFrom('event_audience')
     .select(['seq', 'user_id'])
     .where('org_id', '=', orgId)
-    .where('seq', 'in', restricted.map((e) => e.seq))
+    .where(
+      'seq',
+      'in',
+      restricted.map((e) => e.seq),
+    )
     .execute();
   for (const e of restricted) e.audience = audience.filter((a) => Number(a.seq) === e.seq).map((a) => a.user_id);
   return events;

@@ -49,20 +49,26 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('events_occurred_idx').on('events').column('occurred_at').execute();
     },
     async down(db: Kysely<unknown>) {
-      for (const t of ['events', 'memberships', 'organizations', 'users']) await sql`drop table ${sql.table(t)}`.execute(db);
+      for (const t of ['events', 'memberships', 'organizations', 'users'])
+        await sql`drop table ${sql.table(t)}`.execute(db);
     },
   },
   '0002_notifications': {
     async up(db: Kysely<unknown>) {
       // Events meant for some members only (notification.new): the recipients are listed here.
-      await db.schema.alterTable('events').addColumn('restricted', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('events')
+        .addColumn('restricted', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
       await db.schema
         .createTable('event_audience')
         .addColumn('org_id', 'text', (c) => c.notNull())
         .addColumn('seq', 'bigint', (c) => c.notNull())
         .addColumn('user_id', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('event_audience_pk', ['org_id', 'seq', 'user_id'])
-        .addForeignKeyConstraint('event_audience_event_fk', ['org_id', 'seq'], 'events', ['org_id', 'seq'], (fk) => fk.onDelete('cascade'))
+        .addForeignKeyConstraint('event_audience_event_fk', ['org_id', 'seq'], 'events', ['org_id', 'seq'], (fk) =>
+          fk.onDelete('cascade'),
+        )
         .execute();
       await db.schema
         .createTable('notifications')
@@ -75,7 +81,11 @@ const migrations: Record<string, Migration> = {
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('read_at', 'bigint')
         .execute();
-      await db.schema.createIndex('notifications_user_idx').on('notifications').columns(['user_id', 'created_at', 'id']).execute();
+      await db.schema
+        .createIndex('notifications_user_idx')
+        .on('notifications')
+        .columns(['user_id', 'created_at', 'id'])
+        .execute();
     },
     async down(db: Kysely<unknown>) {
       await sql`drop table notifications`.execute(db);

@@ -11,7 +11,11 @@ export interface NewNotification {
   data: unknown;
 }
 
-export async function insertNotifications(db: Db, userIds: readonly string[], n: NewNotification): Promise<Notification[]> {
+export async function insertNotifications(
+  db: Db,
+  userIds: readonly string[],
+  n: NewNotification,
+): Promise<Notification[]> {
   const createdAt = Date.now();
   const rows: NotificationsTable[] = userIds.map((user_id) => ({
     id: newId('ntf'),
@@ -53,7 +57,12 @@ export async function listInbox(
   if (o.unreadOnly) q = q.where('read_at', 'is', null);
   const after = o.after;
   if (after) {
-    q = q.where((eb) => eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]));
+    q = q.where((eb) =>
+      eb.or([
+        eb('created_at', '<', after.createdAt),
+        eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)]),
+      ]),
+    );
   }
   const sizes = await q
     .select((eb) => ['id', eb.fn<number | null>('octet_length', ['data']).as('bytes')])
@@ -62,13 +71,20 @@ export async function listInbox(
     .limit(o.first + 1)
     .execute();
   const page = sizes.slice(0, o.first);
-  admit(page.reduce((sum, r) => sum + Number(r.bytes ?? 0), 0), page.length);
+  admit(
+    page.reduce((sum, r) => sum + Number(r.bytes ?? 0), 0),
+    page.length,
+  );
   if (page.length === 0) return { notifications: [], hasNextPage: false };
   const rows = await db
     .selectFrom('notifications')
     .selectAll()
     .where('user_id', '=', userId)
-    .where('id', 'in', page.map((r) => r.id))
+    .where(
+      'id',
+      'in',
+      page.map((r) => r.id),
+    )
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
     .execute();
@@ -88,12 +104,21 @@ export async function countUnread(db: Db, userId: string): Promise<number> {
 /** The user's own notifications among `ids`, in no particular order. */
 export async function findOwn(db: Db, userId: string, ids: readonly string[]): Promise<Notification[]> {
   if (ids.length === 0) return [];
-  const rows = await db.selectFrom('notifications').selectAll().where('user_id', '=', userId).where('id', 'in', ids).execute();
+  const rows = await db
+    .selectFrom('notifications')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('id', 'in', ids)
+    .execute();
   return rows.map(fromRow);
 }
 
 export async function markRead(db: Db, userId: string, ids: readonly string[] | 'all'): Promise<number> {
-  let q = db.updateTable('notifications').set({ read_at: Date.now() }).where('user_id', '=', userId).where('read_at', 'is', null);
+  let q = db
+    .updateTable('notifications')
+    .set({ read_at: Date.now() })
+    .where('user_id', '=', userId)
+    .where('read_at', 'is', null);
   if (ids !== 'all') {
     if (ids.length === 0) return 0;
     q = q.where('id', 'in', ids);

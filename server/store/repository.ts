@@ -49,7 +49,11 @@ export async function insertOrganization(db: Db, name: string): Promise<Organiza
 }
 
 export async function getOrganization(db: Db, id: string): Promise<Organization | undefined> {
-  const row = await db.selectFrom('organizations').select(['id', 'name', 'created_at']).where('id', '=', id).executeTakeFirst();
+  const row = await db
+    .selectFrom('organizations')
+    .select(['id', 'name', 'created_at'])
+    .where('id', '=', id)
+    .executeTakeFirst();
   return row && { id: row.id, name: row.name, createdAt: Number(row.created_at) };
 }
 
@@ -70,7 +74,13 @@ export async function listOrganizationsOf(db: Db, userId: string): Promise<Organ
   return rows.map((r) => ({ id: r.id, name: r.name, createdAt: Number(r.created_at) }));
 }
 
-const toMembership = (r: { org_id: string; user_id: string; role: Role; created_at: number; name: string | null }): Membership => ({
+const toMembership = (r: {
+  org_id: string;
+  user_id: string;
+  role: Role;
+  created_at: number;
+  name: string | null;
+}): Membership => ({
   orgId: r.org_id,
   userId: r.user_id,
   role: r.role,
@@ -90,7 +100,11 @@ export async function getMembership(db: Db, orgId: string, userId: string): Prom
 }
 
 export async function listMembers(db: Db, orgId: string): Promise<Membership[]> {
-  const rows = await memberships(db).where('m.org_id', '=', orgId).orderBy('m.created_at').orderBy('m.user_id').execute();
+  const rows = await memberships(db)
+    .where('m.org_id', '=', orgId)
+    .orderBy('m.created_at')
+    .orderBy('m.user_id')
+    .execute();
   return rows.map(toMembership);
 }
 
@@ -107,7 +121,11 @@ export async function putMembership(db: Db, orgId: string, userId: string, role:
 }
 
 export async function deleteMembership(db: Db, orgId: string, userId: string): Promise<boolean> {
-  const res = await db.deleteFrom('memberships').where('org_id', '=', orgId).where('user_id', '=', userId).executeTakeFirst();
+  const res = await db
+    .deleteFrom('memberships')
+    .where('org_id', '=', orgId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
   return Number(res.numDeletedRows) > 0;
 }
 

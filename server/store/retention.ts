@@ -13,7 +13,11 @@ export interface RetentionPolicy {
  * (`pruned_through`), so a cursor from before it is recognised as expired rather than silently skipped.
  * Both rules cut a prefix of the log (sequence order is time order), so the retained part stays contiguous.
  */
-export async function pruneEvents(store: Pick<Store, 'db' | 'transaction'>, policy: RetentionPolicy, now = Date.now()): Promise<number> {
+export async function pruneEvents(
+  store: Pick<Store, 'db' | 'transaction'>,
+  policy: RetentionPolicy,
+  now = Date.now(),
+): Promise<number> {
   const { db } = store;
   const cutoffs = new Map<string, number>();
   const byCount = await db
@@ -34,8 +38,17 @@ export async function pruneEvents(store: Pick<Store, 'db' | 'transaction'>, poli
   for (const [orgId, through] of cutoffs) {
     // One transaction: a resume never sees the events gone but `pruned_through` not yet moved.
     removed += await store.transaction(async (tx) => {
-      const res = await tx.deleteFrom('events').where('org_id', '=', orgId).where('seq', '<=', through).executeTakeFirst();
-      await tx.updateTable('organizations').set({ pruned_through: through }).where('id', '=', orgId).where('pruned_through', '<', through).execute();
+      const res = await tx
+        .deleteFrom('events')
+        .where('org_id', '=', orgId)
+        .where('seq', '<=', through)
+        .executeTakeFirst();
+      await tx
+        .updateTable('organizations')
+        .set({ pruned_through: through })
+        .where('id', '=', orgId)
+        .where('pruned_through', '<', through)
+        .execute();
       return Number(res.numDeletedRows);
     });
   }

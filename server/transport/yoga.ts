@@ -61,7 +61,10 @@ export function createYogaServer(o: YogaOptions) {
     logging: false,
     context: createContextFactory(services, services.verifier, o.onViewer),
     graphiql: config.graphiql
-      ? (request, serverContext) => graphiqlOptions(isLocalRequest(serverContext.req, request.headers.get('host') ?? undefined) ? o.graphiqlToken : undefined)
+      ? (request, serverContext) =>
+          graphiqlOptions(
+            isLocalRequest(serverContext.req, request.headers.get('host') ?? undefined) ? o.graphiqlToken : undefined,
+          )
       : false,
     // GraphiQL's assets bundled in the package: the stock page loads them from a CDN, which an offline
     // or firewalled machine cannot reach.
@@ -75,7 +78,11 @@ export function createYogaServer(o: YogaOptions) {
     maskedErrors: { maskError },
     plugins: [
       useRequestId(),
-      ...useProtections({ introspection: config.introspection, hideSuggestions: !config.introspection, ...tuning.query }),
+      ...useProtections({
+        introspection: config.introspection,
+        hideSuggestions: !config.introspection,
+        ...tuning.query,
+      }),
       useLiveSubscriptions({
         results: new SharedResults(maskError),
         limits: new SubscriptionLimits(config.limits.subscriptionsPerConnection, o.userSlots),
@@ -83,7 +90,12 @@ export function createYogaServer(o: YogaOptions) {
       }),
       useSseResults({ pingMs: tuning.keepAliveMs }),
       useSseHeaders(),
-      useSingleConnectionSse({ endpoint: SINGLE_CONNECTION_ENDPOINT, reservations: o.reservations, verifier: services.verifier, onViewer: o.onViewer }),
+      useSingleConnectionSse({
+        endpoint: SINGLE_CONNECTION_ENDPOINT,
+        reservations: o.reservations,
+        verifier: services.verifier,
+        onViewer: o.onViewer,
+      }),
       ...(o.demoTokens.length > 0 ? [useDemoTokens(o.demoTokens)] : []),
       useMetricsEndpoint('/metrics', services.metrics.registry),
       useWebApp(o.webDir),

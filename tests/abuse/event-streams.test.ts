@@ -17,7 +17,10 @@ const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
 /** An event stream request whose response the client never reads: its bytes pile up on the server's side. */
 function unreadStream(url: string, headers: Record<string, string>, body?: unknown): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: body ? 'POST' : 'GET', headers: { accept: 'text/event-stream', 'content-type': 'application/json', ...headers } });
+    const req = request(url, {
+      method: body ? 'POST' : 'GET',
+      headers: { accept: 'text/event-stream', 'content-type': 'application/json', ...headers },
+    });
     req.on('response', (res) => {
       res.pause();
       resolve(res);
@@ -49,18 +52,35 @@ describe('an event stream nobody reads, on a server with a 128 MB heap (case 1)'
   it('is cut off with SLOW_CONSUMER once its bytes pass the bound, in distinct mode at /graphql/stream; the process, other clients and the data stay', async () => {
     const alice = await token('alice');
     const service = await token('backend', { service: true });
-    const { createOrganization: org } = await gqlOk(server.graphqlUrl, 'mutation { createOrganization(name: "Flood") { id } }', {}, alice);
-    const subscriptions = async () => (await gqlOk(server.graphqlUrl, '{ serverStats { subscriptions } }', {}, service)).serverStats.subscriptions as number;
+    const { createOrganization: org } = await gqlOk(
+      server.graphqlUrl,
+      'mutation { createOrganization(name: "Flood") { id } }',
+      {},
+      alice,
+    );
+    const subscriptions = async () =>
+      (await gqlOk(server.graphqlUrl, '{ serverStats { subscriptions } }', {}, service)).serverStats
+        .subscriptions as number;
     // graphql-sse's mode for requests without a stream token, at the single-connection endpoint.
     const stalled = await Promise.all(
-      Array.from({ length: 8 }, () => unreadStream(stream(server.graphqlUrl), bearer(alice), { query: SUBSCRIBE_EVENTS, variables: { orgId: org.id } })),
+      Array.from({ length: 8 }, () =>
+        unreadStream(stream(server.graphqlUrl), bearer(alice), {
+          query: SUBSCRIBE_EVENTS,
+          variables: { orgId: org.id },
+        }),
+      ),
     );
     await until(async () => (await subscriptions()) === 8, 'the 8 stalled subscriptions');
 
     // 800 events of 30 KB: 24 MB per stalled stream, far more than the kernel's socket buffers hide.
     const blob = 'x'.repeat(30 * 1024);
     for (let i = 0; i < 800 && server.alive(); i++) {
-      await gqlOk(server.graphqlUrl, 'mutation($i: PublishEventInput!) { publishEvent(input: $i) { sequence } }', { i: { orgId: org.id, channel: 'property', type: 'property.update', payload: { i, blob } } }, service);
+      await gqlOk(
+        server.graphqlUrl,
+        'mutation($i: PublishEventInput!) { publishEvent(input: $i) { sequence } }',
+        { i: { orgId: org.id, channel: 'property', type: 'property.update', payload: { i, blob } } },
+        service,
+      );
     }
     expect(server.alive()).toBe(true);
     await until(async () => (await subscriptions()) === 0, 'the stalled subscriptions to be cut off');
@@ -73,12 +93,22 @@ describe('an event stream nobody reads, on a server with a 128 MB heap (case 1)'
     for (const s of stalled.slice(1)) s.destroy();
 
     // Nothing was lost: the log holds every event, and a new subscriber is served.
-    const page = await gqlOk(server.graphqlUrl, `query($o: ID!) { events(orgId: $o, first: 1, after: null) { pageInfo { hasNextPage } } }`, { o: org.id }, alice);
+    const page = await gqlOk(
+      server.graphqlUrl,
+      `query($o: ID!) { events(orgId: $o, first: 1, after: null) { pageInfo { hasNextPage } } }`,
+      { o: org.id },
+      alice,
+    );
     expect(page.events.pageInfo.hasNextPage).toBe(true);
     const fresh = connect('sse', { graphqlUrl: server.graphqlUrl } as TestServer, alice);
     const live = fresh.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id });
     await until(async () => (await subscriptions()) === 1, 'the new subscription');
-    await gqlOk(server.graphqlUrl, 'mutation($i: PublishEventInput!) { publishEvent(input: $i) { sequence } }', { i: { orgId: org.id, channel: 'user', type: 'user.activity' } }, service);
+    await gqlOk(
+      server.graphqlUrl,
+      'mutation($i: PublishEventInput!) { publishEvent(input: $i) { sequence } }',
+      { i: { orgId: org.id, channel: 'user', type: 'user.activity' } },
+      service,
+    );
     expect((await live.results.next()).data.events.type).toBe('user.activity');
     await fresh.dispose();
   }, 90_000);
@@ -122,7 +152,10 @@ describe('single-connection stream reservations (cases 2 and 4)', () => {
     expect(reserved.map((r) => r.status)).toEqual([201, 201, 201]);
     const over = await put(carol);
     expect(over.status).toBe(429);
-    expect(((await over.json()) as any).errors[0]).toMatchObject({ extensions: { code: 'RATE_LIMITED' }, message: expect.stringMatching(/connections/) });
+    expect(((await over.json()) as any).errors[0]).toMatchObject({
+      extensions: { code: 'RATE_LIMITED' },
+      message: expect.stringMatching(/connections/),
+    });
     // The slots are shared with graphql-ws: a fourth connection of any kind is refused.
     const ws = await openRaw(server.wsUrl);
     ws.send({ type: 'connection_init', payload: { authorization: `Bearer ${carol}` } });
@@ -154,16 +187,35 @@ describe('single-connection stream reservations (cases 2 and 4)', () => {
       fetch(stream(server.graphqlUrl), {
         method: 'POST',
         headers: { ...auth, 'content-type': 'application/json', [TOKEN]: streamToken },
-        body: JSON.stringify({ query: SUBSCRIBE_EVENTS, variables: { orgId: org.id }, extensions: { operationId: id } }),
+        body: JSON.stringify({
+          query: SUBSCRIBE_EVENTS,
+          variables: { orgId: org.id },
+          extensions: { operationId: id },
+        }),
       });
     expect((await post(aliceAuth, 'alices')).status).toBe(202);
     await until(() => server.app.services.bus.stats().subscriptions === 1, "Alice's subscription");
 
     expect((await post(bearer(mallory), 'mallorys')).status).toBe(404);
-    expect((await fetch(`${stream(server.graphqlUrl)}?operationId=alices`, { method: 'DELETE', headers: { ...bearer(mallory), [TOKEN]: streamToken } })).status).toBe(404);
-    expect((await fetch(stream(server.graphqlUrl), { headers: { ...bearer(mallory), accept: 'text/event-stream', [TOKEN]: streamToken } })).status).toBe(404);
+    expect(
+      (
+        await fetch(`${stream(server.graphqlUrl)}?operationId=alices`, {
+          method: 'DELETE',
+          headers: { ...bearer(mallory), [TOKEN]: streamToken },
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await fetch(stream(server.graphqlUrl), {
+          headers: { ...bearer(mallory), accept: 'text/event-stream', [TOKEN]: streamToken },
+        })
+      ).status,
+    ).toBe(404);
     // Without any sign-in, the stream token alone is nothing.
-    expect((await fetch(stream(server.graphqlUrl), { method: 'DELETE', headers: { [TOKEN]: streamToken } })).status).toBe(401);
+    expect(
+      (await fetch(stream(server.graphqlUrl), { method: 'DELETE', headers: { [TOKEN]: streamToken } })).status,
+    ).toBe(401);
 
     // Alice's subscription is intact: the next event reaches her stream.
     const e = await publish(server, org.tokens.alice!, { orgId: org.id, channel: 'user', type: 'user.activity' });
@@ -196,7 +248,9 @@ describe('CSRF at the single-connection endpoint (case 9)', () => {
   });
 
   it('answers stream requests without a sign-in with 401, whatever stream token they name', async () => {
-    const res = await fetch(`${stream(server.graphqlUrl)}?token=abc&query=${encodeURIComponent('{ __typename }')}`, { headers: { accept: 'text/event-stream' } });
+    const res = await fetch(`${stream(server.graphqlUrl)}?token=abc&query=${encodeURIComponent('{ __typename }')}`, {
+      headers: { accept: 'text/event-stream' },
+    });
     expect(res.status).toBe(401);
     expect(((await res.json()) as any).errors[0].extensions.code).toBe('UNAUTHENTICATED');
   });

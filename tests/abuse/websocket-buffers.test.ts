@@ -39,7 +39,12 @@ describe('a stalled WebSocket', () => {
     let published = 0;
     try {
       while (server.app.services.bus.stats().subscriptions === 2 && published < 1_000) {
-        await publishEvent(server.app.services, service, { orgId: org.id, channel: 'property', type: 'property.update', payload: { i: published++, blob: BLOB } });
+        await publishEvent(server.app.services, service, {
+          orgId: org.id,
+          channel: 'property',
+          type: 'property.update',
+          payload: { i: published++, blob: BLOB },
+        });
         longest = Math.max(longest, server.app.services.bus.stats().longestQueue);
         await new Promise((r) => setImmediate(r)); // the reading client, in this process too, reads meanwhile
       }
@@ -52,7 +57,9 @@ describe('a stalled WebSocket', () => {
       clearInterval(pongs);
     }
     const received = await reader.messages.take(published, 'every event on the reading client', 30_000);
-    expect(received.map((m) => m.payload.data.events.payload.i)).toEqual(Array.from({ length: published }, (_, i) => i));
+    expect(received.map((m) => m.payload.data.events.payload.i)).toEqual(
+      Array.from({ length: published }, (_, i) => i),
+    );
     reader.socket.close();
   }, 60_000);
 });

@@ -10,7 +10,16 @@ import { type ServerProcess, spawnServer } from '../support/process.js';
 import { freePort } from '../support/redis-server.js';
 
 // The dashboard as people use it: Debian's Chromium, two users of the demo organization, a server restart.
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 describe('web dashboard in a real browser', () => {
   let dataDir: string;
@@ -36,7 +45,11 @@ describe('web dashboard in a real browser', () => {
     const page = await context.newPage();
     page.on('console', (m) => {
       // The socket's own complaint while the server restarts is expected; anything else is a bug.
-      if (m.type() === 'error' && !/WebSocket connection to .* failed|ERR_CONNECTION_REFUSED|Failed to load resource/.test(m.text())) consoleErrors.push(`${name}: ${m.text()}`);
+      if (
+        m.type() === 'error' &&
+        !/WebSocket connection to .* failed|ERR_CONNECTION_REFUSED|Failed to load resource/.test(m.text())
+      )
+        consoleErrors.push(`${name}: ${m.text()}`);
     });
     await page.goto(server.url);
     await page.getByRole('button', { name: new RegExp(`^${name}`) }).click();
@@ -49,7 +62,9 @@ describe('web dashboard in a real browser', () => {
   it('moves events, presence, typing and notifications between two people, and survives a restart', async () => {
     const alice = await signIn('Alice Demo');
     const bob = await signIn('Bob Demo', { width: 390, height: 844 }); // a phone
-    await expect.poll(() => bob.locator('[data-testid=presence]').innerText()).toMatch(/Alice Demo[\s\S]*Bob Demo|Bob Demo[\s\S]*Alice Demo/);
+    await expect
+      .poll(() => bob.locator('[data-testid=presence]').innerText())
+      .toMatch(/Alice Demo[\s\S]*Bob Demo|Bob Demo[\s\S]*Alice Demo/);
     await expect.poll(() => alice.locator('[data-testid=presence]').innerText()).toContain('Bob Demo');
 
     // Alice publishes from the form; the row appears in Bob's feed.
@@ -63,8 +78,15 @@ describe('web dashboard in a real browser', () => {
     await expect.poll(() => bob.locator('[data-testid=typing]').innerText()).toContain('Alice Demo is typing');
 
     // A notification for Bob raises his unread count.
-    const aliceToken = await alice.evaluate(() => JSON.parse(localStorage.getItem('switchboard.session') ?? '{}').token as string);
-    await gqlOk(`${server.url}/graphql`, 'mutation { sendNotification(input: { orgId: "org_demo", userIds: ["bob"], title: "Viewing booked" }) { id } }', {}, aliceToken);
+    const aliceToken = await alice.evaluate(
+      () => JSON.parse(localStorage.getItem('switchboard.session') ?? '{}').token as string,
+    );
+    await gqlOk(
+      `${server.url}/graphql`,
+      'mutation { sendNotification(input: { orgId: "org_demo", userIds: ["bob"], title: "Viewing booked" }) { id } }',
+      {},
+      aliceToken,
+    );
     await expect.poll(() => bob.locator('[data-testid=unread]').innerText()).toBe('1');
 
     // The server restarts; meanwhile an event reaches the log. Bob's feed catches up, without duplicates.
@@ -72,20 +94,35 @@ describe('web dashboard in a real browser', () => {
     expect(await server.stop()).toBe(0);
     const store = await createStore({ dataDir });
     await store.transaction((tx) =>
-      appendEvent(tx, { orgId: 'org_demo', channel: 'property', type: 'property.update', subjectId: 'prop-7', payload: { price: 999001 }, actor: { id: 'crm', name: 'CRM', isService: true } }),
+      appendEvent(tx, {
+        orgId: 'org_demo',
+        channel: 'property',
+        type: 'property.update',
+        subjectId: 'prop-7',
+        payload: { price: 999001 },
+        actor: { id: 'crm', name: 'CRM', isService: true },
+      }),
     );
     await store.close();
     await bob.locator('[data-testid=connection][data-state=reconnecting]').waitFor();
     server = await spawnServer(env);
     await bob.locator('[data-testid=connection][data-state=live]').waitFor({ timeout: 20_000 });
-    await gqlOk(`${server.url}/graphql`, 'mutation { publishEvent(input: { orgId: "org_demo", channel: "property", type: "property.update", payload: { price: 999002 } }) { id } }', {}, aliceToken);
+    await gqlOk(
+      `${server.url}/graphql`,
+      'mutation { publishEvent(input: { orgId: "org_demo", channel: "property", type: "property.update", payload: { price: 999002 } }) { id } }',
+      {},
+      aliceToken,
+    );
     await bob.locator('[data-testid=events] li', { hasText: '999001' }).waitFor();
     await bob.locator('[data-testid=events] li', { hasText: '999002' }).waitFor();
     const sequences = await rows(bob).evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-sequence'))));
     expect(new Set(sequences).size).toBe(sequences.length);
     expect(sequences.length).toBe(before + 2);
 
-    await alice.screenshot({ path: process.env.UPDATE_SCREENSHOT ? 'docs/dashboard.png' : join(dataDir, 'dashboard.png'), fullPage: true });
+    await alice.screenshot({
+      path: process.env.UPDATE_SCREENSHOT ? 'docs/dashboard.png' : join(dataDir, 'dashboard.png'),
+      fullPage: true,
+    });
     expect(consoleErrors).toEqual([]);
   }, 90_000);
 });

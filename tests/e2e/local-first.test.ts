@@ -17,7 +17,12 @@ describe('npm start on a fresh machine', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'switchboard-e2e-'));
     server = await spawnServer({ DATA_DIR: dataDir });
-    tokens = Object.fromEntries([...server.stdout().matchAll(/(\w+) Demo \((\w+)\): Authorization: Bearer (\S+)/g)].map((m) => [m[1]!.toLowerCase(), m[3]!]));
+    tokens = Object.fromEntries(
+      [...server.stdout().matchAll(/(\w+) Demo \((\w+)\): Authorization: Bearer (\S+)/g)].map((m) => [
+        m[1]!.toLowerCase(),
+        m[3]!,
+      ]),
+    );
   });
   afterAll(async () => {
     if (server.proc.exitCode === null) await server.stop();
@@ -30,20 +35,36 @@ describe('npm start on a fresh machine', () => {
   });
 
   it('delivers an event published by a mutation to a graphql-ws subscriber, and refuses a non-member', async () => {
-    const client = createClient({ url: `${server.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${tokens.alice}` } });
-    const events = new Inbox<any>();
-    const stop = client.subscribe({ query: `subscription { events(orgId: "org_demo", channels: ["property"]) { ${EVENT_FIELDS} } }` }, {
-      next: (r) => events.push(r),
-      error: () => {},
-      complete: () => {},
+    const client = createClient({
+      url: `${server.url.replace('http', 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${tokens.alice}` },
     });
+    const events = new Inbox<any>();
+    const stop = client.subscribe(
+      { query: `subscription { events(orgId: "org_demo", channels: ["property"]) { ${EVENT_FIELDS} } }` },
+      {
+        next: (r) => events.push(r),
+        error: () => {},
+        complete: () => {},
+      },
+    );
     // Publish until the subscriber has seen one: graphql-ws has no "subscribed" acknowledgement.
     let received;
     for (let i = 0; i < 50 && !received; i++) {
-      await gqlOk(`${server.url}/graphql`, 'mutation { publishEvent(input: { orgId: "org_demo", channel: "property", type: "property.update", subjectId: "p-1" }) { id } }', {}, tokens.bob);
+      await gqlOk(
+        `${server.url}/graphql`,
+        'mutation { publishEvent(input: { orgId: "org_demo", channel: "property", type: "property.update", subjectId: "p-1" }) { id } }',
+        {},
+        tokens.bob,
+      );
       received = await events.next('an event', 200).catch(() => undefined);
     }
-    expect(received?.data.events).toMatchObject({ orgId: 'org_demo', channel: 'property', actor: { id: 'bob', name: 'Bob Demo' } });
+    expect(received?.data.events).toMatchObject({
+      orgId: 'org_demo',
+      channel: 'property',
+      actor: { id: 'bob', name: 'Bob Demo' },
+    });
     stop();
 
     // `npm run token` signs with the same generated secret; eve is no member of the demo org.
@@ -52,7 +73,10 @@ describe('npm start on a fresh machine', () => {
     const eve = issued.stdout().trim();
     const refused = await gql(`${server.url}/graphql`, '{ organization(id: "org_demo") { id } }', {}, eve);
     expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    expect((await gqlOk(`${server.url}/graphql`, '{ me { id name } }', {}, eve)).me).toEqual({ id: 'eve', name: 'Eve' });
+    expect((await gqlOk(`${server.url}/graphql`, '{ me { id name } }', {}, eve)).me).toEqual({
+      id: 'eve',
+      name: 'Eve',
+    });
     await client.dispose();
   });
 
@@ -66,7 +90,12 @@ describe('npm start on a fresh machine', () => {
     const again = await spawnServer({ DATA_DIR: dataDir });
     try {
       // Same secret, same store: the first run's token and events are still good.
-      const data = await gqlOk(`${again.url}/graphql`, '{ events(orgId: "org_demo", channels: ["property"]) { nodes { id } } }', {}, tokens.alice);
+      const data = await gqlOk(
+        `${again.url}/graphql`,
+        '{ events(orgId: "org_demo", channels: ["property"]) { nodes { id } } }',
+        {},
+        tokens.alice,
+      );
       expect(data.events.nodes.length).toBeGreaterThan(0);
     } finally {
       expect(await again.stop('SIGINT')).toBe(0);
@@ -81,7 +110,9 @@ describe('npm start without HOST', () => {
     try {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(server.stdout()).toContain('Listening on this machine only; HOST=0.0.0.0 serves the network.');
-      const lan = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+      const lan = Object.values(networkInterfaces())
+        .flat()
+        .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
       if (lan) await expect(fetch(`http://${lan}:${new URL(server.url).port}/health`)).rejects.toThrow();
     } finally {
       await server.stop();

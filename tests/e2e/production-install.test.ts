@@ -35,7 +35,9 @@ describe('a production install of the built tree', () => {
   });
 
   it('lists exactly the packages the server imports at run time as dependencies', () => {
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
     const sources = execFileSync('grep', ['-rhoE', "from '[^.][^']*'", join(ROOT, 'server')], { encoding: 'utf8' });
     const imported = new Set(
       [...sources.matchAll(/from '([^']+)'/g)]
@@ -50,7 +52,15 @@ describe('a production install of the built tree', () => {
     const dir = productionTree();
     const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-prod-data-'));
     dirs.push(dir, dataDir);
-    const env = { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production', AUTH_JWT_SECRET: TEST_SECRET, DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+    const env = {
+      PATH: process.env.PATH,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      NODE_ENV: 'production',
+      AUTH_JWT_SECRET: TEST_SECRET,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+    };
     const proc = spawn(process.execPath, ['dist/server/main.js'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
@@ -65,7 +75,12 @@ describe('a production install of the built tree', () => {
         proc.once('exit', (code) => reject(new Error(`exited with ${code}:\n${err}`)));
       });
       expect((await fetch(`${url}/health`)).status).toBe(200);
-      const data = await gqlOk(`${url}/graphql`, 'mutation { createOrganization(name: "Prod") { id name } }', {}, await token('alice'));
+      const data = await gqlOk(
+        `${url}/graphql`,
+        'mutation { createOrganization(name: "Prod") { id name } }',
+        {},
+        await token('alice'),
+      );
       expect(data.createOrganization.name).toBe('Prod');
     } finally {
       proc.kill('SIGTERM');

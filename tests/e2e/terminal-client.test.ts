@@ -27,9 +27,25 @@ describe('terminal client', () => {
   });
 
   const tail = () =>
-    run(['--import', 'tsx', 'scripts/client.ts', 'tail', '--url', server.url, '--org', 'org_demo', '--channel', 'property', '--state', join(dataDir, 'tail.json')], {
-      SWITCHBOARD_TOKEN: token,
-    });
+    run(
+      [
+        '--import',
+        'tsx',
+        'scripts/client.ts',
+        'tail',
+        '--url',
+        server.url,
+        '--org',
+        'org_demo',
+        '--channel',
+        'property',
+        '--state',
+        join(dataDir, 'tail.json'),
+      ],
+      {
+        SWITCHBOARD_TOKEN: token,
+      },
+    );
   const printed = (t: ReturnType<typeof tail>) =>
     t
       .stdout()
@@ -37,12 +53,22 @@ describe('terminal client', () => {
       .filter(Boolean)
       .map((l) => (JSON.parse(l) as { payload: { n: number } }).payload.n);
   const publish = (n: number) =>
-    gqlOk(`${server.url}/graphql`, 'mutation($n: JSON) { publishEvent(input: { orgId: "org_demo", channel: "property", type: "property.update", payload: $n }) { id } }', { n: { n } }, token);
+    gqlOk(
+      `${server.url}/graphql`,
+      'mutation($n: JSON) { publishEvent(input: { orgId: "org_demo", channel: "property", type: "property.update", payload: $n }) { id } }',
+      { n: { n } },
+      token,
+    );
 
   it('resumes after a server restart and after its own restart, missing nothing and repeating nothing', async () => {
     // Start from the current end of the log (as a previous run would have saved it): nothing published
     // from here on may be missed, whenever the subscription happens to be in place.
-    const head = await gqlOk(`${server.url}/graphql`, '{ events(orgId: "org_demo", first: 500) { pageInfo { endCursor } } }', {}, token);
+    const head = await gqlOk(
+      `${server.url}/graphql`,
+      '{ events(orgId: "org_demo", first: 500) { pageInfo { endCursor } } }',
+      {},
+      token,
+    );
     writeFileSync(join(dataDir, 'tail.json'), JSON.stringify({ cursor: head.events.pageInfo.endCursor }));
     const first = tail();
     await publish(1);
@@ -52,7 +78,14 @@ describe('terminal client', () => {
     expect(await server.stop()).toBe(0);
     const store = await createStore({ dataDir });
     await store.transaction((tx) =>
-      appendEvent(tx, { orgId: 'org_demo', channel: 'property', type: 'property.update', subjectId: null, payload: { n: 3 }, actor: { id: 'crm', name: null, isService: true } }),
+      appendEvent(tx, {
+        orgId: 'org_demo',
+        channel: 'property',
+        type: 'property.update',
+        subjectId: null,
+        payload: { n: 3 },
+        actor: { id: 'crm', name: null, isService: true },
+      }),
     );
     await store.close();
     server = await spawnServer(env);

@@ -11,7 +11,8 @@ describe('HTTP queries and mutations', () => {
   afterAll(() => server.stop());
   const url = () => server.graphqlUrl;
   const eventCount = async (orgId: string, auth: string) =>
-    (await gqlOk(url(), 'query($o: ID!) { events(orgId: $o, first: 500) { nodes { id } } }', { o: orgId }, auth)).events.nodes.length;
+    (await gqlOk(url(), 'query($o: ID!) { events(orgId: $o, first: 500) { nodes { id } } }', { o: orgId }, auth)).events
+      .nodes.length;
 
   describe('authentication', () => {
     it('answers UNAUTHENTICATED without a token', async () => {
@@ -23,7 +24,11 @@ describe('HTTP queries and mutations', () => {
       ['a garbage token', 'Bearer garbage'],
       ['a non-Bearer scheme', 'Basic YWxpY2U6cGFzcw=='],
     ])('answers 401 with a GraphQL error for %s', async (_name, header) => {
-      const res = await fetch(url(), { method: 'POST', headers: { 'content-type': 'application/json', authorization: header }, body: '{"query":"{ me { id } }"}' });
+      const res = await fetch(url(), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: header },
+        body: '{"query":"{ me { id } }"}',
+      });
       expect(res.status).toBe(401);
       expect(((await res.json()) as any).errors[0].extensions.code).toBe('UNAUTHENTICATED');
     });
@@ -43,9 +48,19 @@ describe('HTTP queries and mutations', () => {
   describe('organizations', () => {
     it('creates an organization with the caller as OWNER and lists it', async () => {
       const auth = await token('olga', { name: 'Olga' });
-      const created = await gqlOk(url(), 'mutation { createOrganization(name: "  Acme Realty ") { id name } }', {}, auth);
+      const created = await gqlOk(
+        url(),
+        'mutation { createOrganization(name: "  Acme Realty ") { id name } }',
+        {},
+        auth,
+      );
       expect(created.createOrganization.name).toBe('Acme Realty');
-      const data = await gqlOk(url(), 'query($id: ID!) { organizations { id } organization(id: $id) { name members { userId name role } } }', { id: created.createOrganization.id }, auth);
+      const data = await gqlOk(
+        url(),
+        'query($id: ID!) { organizations { id } organization(id: $id) { name members { userId name role } } }',
+        { id: created.createOrganization.id },
+        auth,
+      );
       expect(data.organizations.map((o: { id: string }) => o.id)).toContain(created.createOrganization.id);
       expect(data.organization.members).toEqual([{ userId: 'olga', name: 'Olga', role: 'OWNER' }]);
     });
@@ -54,14 +69,32 @@ describe('HTTP queries and mutations', () => {
       ['an empty name', '   '],
       ['a name over 100 characters', 'x'.repeat(101)],
     ])('refuses %s with BAD_USER_INPUT', async (_n, name) => {
-      const res = await gql(url(), 'mutation($n: String!) { createOrganization(name: $n) { id } }', { n: name }, await token('olga'));
+      const res = await gql(
+        url(),
+        'mutation($n: String!) { createOrganization(name: $n) { id } }',
+        { n: name },
+        await token('olga'),
+      );
       expect(errorCode(res)).toBe('BAD_USER_INPUT');
     });
 
     it('adds a user before they ever connected; their name arrives with their first token', async () => {
       const org = await createOrg(server, 'alice');
-      await gqlOk(url(), 'mutation($o: ID!) { addMember(orgId: $o, userId: "newbie", role: VIEWER) { role name } }', { o: org.id }, org.tokens.alice);
-      const members = async () => (await gqlOk(url(), 'query($o: ID!) { organization(id: $o) { members { userId name role } } }', { o: org.id }, org.tokens.alice)).organization.members;
+      await gqlOk(
+        url(),
+        'mutation($o: ID!) { addMember(orgId: $o, userId: "newbie", role: VIEWER) { role name } }',
+        { o: org.id },
+        org.tokens.alice,
+      );
+      const members = async () =>
+        (
+          await gqlOk(
+            url(),
+            'query($o: ID!) { organization(id: $o) { members { userId name role } } }',
+            { o: org.id },
+            org.tokens.alice,
+          )
+        ).organization.members;
       expect(await members()).toContainEqual({ userId: 'newbie', name: null, role: 'VIEWER' });
       const newbie = await token('newbie', { name: 'New Bee' });
       await gqlOk(url(), 'query($o: ID!) { organization(id: $o) { id } }', { o: org.id }, newbie);
@@ -72,12 +105,20 @@ describe('HTTP queries and mutations', () => {
     it('keeps member management to ADMINs, OWNERs and services', async () => {
       const org = await createOrg(server, 'alice', { adam: 'ADMIN', mona: 'MEMBER' });
       const add = (auth: string, user: string, role = 'MEMBER') =>
-        gql(url(), `mutation($o: ID!, $u: ID!) { addMember(orgId: $o, userId: $u, role: ${role}) { role } }`, { o: org.id, u: user }, auth);
+        gql(
+          url(),
+          `mutation($o: ID!, $u: ID!) { addMember(orgId: $o, userId: $u, role: ${role}) { role } }`,
+          { o: org.id, u: user },
+          auth,
+        );
       expect(errorCode(await add(org.tokens.mona!, 'x'))).toBe('FORBIDDEN');
       expect(errorCode(await add(org.tokens.adam!, 'y', 'OWNER'))).toBe('FORBIDDEN');
       expect((await add(org.tokens.adam!, 'y')).data).toEqual({ addMember: { role: 'MEMBER' } });
-      expect((await add(await token('backend', { service: true }), 'z', 'OWNER')).data).toEqual({ addMember: { role: 'OWNER' } });
-      const remove = (auth: string, user: string) => gql(url(), 'mutation($o: ID!, $u: ID!) { removeMember(orgId: $o, userId: $u) }', { o: org.id, u: user }, auth);
+      expect((await add(await token('backend', { service: true }), 'z', 'OWNER')).data).toEqual({
+        addMember: { role: 'OWNER' },
+      });
+      const remove = (auth: string, user: string) =>
+        gql(url(), 'mutation($o: ID!, $u: ID!) { removeMember(orgId: $o, userId: $u) }', { o: org.id, u: user }, auth);
       expect(errorCode(await remove(org.tokens.adam!, 'alice'))).toBe('FORBIDDEN');
       expect((await remove(org.tokens.mona!, 'mona')).data).toEqual({ removeMember: true }); // anyone may leave
       expect((await remove(org.tokens.adam!, 'nobody')).data).toEqual({ removeMember: false });
@@ -85,7 +126,12 @@ describe('HTTP queries and mutations', () => {
 
     it('never lets the last OWNER go', async () => {
       const org = await createOrg(server, 'alice');
-      const res = await gql(url(), 'mutation($o: ID!) { removeMember(orgId: $o, userId: "alice") }', { o: org.id }, org.tokens.alice);
+      const res = await gql(
+        url(),
+        'mutation($o: ID!) { removeMember(orgId: $o, userId: "alice") }',
+        { o: org.id },
+        org.tokens.alice,
+      );
       expect(errorCode(res)).toBe('BAD_USER_INPUT');
       expect(res.errors?.[0]?.message).toContain('at least one OWNER');
     });
@@ -93,7 +139,9 @@ describe('HTTP queries and mutations', () => {
     it('distinguishes an unknown organization (NOT_FOUND) from one you are not in (FORBIDDEN)', async () => {
       const org = await createOrg(server, 'alice');
       const stranger = await token('stranger');
-      expect(errorCode(await gql(url(), 'query($o: ID!) { organization(id: $o) { id } }', { o: org.id }, stranger))).toBe('FORBIDDEN');
+      expect(
+        errorCode(await gql(url(), 'query($o: ID!) { organization(id: $o) { id } }', { o: org.id }, stranger)),
+      ).toBe('FORBIDDEN');
       expect(errorCode(await gql(url(), '{ organization(id: "org_missing") { id } }', {}, stranger))).toBe('NOT_FOUND');
     });
   });
@@ -102,10 +150,23 @@ describe('HTTP queries and mutations', () => {
     it('returns the stored event; a service may publish to any organization', async () => {
       const org = await createOrg(server, 'alice');
       const backend = await token('crm-backend', { service: true, name: 'CRM' });
-      const e = await publish(server, backend, { orgId: org.id, channel: 'property', type: 'property.update', subjectId: 'p-9', payload: { beds: 3 } });
+      const e = await publish(server, backend, {
+        orgId: org.id,
+        channel: 'property',
+        type: 'property.update',
+        subjectId: 'p-9',
+        payload: { beds: 3 },
+      });
       expect(e).toMatchObject({ channel: 'property', type: 'property.update', subjectId: 'p-9', sequence: 2 });
-      const stored = await gqlOk(url(), 'query($o: ID!) { events(orgId: $o, types: ["property.update"]) { nodes { id actor { id isService } payload } } }', { o: org.id }, org.tokens.alice);
-      expect(stored.events.nodes).toEqual([{ id: e.id, actor: { id: 'crm-backend', isService: true }, payload: { beds: 3 } }]);
+      const stored = await gqlOk(
+        url(),
+        'query($o: ID!) { events(orgId: $o, types: ["property.update"]) { nodes { id actor { id isService } payload } } }',
+        { o: org.id },
+        org.tokens.alice,
+      );
+      expect(stored.events.nodes).toEqual([
+        { id: e.id, actor: { id: 'crm-backend', isService: true }, payload: { beds: 3 } },
+      ]);
     });
 
     it.each([
@@ -114,11 +175,21 @@ describe('HTTP queries and mutations', () => {
       ['a server-only type', 'alice', { channel: 'organization', type: 'member.join' }, 'FORBIDDEN'],
       ['a malformed channel', 'alice', { channel: 'Property Updates', type: 'property.update' }, 'BAD_USER_INPUT'],
       ['a malformed type', 'alice', { channel: 'property', type: 'x'.repeat(40) }, 'BAD_USER_INPUT'],
-      ['an oversized payload', 'alice', { channel: 'property', type: 'property.update', payload: { blob: 'x'.repeat(40_000) } }, 'BAD_USER_INPUT'],
+      [
+        'an oversized payload',
+        'alice',
+        { channel: 'property', type: 'property.update', payload: { blob: 'x'.repeat(40_000) } },
+        'BAD_USER_INPUT',
+      ],
     ])('refuses %s with a clear error and stores nothing', async (_n, user, input, code) => {
       const org = await createOrg(server, 'alice', { vera: 'VIEWER' });
       const before = await eventCount(org.id, org.tokens.alice!);
-      const res = await gql(url(), PUBLISH, { input: { orgId: org.id, ...input } }, org.tokens[user] ?? (await token(user)));
+      const res = await gql(
+        url(),
+        PUBLISH,
+        { input: { orgId: org.id, ...input } },
+        org.tokens[user] ?? (await token(user)),
+      );
       expect(errorCode(res)).toBe(code);
       expect(res.errors?.[0]?.message.length).toBeGreaterThan(10);
       expect(await eventCount(org.id, org.tokens.alice!)).toBe(before);
@@ -126,12 +197,25 @@ describe('HTTP queries and mutations', () => {
   });
 
   describe('Query.events', () => {
-    it('pages the history oldest first with the stream\'s cursors', async () => {
+    it("pages the history oldest first with the stream's cursors", async () => {
       const org = await createOrg(server, 'alice');
       const published = [];
-      for (let i = 0; i < 5; i++) published.push(await publish(server, org.tokens.alice!, { orgId: org.id, channel: 'user', type: 'user.activity', payload: { i } }));
+      for (let i = 0; i < 5; i++)
+        published.push(
+          await publish(server, org.tokens.alice!, {
+            orgId: org.id,
+            channel: 'user',
+            type: 'user.activity',
+            payload: { i },
+          }),
+        );
       const page = (after?: string) =>
-        gqlOk(url(), 'query($o: ID!, $a: String) { events(orgId: $o, channels: ["user"], first: 2, after: $a) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }', { o: org.id, a: after }, org.tokens.alice);
+        gqlOk(
+          url(),
+          'query($o: ID!, $a: String) { events(orgId: $o, channels: ["user"], first: 2, after: $a) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }',
+          { o: org.id, a: after },
+          org.tokens.alice,
+        );
       const seen: string[] = [];
       let after: string | undefined;
       for (;;) {
@@ -145,21 +229,33 @@ describe('HTTP queries and mutations', () => {
 
     it.each([
       ['garbage', () => 'not-a-cursor'],
-      ['another organization\'s cursor', () => foreignCursor],
+      ["another organization's cursor", () => foreignCursor],
     ])('refuses a %s cursor with BAD_USER_INPUT', async (_n, cursor) => {
       const org = await createOrg(server, 'alice');
-      const res = await gql(url(), 'query($o: ID!, $a: String) { events(orgId: $o, after: $a) { nodes { id } } }', { o: org.id, a: cursor() }, org.tokens.alice);
+      const res = await gql(
+        url(),
+        'query($o: ID!, $a: String) { events(orgId: $o, after: $a) { nodes { id } } }',
+        { o: org.id, a: cursor() },
+        org.tokens.alice,
+      );
       expect(errorCode(res)).toBe('BAD_USER_INPUT');
     });
     let foreignCursor = '';
     beforeAll(async () => {
       const other = await createOrg(server, 'mallory');
-      foreignCursor = (await publish(server, other.tokens.mallory!, { orgId: other.id, channel: 'user', type: 'user.activity' })).cursor;
+      foreignCursor = (
+        await publish(server, other.tokens.mallory!, { orgId: other.id, channel: 'user', type: 'user.activity' })
+      ).cursor;
     });
 
     it('refuses a page size out of range', async () => {
       const org = await createOrg(server, 'alice');
-      const res = await gql(url(), 'query($o: ID!) { events(orgId: $o, first: 501) { nodes { id } } }', { o: org.id }, org.tokens.alice);
+      const res = await gql(
+        url(),
+        'query($o: ID!) { events(orgId: $o, first: 501) { nodes { id } } }',
+        { o: org.id },
+        org.tokens.alice,
+      );
       expect(errorCode(res)).toBe('BAD_USER_INPUT');
     });
   });
@@ -190,8 +286,17 @@ describe('HTTP queries and mutations', () => {
 
     it('answers CORS preflights for listed origins only', async () => {
       const preflight = (origin: string) =>
-        fetch(url(), { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } });
-      expect((await preflight('https://app.example.com')).headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+        fetch(url(), {
+          method: 'OPTIONS',
+          headers: {
+            origin,
+            'access-control-request-method': 'POST',
+            'access-control-request-headers': 'authorization,content-type',
+          },
+        });
+      expect((await preflight('https://app.example.com')).headers.get('access-control-allow-origin')).toBe(
+        'https://app.example.com',
+      );
       expect((await preflight('https://evil.example.com')).headers.get('access-control-allow-origin')).toBeNull();
     });
   });
@@ -203,7 +308,9 @@ describe('unexpected errors', () => {
     const auth = await token('alice');
     await server.app.services.store.db.schema.dropTable('memberships').execute();
     const res = await gql(server.graphqlUrl, '{ organizations { id } }', {}, auth);
-    expect(res.errors).toEqual([expect.objectContaining({ message: 'Internal server error', extensions: { code: 'INTERNAL' } })]);
+    expect(res.errors).toEqual([
+      expect.objectContaining({ message: 'Internal server error', extensions: { code: 'INTERNAL' } }),
+    ]);
     await server.stop();
   });
 });

@@ -13,8 +13,17 @@ const ATTACKER = 'attacker.example';
 
 const portOf = (s: TestServer) => new URL(s.url).port;
 const preflight = (s: TestServer, host: string, origin: string) =>
-  rawHttp(s.url, '/graphql', { method: 'OPTIONS', headers: { host, origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
-const graphiqlPage = (s: TestServer, headers: Record<string, string>) => rawHttp(s.url, '/graphql', { headers: { accept: 'text/html', ...headers } });
+  rawHttp(s.url, '/graphql', {
+    method: 'OPTIONS',
+    headers: {
+      host,
+      origin,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'content-type',
+    },
+  });
+const graphiqlPage = (s: TestServer, headers: Record<string, string>) =>
+  rawHttp(s.url, '/graphql', { headers: { accept: 'text/html', ...headers } });
 const BEARER = /Bearer ey[\w-]+\.[\w-]+\.[\w-]+/;
 
 describe('Host allowlist (default outside production: loopback names and IP literals)', () => {
@@ -30,7 +39,10 @@ describe('Host allowlist (default outside production: loopback names and IP lite
     const pre = await preflight(server, host, origin);
     expect(pre.status).toBe(403);
     expect(pre.headers['access-control-allow-origin']).toBeUndefined();
-    expect(JSON.parse(pre.body).errors[0]).toMatchObject({ message: expect.stringContaining('ALLOWED_HOSTS'), extensions: { code: 'FORBIDDEN' } });
+    expect(JSON.parse(pre.body).errors[0]).toMatchObject({
+      message: expect.stringContaining('ALLOWED_HOSTS'),
+      extensions: { code: 'FORBIDDEN' },
+    });
     for (const path of ['/dev/demo-tokens', '/graphql?query=%7B__typename%7D', '/health', '/']) {
       const res = await rawHttp(server.url, path, { headers: { host, origin, accept: 'text/html' } });
       expect(res.status, path).toBe(403);
@@ -41,7 +53,9 @@ describe('Host allowlist (default outside production: loopback names and IP lite
 
   it('refuses a WebSocket upgrade with a forged Host and matching Origin', async () => {
     const host = `${ATTACKER}:${portOf(server)}`;
-    await expect(openRaw(server.wsUrl, { origin: `http://${host}`, headers: { host } })).rejects.toThrow('upgrade refused: 403');
+    await expect(openRaw(server.wsUrl, { origin: `http://${host}`, headers: { host } })).rejects.toThrow(
+      'upgrade refused: 403',
+    );
   });
 
   it('answers loopback names and IP literals, and counts their own origin as same-origin', async () => {
@@ -51,7 +65,9 @@ describe('Host allowlist (default outside production: loopback names and IP lite
       expect((await rawHttp(server.url, '/health', { headers: { host } })).status, name).toBe(200);
     }
     const lan = `192.0.2.77:${port}`;
-    expect((await preflight(server, lan, `http://${lan}`)).headers['access-control-allow-origin']).toBe(`http://${lan}`);
+    expect((await preflight(server, lan, `http://${lan}`)).headers['access-control-allow-origin']).toBe(
+      `http://${lan}`,
+    );
     const raw = await openRaw(server.wsUrl, { origin: `http://${lan}`, headers: { host: lan } });
     await raw.init();
     raw.socket.close();
@@ -83,7 +99,9 @@ describe('ALLOWED_HOSTS', () => {
   });
 
   it('a listed name is still no loopback name: no demo token for it', async () => {
-    const res = await rawHttp(server.url, '/dev/demo-tokens', { headers: { host: `switchboard.example.test:${portOf(server)}` } });
+    const res = await rawHttp(server.url, '/dev/demo-tokens', {
+      headers: { host: `switchboard.example.test:${portOf(server)}` },
+    });
     expect(res.status).toBe(403);
   });
 });
@@ -101,7 +119,10 @@ describe('demo tokens', () => {
     for (const name of ['localhost', '127.0.0.1', '[::1]']) {
       const res = await rawHttp(server.url, '/dev/demo-tokens', { headers: { host: `${name}:${port}` } });
       expect(res.status, name).toBe(200);
-      expect(JSON.parse(res.body).map((t: { sub: string }) => t.sub), name).toEqual(['alice', 'bob']);
+      expect(
+        JSON.parse(res.body).map((t: { sub: string }) => t.sub),
+        name,
+      ).toEqual(['alice', 'bob']);
       expect((await graphiqlPage(server, { host: `${name}:${port}` })).body, name).toMatch(BEARER);
     }
   });
@@ -110,7 +131,10 @@ describe('demo tokens', () => {
     const host = `${ATTACKER}:${portOf(server)}`;
     const res = await rawHttp(server.url, '/dev/demo-tokens', { headers: { host, origin: `http://${host}` } });
     expect(res.status).toBe(403);
-    expect(JSON.parse(res.body).errors[0]).toMatchObject({ message: expect.stringContaining('npm run token'), extensions: { code: 'FORBIDDEN' } });
+    expect(JSON.parse(res.body).errors[0]).toMatchObject({
+      message: expect.stringContaining('npm run token'),
+      extensions: { code: 'FORBIDDEN' },
+    });
     const page = await graphiqlPage(server, { host });
     expect(page.status).toBe(200);
     expect(page.body).toContain('Switchboard GraphiQL');
@@ -119,7 +143,11 @@ describe('demo tokens', () => {
 
   it('are refused through a proxy on this machine (X-Forwarded-For, Forwarded)', async () => {
     const host = `localhost:${portOf(server)}`;
-    const proxied: Array<Record<string, string>> = [{ 'x-forwarded-for': '203.0.113.9' }, { forwarded: 'for=203.0.113.9' }, { 'x-real-ip': '203.0.113.9' }];
+    const proxied: Array<Record<string, string>> = [
+      { 'x-forwarded-for': '203.0.113.9' },
+      { forwarded: 'for=203.0.113.9' },
+      { 'x-real-ip': '203.0.113.9' },
+    ];
     for (const header of proxied) {
       expect((await rawHttp(server.url, '/dev/demo-tokens', { headers: { host, ...header } })).status).toBe(403);
       expect((await graphiqlPage(server, { host, ...header })).body).not.toMatch(BEARER);

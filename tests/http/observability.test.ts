@@ -34,20 +34,36 @@ describe('metrics and server stats', () => {
     const org = await createOrg(server, 'alice');
     const client = connect('ws', server, org.tokens.alice);
     client.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id });
-    await until(() => server.app.services.bus.orgStats().some((o) => o.orgId === org.id && o.subscriptions === 1), 'the subscription');
-    const query = '{ serverStats { instanceId wsConnections subscriptions organizations { orgId subscriptions eventsPerSecond } } }';
+    await until(
+      () => server.app.services.bus.orgStats().some((o) => o.orgId === org.id && o.subscriptions === 1),
+      'the subscription',
+    );
+    const query =
+      '{ serverStats { instanceId wsConnections subscriptions organizations { orgId subscriptions eventsPerSecond } } }';
     expect(errorCode(await gql(server.graphqlUrl, query, {}, org.tokens.alice))).toBe('FORBIDDEN');
     const stats = (await gqlOk(server.graphqlUrl, query, {}, await token('ops', { service: true }))).serverStats;
     expect(stats.instanceId).toMatch(/^inst_/);
     expect(stats.wsConnections).toBeGreaterThanOrEqual(1);
-    expect(stats.organizations).toContainEqual({ orgId: org.id, subscriptions: 1, eventsPerSecond: expect.any(Number) });
+    expect(stats.organizations).toContainEqual({
+      orgId: org.id,
+      subscriptions: 1,
+      eventsPerSecond: expect.any(Number),
+    });
     await client.dispose();
   });
 
-  it('tags every HTTP response with a request id, keeping the caller\'s', async () => {
-    const mine = await fetch(server.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'trace-123' }, body: '{"query":"{ __typename }"}' });
+  it("tags every HTTP response with a request id, keeping the caller's", async () => {
+    const mine = await fetch(server.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'trace-123' },
+      body: '{"query":"{ __typename }"}',
+    });
     expect(mine.headers.get('x-request-id')).toBe('trace-123');
-    const fresh = await fetch(server.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+    const fresh = await fetch(server.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query":"{ __typename }"}',
+    });
     expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
@@ -62,7 +78,11 @@ describe('logs of a request', () => {
     try {
       const res = await fetch(server.graphqlUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-request-id': 'trace-internal', authorization: `Bearer ${org.tokens.alice}` },
+        headers: {
+          'content-type': 'application/json',
+          'x-request-id': 'trace-internal',
+          authorization: `Bearer ${org.tokens.alice}`,
+        },
         body: JSON.stringify({ query: '{ organizations { id name } }' }),
       });
       const body = (await res.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };

@@ -10,7 +10,9 @@ describe('query limits (graphql-armor) on HTTP and WebSocket', () => {
   let server: TestServer;
   let auth: string;
   beforeAll(async () => {
-    server = await startServer({ tuning: { query: { maxDepth: 3, maxAliases: 5, maxTokens: 300, maxCost: 5_000, maxDirectives: 10 } } });
+    server = await startServer({
+      tuning: { query: { maxDepth: 3, maxAliases: 5, maxTokens: 300, maxCost: 5_000, maxDirectives: 10 } },
+    });
     auth = await token('alice');
   });
   afterAll(() => server.stop());
@@ -24,18 +26,27 @@ describe('query limits (graphql-armor) on HTTP and WebSocket', () => {
   it.each(Object.entries(tooMany))('refuses too many %s over HTTP with a clear error', async (what, query) => {
     const res = await gql(server.graphqlUrl, query, {}, auth);
     expect(res.data).toBeUndefined();
-    expect(res.errors?.[0]?.message.toLowerCase()).toContain(what === 'depth' ? 'depth' : what === 'aliases' ? 'aliases' : 'token');
+    expect(res.errors?.[0]?.message.toLowerCase()).toContain(
+      what === 'depth' ? 'depth' : what === 'aliases' ? 'aliases' : 'token',
+    );
   });
 
-  it.each(Object.entries(tooMany))('refuses too many %s over graphql-ws with an error message; the socket stays', async (_what, query) => {
-    const raw = await openRaw(server.wsUrl);
-    await raw.init(auth);
-    raw.send({ id: 'bad', type: 'subscribe', payload: { query } });
-    expect(await raw.messages.next()).toMatchObject({ id: 'bad', type: 'error' });
-    raw.send({ id: 'ok', type: 'subscribe', payload: { query: '{ me { id } }' } });
-    expect(await raw.messages.next()).toMatchObject({ id: 'ok', type: 'next', payload: { data: { me: { id: 'alice' } } } });
-    raw.socket.close();
-  });
+  it.each(Object.entries(tooMany))(
+    'refuses too many %s over graphql-ws with an error message; the socket stays',
+    async (_what, query) => {
+      const raw = await openRaw(server.wsUrl);
+      await raw.init(auth);
+      raw.send({ id: 'bad', type: 'subscribe', payload: { query } });
+      expect(await raw.messages.next()).toMatchObject({ id: 'bad', type: 'error' });
+      raw.send({ id: 'ok', type: 'subscribe', payload: { query: '{ me { id } }' } });
+      expect(await raw.messages.next()).toMatchObject({
+        id: 'ok',
+        type: 'next',
+        payload: { data: { me: { id: 'alice' } } },
+      });
+      raw.socket.close();
+    },
+  );
 });
 
 describe('introspection in production', () => {

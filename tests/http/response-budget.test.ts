@@ -9,12 +9,19 @@ import { openRaw } from '../support/raw-ws.js';
 import { TEST_SECRET, type TestServer, startServer, token } from '../support/server.js';
 
 /** `n` aliases `a0`… of a field in one operation (graphql-js resolves a query's aliases concurrently). */
-const aliases = (n: number, field: (i: number) => string) => Array.from({ length: n }, (_, i) => `a${i}: ${field(i)}`).join(' ');
+const aliases = (n: number, field: (i: number) => string) =>
+  Array.from({ length: n }, (_, i) => `a${i}: ${field(i)}`).join(' ');
 const PAGE_QUERY = (n: number, first: number) =>
   `query($o: ID!) { ${aliases(n, () => `events(orgId: $o, channels: ["property"], first: ${first}) { nodes { payload } }`)} }`;
 
 /** Publishes `count` events with `bytes`-sized payloads as a service (exempt from the publish rate): 15 per request, 3 requests at a time. */
-async function fill(server: Pick<TestServer, 'graphqlUrl'>, service: string, orgId: string, count: number, bytes: number) {
+async function fill(
+  server: Pick<TestServer, 'graphqlUrl'>,
+  service: string,
+  orgId: string,
+  count: number,
+  bytes: number,
+) {
   const input = { orgId, channel: 'property', type: 'property.update', payload: { blob: 'x'.repeat(bytes) } };
   const batch = (n: number) =>
     gqlOk(
@@ -55,7 +62,10 @@ describe.each([
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'switchboard-budget-'));
-    server = await spawnServer({ NODE_ENV: 'test', DATA_DIR: dataDir, AUTH_JWT_SECRET: TEST_SECRET, ...env() }, { nodeArgs: ['--max-old-space-size=128'] });
+    server = await spawnServer(
+      { NODE_ENV: 'test', DATA_DIR: dataDir, AUTH_JWT_SECRET: TEST_SECRET, ...env() },
+      { nodeArgs: ['--max-old-space-size=128'] },
+    );
     target = { graphqlUrl: `${server.url}/graphql` };
     const org = await createOrg(target as TestServer, 'budget-owner', { 'budget-viewer': 'VIEWER' });
     orgId = org.id;
@@ -69,18 +79,27 @@ describe.each([
 
   it('refuses 15 aliases of 500 events of 30 KB, sent four times at once, with a clear error; the process, /health and small queries stay fine', async () => {
     const started = Date.now();
-    const answers = await Promise.all(Array.from({ length: 4 }, () => gql(target.graphqlUrl, PAGE_QUERY(15, 500), { o: orgId }, viewer)));
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () => gql(target.graphqlUrl, PAGE_QUERY(15, 500), { o: orgId }, viewer)),
+    );
     for (const res of answers) expectTooLarge(res, LIMIT);
     // Refused from the sizes alone: a check after reading took seconds here, even where the process survived it.
     expect(Date.now() - started).toBeLessThan(2_000);
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
-    const small = await gqlOk(target.graphqlUrl, 'query($o: ID!) { events(orgId: $o, first: 5) { nodes { payload } } }', { o: orgId }, viewer);
+    const small = await gqlOk(
+      target.graphqlUrl,
+      'query($o: ID!) { events(orgId: $o, first: 5) { nodes { payload } } }',
+      { o: orgId },
+      viewer,
+    );
     expect(small.events.nodes).toHaveLength(5);
     expect(server.proc.exitCode).toBeNull();
   });
 
   it('reads at most the budget when pages fit one by one: 15 aliases of 200 events (6 MB each), four at once', async () => {
-    const answers = await Promise.all(Array.from({ length: 4 }, () => gql(target.graphqlUrl, PAGE_QUERY(15, 200), { o: orgId }, viewer)));
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () => gql(target.graphqlUrl, PAGE_QUERY(15, 200), { o: orgId }, viewer)),
+    );
     // One page fits the 8 MiB budget and is read, the second would not. (graphql-js reports the refusals that
     // arrive before the first one nulls `data`, so their number varies.)
     for (const res of answers) expectTooLarge(res, LIMIT);
@@ -94,7 +113,8 @@ describe.each([
 describe('response budget per operation, in process (budget 64 KiB)', () => {
   const LIMIT = 64 * 1024;
   const SEND = 'mutation($i: SendNotificationInput!) { sendNotification(input: $i) { id data } }';
-  const INBOX = (n: number, first: number) => `{ ${aliases(n, () => `notifications(first: ${first}) { nodes { id data } }`)} unreadNotificationCount }`;
+  const INBOX = (n: number, first: number) =>
+    `{ ${aliases(n, () => `notifications(first: ${first}) { nodes { id data } }`)} unreadNotificationCount }`;
   let server: TestServer;
   let org: Awaited<ReturnType<typeof createOrg>>;
   beforeAll(async () => {
@@ -106,7 +126,8 @@ describe('response budget per operation, in process (budget 64 KiB)', () => {
 
   it('answers pages within the budget, and refuses a larger one (or a second alias) with BAD_USER_INPUT', async () => {
     const bob = org.tokens['rb-bob'];
-    const PAGE = 'query($o: ID!, $a: String) { events(orgId: $o, channels: ["property"], first: 3, after: $a) { nodes { payload } pageInfo { hasNextPage endCursor } } }';
+    const PAGE =
+      'query($o: ID!, $a: String) { events(orgId: $o, channels: ["property"], first: 3, after: $a) { nodes { payload } pageInfo { hasNextPage endCursor } } }';
     const three = await gqlOk(server.graphqlUrl, PAGE, { o: org.id }, bob);
     expect([three.events.nodes.length, three.events.pageInfo.hasNextPage]).toEqual([3, true]);
     const rest = await gqlOk(server.graphqlUrl, PAGE, { o: org.id, a: three.events.pageInfo.endCursor }, bob);
@@ -124,7 +145,10 @@ describe('response budget per operation, in process (budget 64 KiB)', () => {
     expect(await raw.messages.next('the refusal')).toMatchObject({
       id: 'big',
       type: 'next',
-      payload: { data: null, errors: [{ extensions: { code: 'BAD_USER_INPUT', reason: 'RESPONSE_TOO_LARGE', limitBytes: LIMIT } }] },
+      payload: {
+        data: null,
+        errors: [{ extensions: { code: 'BAD_USER_INPUT', reason: 'RESPONSE_TOO_LARGE', limitBytes: LIMIT } }],
+      },
     });
     expect(await raw.messages.next()).toMatchObject({ id: 'big', type: 'complete' });
     raw.send({ id: 'ok', type: 'subscribe', payload: { query: PAGE_QUERY(1, 3), variables: { o: org.id } } });
@@ -136,7 +160,8 @@ describe('response budget per operation, in process (budget 64 KiB)', () => {
 
   it('charges the inbox by its data, and sendNotification by what it answers (nothing is stored when refused)', async () => {
     const data = { blob: 'z'.repeat(25_000) };
-    const send = (userIds: string[]) => gql(server.graphqlUrl, SEND, { i: { orgId: org.id, userIds, title: 'Viewing', data } }, org.tokens['rb-alice']);
+    const send = (userIds: string[]) =>
+      gql(server.graphqlUrl, SEND, { i: { orgId: org.id, userIds, title: 'Viewing', data } }, org.tokens['rb-alice']);
     for (let i = 0; i < 2; i++) expect((await send(['rb-carol'])).errors).toBeUndefined();
     // Three recipients would be answered with three copies of 25 KB: over 64 KiB, refused before writing.
     expectTooLarge(await send(['rb-alice', 'rb-bob', 'rb-carol']), LIMIT);

@@ -34,7 +34,11 @@ describe('static files of the dashboard', () => {
   const get = (path: string) => rawHttp(server.url, path);
 
   it('serves files inside the folder, and index.html for client-side routes', async () => {
-    expect(await get('/assets/app.js')).toMatchObject({ status: 200, body: 'console.log("app")', headers: { 'cache-control': expect.stringContaining('immutable') } });
+    expect(await get('/assets/app.js')).toMatchObject({
+      status: 200,
+      body: 'console.log("app")',
+      headers: { 'cache-control': expect.stringContaining('immutable') },
+    });
     expect(await get('/')).toMatchObject({ status: 200, body: expect.stringContaining('INDEX') });
     expect(await get('/orgs/org_1/events')).toMatchObject({ status: 200, body: expect.stringContaining('INDEX') });
   });
@@ -60,12 +64,15 @@ describe('static files of the dashboard', () => {
     '/..\\dist-old\\secrets.json',
     '/assets/../../dist-old/secrets.json',
     '/..%252fdist-old%252fsecrets.json',
-  ])('serves %s from inside the folder only (the URL parser resolves dot segments and backslashes first)', async (path) => {
-    const res = await get(path);
-    expect(res.status).toBe(200);
-    expect(res.body).toContain('INDEX');
-    expect(res.body).not.toContain('secret');
-  });
+  ])(
+    'serves %s from inside the folder only (the URL parser resolves dot segments and backslashes first)',
+    async (path) => {
+      const res = await get(path);
+      expect(res.status).toBe(200);
+      expect(res.body).toContain('INDEX');
+      expect(res.body).not.toContain('secret');
+    },
+  );
 
   it('answers a malformed percent-encoding with 400, logs no error, and keeps serving', async () => {
     const before = lines.length;

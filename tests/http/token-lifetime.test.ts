@@ -26,10 +26,18 @@ async function overHttp(server: TestServer, auth: string): Promise<Outcome> {
 async function overWs(server: TestServer, auth: string): Promise<Outcome> {
   const raw = await openRaw(server.wsUrl);
   raw.send({ type: 'connection_init', payload: { authorization: `Bearer ${auth}` } });
-  const first = (await Promise.race([raw.messages.next('an ack or a close'), raw.closed])) as { type?: string; code?: number; reason?: string };
+  const first = (await Promise.race([raw.messages.next('an ack or a close'), raw.closed])) as {
+    type?: string;
+    code?: number;
+    reason?: string;
+  };
   if (first.type === 'connection_ack') {
     raw.send({ id: 'me', type: 'subscribe', payload: { query: ME } });
-    expect(await raw.messages.next()).toMatchObject({ id: 'me', type: 'next', payload: { data: { me: { id: 'tl-user' } } } });
+    expect(await raw.messages.next()).toMatchObject({
+      id: 'me',
+      type: 'next',
+      payload: { data: { me: { id: 'tl-user' } } },
+    });
     raw.socket.close();
     return { accepted: true };
   }
@@ -54,8 +62,12 @@ describe.each(TRANSPORTS)('token lifetime rules over %s', (_name, attempt) => {
 
   it('accepts a normal token, and one of exactly the longest lifetime', async () => {
     expect(await attempt(strict, await token(sub))).toEqual({ accepted: true });
-    expect(await attempt(strict, await tokenWithClaims({ sub, iat: now(), exp: now() + 30 * DAY }))).toEqual({ accepted: true });
-    expect(await attempt(relaxed, await tokenWithClaims({ sub, iat: now(), exp: now() + HOUR }))).toEqual({ accepted: true });
+    expect(await attempt(strict, await tokenWithClaims({ sub, iat: now(), exp: now() + 30 * DAY }))).toEqual({
+      accepted: true,
+    });
+    expect(await attempt(relaxed, await tokenWithClaims({ sub, iat: now(), exp: now() + HOUR }))).toEqual({
+      accepted: true,
+    });
   });
 
   it('refuses a token without exp, unless configuration allows it', async () => {
@@ -74,20 +86,28 @@ describe.each(TRANSPORTS)('token lifetime rules over %s', (_name, attempt) => {
       reason: 'Invalid token: token lifetime ("exp" - "iat") is 90d; this server accepts at most 30d.',
     });
     // Issued long ago, expiring soon: still a 31-day token.
-    expect(await attempt(strict, await tokenWithClaims({ sub, iat: now() - 31 * DAY + HOUR, exp: now() + 2 * HOUR }))).toMatchObject({ accepted: false });
+    expect(
+      await attempt(strict, await tokenWithClaims({ sub, iat: now() - 31 * DAY + HOUR, exp: now() + 2 * HOUR })),
+    ).toMatchObject({ accepted: false });
     expect(await attempt(relaxed, await tokenWithClaims({ sub, iat: now(), exp: now() + 2 * HOUR }))).toEqual({
       accepted: false,
       reason: 'Invalid token: token lifetime ("exp" - "iat") is 2h; this server accepts at most 1h.',
     });
-    expect(await attempt(relaxed, await tokenWithClaims({ sub, exp: now() + 2 * HOUR }))).toMatchObject({ accepted: false });
+    expect(await attempt(relaxed, await tokenWithClaims({ sub, exp: now() + 2 * HOUR }))).toMatchObject({
+      accepted: false,
+    });
     expect(await attempt(relaxed, await tokenWithClaims({ sub, exp: now() + HOUR - 60 }))).toEqual({ accepted: true });
   });
 
   it('refuses an iat in the future beyond a minute of clock skew', async () => {
     const ahead = await attempt(strict, await tokenWithClaims({ sub, iat: now() + HOUR, exp: now() + 2 * HOUR }));
     expect(ahead).toMatchObject({ accepted: false });
-    expect((ahead as { reason: string }).reason).toMatch(/^Invalid token: token "iat" is (59m 5\ds|1h) in the future \(at most 60s of clock skew is accepted\)\.$/);
-    expect(await attempt(strict, await tokenWithClaims({ sub, iat: now() + 30, exp: now() + HOUR }))).toEqual({ accepted: true });
+    expect((ahead as { reason: string }).reason).toMatch(
+      /^Invalid token: token "iat" is (59m 5\ds|1h) in the future \(at most 60s of clock skew is accepted\)\.$/,
+    );
+    expect(await attempt(strict, await tokenWithClaims({ sub, iat: now() + 30, exp: now() + HOUR }))).toEqual({
+      accepted: true,
+    });
   });
 });
 
@@ -102,12 +122,23 @@ describe('refreshSession applies the same rules', () => {
     const raw = await openRaw(server.wsUrl);
     await raw.init(await token('tl-refresh'));
     const long = await tokenWithClaims({ sub: 'tl-refresh', iat: now(), exp: now() + 60 * DAY });
-    raw.send({ id: 'r', type: 'subscribe', payload: { query: 'mutation($t: String!) { refreshSession(token: $t) { expiresAt } }', variables: { t: long } } });
+    raw.send({
+      id: 'r',
+      type: 'subscribe',
+      payload: { query: 'mutation($t: String!) { refreshSession(token: $t) { expiresAt } }', variables: { t: long } },
+    });
     const msg = await raw.messages.next();
-    expect(msg.payload.errors[0]).toMatchObject({ message: 'Invalid token: token lifetime ("exp" - "iat") is 60d; this server accepts at most 30d.', extensions: { code: 'UNAUTHENTICATED' } });
+    expect(msg.payload.errors[0]).toMatchObject({
+      message: 'Invalid token: token lifetime ("exp" - "iat") is 60d; this server accepts at most 30d.',
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
     raw.send({ id: 'me', type: 'subscribe', payload: { query: ME } });
     expect(await raw.messages.next('the next result', 5_000)).toMatchObject({ type: 'complete', id: 'r' });
-    expect(await raw.messages.next()).toMatchObject({ id: 'me', type: 'next', payload: { data: { me: { id: 'tl-refresh' } } } });
+    expect(await raw.messages.next()).toMatchObject({
+      id: 'me',
+      type: 'next',
+      payload: { data: { me: { id: 'tl-refresh' } } },
+    });
     raw.socket.close();
   });
 });
@@ -119,12 +150,20 @@ describe('npm run token', () => {
   });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
   const mint = async (args: string[], env: Record<string, string> = {}) => {
-    const p = run(['--import', 'tsx', 'scripts/token.ts', '--sub', 'eve', ...args], { DATA_DIR: dataDir, AUTH_JWT_SECRET: TEST_SECRET, ...env });
+    const p = run(['--import', 'tsx', 'scripts/token.ts', '--sub', 'eve', ...args], {
+      DATA_DIR: dataDir,
+      AUTH_JWT_SECRET: TEST_SECRET,
+      ...env,
+    });
     return { code: await p.exited, stdout: p.stdout().trim(), stderr: p.stderr().trim() };
   };
 
   it('mints 30-day tokens by default, and refuses an --expires above AUTH_MAX_TOKEN_LIFETIME with what to do', async () => {
-    const [byDefault, tooLong, shorterMax] = await Promise.all([mint([]), mint(['--expires', '90d']), mint([], { AUTH_MAX_TOKEN_LIFETIME: '12h' })]);
+    const [byDefault, tooLong, shorterMax] = await Promise.all([
+      mint([]),
+      mint(['--expires', '90d']),
+      mint([], { AUTH_MAX_TOKEN_LIFETIME: '12h' }),
+    ]);
     expect(byDefault.code).toBe(0);
     const claims = decodeJwt(byDefault.stdout);
     expect(claims.exp! - claims.iat!).toBe(30 * DAY);

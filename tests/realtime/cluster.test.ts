@@ -21,11 +21,21 @@ describe('two instances sharing Redis and PostgreSQL', () => {
     const onB = connect(transport, b, org.tokens.bob);
     const subA = onA.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id, channels: ['property'] });
     const subB = onB.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id, channels: ['property'] });
-    await until(() => a.app.services.bus.stats().subscriptions > 0 && b.app.services.bus.stats().subscriptions > 0, 'both subscriptions');
+    await until(
+      () => a.app.services.bus.stats().subscriptions > 0 && b.app.services.bus.stats().subscriptions > 0,
+      'both subscriptions',
+    );
     const published = [];
     for (let i = 0; i < 10; i++) {
       const via = i % 2 === 0 ? a : b; // publishers on both instances
-      published.push(await publish(via, org.tokens.alice!, { orgId: org.id, channel: 'property', type: 'property.update', payload: { i } }));
+      published.push(
+        await publish(via, org.tokens.alice!, {
+          orgId: org.id,
+          channel: 'property',
+          type: 'property.update',
+          payload: { i },
+        }),
+      );
     }
     const ids = published.map((p) => p.id);
     expect((await subA.results.take(10)).map((r) => r.data.events.id)).toEqual(ids);
@@ -36,7 +46,9 @@ describe('two instances sharing Redis and PostgreSQL', () => {
   it('assigns one gap-free sequence to concurrent publishers on both instances', async () => {
     const org = await createOrg(a, 'alice');
     const results = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => publish(i % 2 ? a : b, org.tokens.alice!, { orgId: org.id, channel: 'user', type: 'user.activity' })),
+      Array.from({ length: 40 }, (_, i) =>
+        publish(i % 2 ? a : b, org.tokens.alice!, { orgId: org.id, channel: 'user', type: 'user.activity' }),
+      ),
     );
     const seqs = results.map((r) => r.sequence).sort((x, y) => x - y);
     expect(seqs).toEqual(Array.from({ length: 40 }, (_, i) => i + 2)); // 1 is the owner's member.join

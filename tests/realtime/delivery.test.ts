@@ -57,10 +57,25 @@ describe.each([
       const bySubject = client.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id, subjectIds: ['prop-2'] });
       await until(() => subscriptions() >= before + 3, 'three subscriptions');
       const a = await publish(server, org.tokens.alice!, { orgId: org.id, channel: 'user', type: 'activity.created' });
-      const b = await publish(server, org.tokens.alice!, { orgId: org.id, channel: 'property', type: 'property.update', subjectId: 'prop-1' });
-      const c = await publish(server, org.tokens.alice!, { orgId: org.id, channel: 'property', type: 'property.update', subjectId: 'prop-2' });
+      const b = await publish(server, org.tokens.alice!, {
+        orgId: org.id,
+        channel: 'property',
+        type: 'property.update',
+        subjectId: 'prop-1',
+      });
+      const c = await publish(server, org.tokens.alice!, {
+        orgId: org.id,
+        channel: 'property',
+        type: 'property.update',
+        subjectId: 'prop-2',
+      });
       // A marker every filter lets through proves nothing else was queued before it.
-      const marker = await publish(server, org.tokens.alice!, { orgId: org.id, channel: 'property', type: 'activity.created', subjectId: 'prop-2' });
+      const marker = await publish(server, org.tokens.alice!, {
+        orgId: org.id,
+        channel: 'property',
+        type: 'activity.created',
+        subjectId: 'prop-2',
+      });
       const ids = async (s: typeof byChannel, n: number) => (await s.results.take(n)).map((r) => r.data.events.id);
       expect(await ids(byChannel, 3)).toEqual([b.id, c.id, marker.id]);
       expect(await ids(byType, 2)).toEqual([a.id, marker.id]);
@@ -68,7 +83,7 @@ describe.each([
       await client.dispose();
     });
 
-    it('never delivers another organization\'s events and refuses its subscription', async () => {
+    it("never delivers another organization's events and refuses its subscription", async () => {
       const orgA = await createOrg(server, 'alice');
       const orgB = await createOrg(server, 'mallory');
       const client = connect(transport, server, orgA.tokens.alice);
@@ -84,7 +99,11 @@ describe.each([
         expect(s.results.items.every((r) => !r.data?.events)).toBe(true);
       }
       await publish(server, orgB.tokens.mallory!, { orgId: orgB.id, channel: 'property', type: 'property.update' });
-      const mine = await publish(server, orgA.tokens.alice!, { orgId: orgA.id, channel: 'property', type: 'property.update' });
+      const mine = await publish(server, orgA.tokens.alice!, {
+        orgId: orgA.id,
+        channel: 'property',
+        type: 'property.update',
+      });
       const got = await own.results.next('own event');
       expect(got.data.events.id).toBe(mine.id);
       expect(own.results.pending).toBe(0);
@@ -97,11 +116,31 @@ describe.each([
       const before = subscriptions();
       const sub = client.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id, channels: ['organization'] });
       await until(() => subscriptions() > before, 'the subscription to start');
-      await gqlOk(server.graphqlUrl, 'mutation($o: ID!) { addMember(orgId: $o, userId: "dave") { userId } }', { o: org.id }, org.tokens.alice);
-      await gqlOk(server.graphqlUrl, 'mutation($o: ID!) { removeMember(orgId: $o, userId: "dave") }', { o: org.id }, org.tokens.alice);
-      await gqlOk(server.graphqlUrl, 'mutation($o: ID!) { updateOrganization(orgId: $o, name: "Renamed") { name } }', { o: org.id }, org.tokens.alice);
+      await gqlOk(
+        server.graphqlUrl,
+        'mutation($o: ID!) { addMember(orgId: $o, userId: "dave") { userId } }',
+        { o: org.id },
+        org.tokens.alice,
+      );
+      await gqlOk(
+        server.graphqlUrl,
+        'mutation($o: ID!) { removeMember(orgId: $o, userId: "dave") }',
+        { o: org.id },
+        org.tokens.alice,
+      );
+      await gqlOk(
+        server.graphqlUrl,
+        'mutation($o: ID!) { updateOrganization(orgId: $o, name: "Renamed") { name } }',
+        { o: org.id },
+        org.tokens.alice,
+      );
       const [join, leave, change] = (await sub.results.take(3)).map((r) => r.data.events);
-      expect(join).toMatchObject({ type: 'member.join', channel: 'organization', subjectId: 'dave', member: { userId: 'dave', role: 'MEMBER' } });
+      expect(join).toMatchObject({
+        type: 'member.join',
+        channel: 'organization',
+        subjectId: 'dave',
+        member: { userId: 'dave', role: 'MEMBER' },
+      });
       expect(leave).toMatchObject({ type: 'member.leave', member: { userId: 'dave' } });
       expect(change).toMatchObject({ type: 'organization.change', organization: { id: org.id, name: 'Renamed' } });
       expect([join.sequence + 1, leave.sequence + 1]).toEqual([leave.sequence, change.sequence]);

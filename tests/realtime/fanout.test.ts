@@ -6,7 +6,8 @@ import { openRaw } from '../support/raw-ws.js';
 import { type TestServer, startServer } from '../support/server.js';
 
 const SHAPE_A = 'subscription A($o: ID!, $c: [String!]) { events(orgId: $o, channels: $c) { sequence type } }';
-const SHAPE_B = 'subscription B($o: ID!, $c: [String!]) { events(orgId: $o, channels: $c) { sequence channel payload } }';
+const SHAPE_B =
+  'subscription B($o: ID!, $c: [String!]) { events(orgId: $o, channels: $c) { sequence channel payload } }';
 
 /**
  * Each event's result is executed and serialized once per document and variables and sent directly to the
@@ -33,11 +34,30 @@ describe('fan-out with shared results', () => {
     const sse = connect('sse', server, org.tokens.bob).subscribe(SHAPE_A, { o: org.id, c: ['property'] });
     await waitForSubscriptions(server, 4);
 
-    const first = await publish(server, org.tokens.alice!, { orgId: org.id, channel: 'property', type: 'property.update', payload: { n: 1 } });
-    const second = await publish(server, org.tokens.alice!, { orgId: org.id, channel: 'user', type: 'user.activity', payload: { n: 2 } });
-    const third = await publish(server, org.tokens.alice!, { orgId: org.id, channel: 'property', type: 'property.update', payload: { n: 3 } });
+    const first = await publish(server, org.tokens.alice!, {
+      orgId: org.id,
+      channel: 'property',
+      type: 'property.update',
+      payload: { n: 1 },
+    });
+    const second = await publish(server, org.tokens.alice!, {
+      orgId: org.id,
+      channel: 'user',
+      type: 'user.activity',
+      payload: { n: 2 },
+    });
+    const third = await publish(server, org.tokens.alice!, {
+      orgId: org.id,
+      channel: 'property',
+      type: 'property.update',
+      payload: { n: 3 },
+    });
 
-    const onAlice = [await alice.messages.next('a or b'), await alice.messages.next('a or b'), await alice.messages.next('a or b')];
+    const onAlice = [
+      await alice.messages.next('a or b'),
+      await alice.messages.next('a or b'),
+      await alice.messages.next('a or b'),
+    ];
     const byId = (id: string) => onAlice.filter((m) => m.id === id);
     for (const msgs of [byId('a'), [await bob.messages.next('c'), await bob.messages.next('c')]]) {
       expect(msgs.map((m) => m.payload.data.events)).toEqual([
@@ -47,11 +67,26 @@ describe('fan-out with shared results', () => {
       expect(msgs.map((m) => m.payload.extensions.cursor)).toEqual([first.cursor, third.cursor]);
     }
     expect(byId('c')).toEqual([]);
-    expect(byId('b').map((m) => m.payload.data.events)).toEqual([{ sequence: second.sequence, channel: 'user', payload: { n: 2 } }]);
+    expect(byId('b').map((m) => m.payload.data.events)).toEqual([
+      { sequence: second.sequence, channel: 'user', payload: { n: 2 } },
+    ]);
     // Nothing else arrived in between: the next message on each socket is the next matching event.
-    const marker = await publish(server, org.tokens.alice!, { orgId: org.id, channel: 'property', type: 'property.update', payload: { n: 4 } });
-    expect(await alice.messages.next('the marker on a')).toMatchObject({ id: 'a', type: 'next', payload: { data: { events: { sequence: marker.sequence } } } });
-    expect(await bob.messages.next('the marker on c')).toMatchObject({ id: 'c', type: 'next', payload: { data: { events: { sequence: marker.sequence } } } });
+    const marker = await publish(server, org.tokens.alice!, {
+      orgId: org.id,
+      channel: 'property',
+      type: 'property.update',
+      payload: { n: 4 },
+    });
+    expect(await alice.messages.next('the marker on a')).toMatchObject({
+      id: 'a',
+      type: 'next',
+      payload: { data: { events: { sequence: marker.sequence } } },
+    });
+    expect(await bob.messages.next('the marker on c')).toMatchObject({
+      id: 'c',
+      type: 'next',
+      payload: { data: { events: { sequence: marker.sequence } } },
+    });
     expect([(await sse.results.next()).data, (await sse.results.next()).data]).toEqual([
       { events: { sequence: first.sequence, type: 'property.update' } },
       { events: { sequence: third.sequence, type: 'property.update' } },
@@ -73,14 +108,28 @@ describe('graphql-ws messages written as ready-made frames', () => {
     const org = await createOrg(server, 'alice');
     const raw = await openRaw(server.wsUrl);
     await raw.init(org.tokens.alice);
-    raw.send({ id: 'a', type: 'subscribe', payload: { query: 'subscription($o: ID!) { events(orgId: $o) { sequence payload } }', variables: { o: org.id } } });
+    raw.send({
+      id: 'a',
+      type: 'subscribe',
+      payload: { query: 'subscription($o: ID!) { events(orgId: $o) { sequence payload } }', variables: { o: org.id } },
+    });
     await waitForSubscriptions(server, 1);
     const sizes = [0, 1_000, 70_000, 150_000, 10];
     const sent = [];
-    for (const n of sizes) sent.push(await publish(server, org.tokens.alice!, { orgId: org.id, channel: 'user', type: 'user.activity', payload: { pad: 'x'.repeat(n) } }));
+    for (const n of sizes)
+      sent.push(
+        await publish(server, org.tokens.alice!, {
+          orgId: org.id,
+          channel: 'user',
+          type: 'user.activity',
+          payload: { pad: 'x'.repeat(n) },
+        }),
+      );
     const got = [];
     for (const _ of sizes) got.push(await raw.messages.next('an event'));
-    expect(got.map((m) => m.payload.data.events)).toEqual(sent.map((e, i) => ({ sequence: e.sequence, payload: { pad: 'x'.repeat(sizes[i]!) } })));
+    expect(got.map((m) => m.payload.data.events)).toEqual(
+      sent.map((e, i) => ({ sequence: e.sequence, payload: { pad: 'x'.repeat(sizes[i]!) } })),
+    );
     expect(got.map((m) => JSON.stringify(m).length > 65_535)).toEqual([false, false, true, true, false]);
     // The socket still speaks the protocol: a ping is answered, and `complete` ends the operation.
     raw.send({ type: 'ping' });

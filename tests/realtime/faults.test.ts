@@ -12,7 +12,8 @@ import { ResumingSubscriber } from '../support/resuming-subscriber.js';
 import { TEST_SECRET, type TestServer, token, uniquePrefix } from '../support/server.js';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const asTarget = (p: ServerProcess) => ({ url: p.url, graphqlUrl: `${p.url}/graphql`, wsUrl: `${p.url.replace('http', 'ws')}/graphql` }) as TestServer;
+const asTarget = (p: ServerProcess) =>
+  ({ url: p.url, graphqlUrl: `${p.url}/graphql`, wsUrl: `${p.url.replace('http', 'ws')}/graphql` }) as TestServer;
 const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
 
 // Real processes on PostgreSQL and a redis-server of the test's own, which it kills and restarts.
@@ -38,7 +39,9 @@ describe('faults: Redis outages and a killed instance', () => {
     service = await token('faults-publisher', { service: true });
   }, 60_000);
   afterAll(async () => {
-    await Promise.all([a, b].filter((p) => p && p.proc.exitCode === null && p.proc.signalCode === null).map((p) => p.stop()));
+    await Promise.all(
+      [a, b].filter((p) => p && p.proc.exitCode === null && p.proc.signalCode === null).map((p) => p.stop()),
+    );
     await redis?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -46,9 +49,21 @@ describe('faults: Redis outages and a killed instance', () => {
   /** An organization and subscribers that start from its first event, so none can miss the beginning. */
   async function scenario(subscribers: Array<[TransportName, ServerProcess[]]>) {
     const org = await createOrg(asTarget(a), 'owner');
-    const first = await gqlOk(`${a.url}/graphql`, 'query($o: ID!) { events(orgId: $o, first: 1) { nodes { cursor } } }', { o: org.id }, service);
+    const first = await gqlOk(
+      `${a.url}/graphql`,
+      'query($o: ID!) { events(orgId: $o, first: 1) { nodes { cursor } } }',
+      { o: org.id },
+      service,
+    );
     const after = first.events.nodes[0].cursor;
-    const subs = subscribers.map(([transport, targets]) => new ResumingSubscriber(transport, targets.map(asTarget), service, { orgId: org.id, channels: ['property'], after }));
+    const subs = subscribers.map(
+      ([transport, targets]) =>
+        new ResumingSubscriber(transport, targets.map(asTarget), service, {
+          orgId: org.id,
+          channels: ['property'],
+          after,
+        }),
+    );
     return { org, subs };
   }
 
@@ -56,7 +71,12 @@ describe('faults: Redis outages and a killed instance', () => {
   async function publishSteadily(orgId: string, count: number, everyMs: number, via: () => ServerProcess[]) {
     for (let i = 0; i < count; i++) {
       const targets = via();
-      await publish(asTarget(targets[i % targets.length]!), service, { orgId, channel: 'property', type: 'property.update', payload: { i } });
+      await publish(asTarget(targets[i % targets.length]!), service, {
+        orgId,
+        channel: 'property',
+        type: 'property.update',
+        payload: { i },
+      });
       await pause(everyMs);
     }
   }
@@ -67,7 +87,9 @@ describe('faults: Redis outages and a killed instance', () => {
         await s.waitFor(count, 30_000);
       } catch (err) {
         const missing = range(2, count).filter((n) => !s.sequences.includes(n));
-        throw new Error(`${(err as Error).message}; missing ${missing.join(',')}; received ${s.sequences.join(',')}\nA: ${a.stderr().slice(-3000)}\nB: ${b.stderr().slice(-3000)}`);
+        throw new Error(
+          `${(err as Error).message}; missing ${missing.join(',')}; received ${s.sequences.join(',')}\nA: ${a.stderr().slice(-3000)}\nB: ${b.stderr().slice(-3000)}`,
+        );
       }
     }
     for (const s of subs) expect(s.sequences).toEqual(range(2, count));
@@ -76,26 +98,30 @@ describe('faults: Redis outages and a killed instance', () => {
   it.each([
     { outageMs: 2_000, count: 120, everyMs: 25 },
     { outageMs: 10_000, count: 150, everyMs: 80 },
-  ])('Redis down for $outageMs ms: every subscriber gets every event exactly once, in order', async ({ outageMs, count, everyMs }) => {
-    const { org, subs } = await scenario([
-      ['ws', [a]],
-      ['ws', [b]],
-      ['sse', [b]],
-    ]);
-    const outage = (async () => {
-      await pause(400);
-      await redis.kill();
-      await until(async () => (await fetch(`${a.url}/ready`)).status === 503, '/ready to report Redis down');
-      await pause(outageMs);
-      await redis.restart();
-    })();
-    await publishSteadily(org.id, count, everyMs, () => [a, b]);
-    await outage;
-    await expectEveryEventOnceInOrder(subs, count);
-    expect([a.proc.exitCode, b.proc.exitCode]).toEqual([null, null]);
-    await until(async () => (await fetch(`${a.url}/ready`)).status === 200, '/ready to report Redis back');
-    await Promise.all(subs.map((s) => s.stop()));
-  }, 60_000);
+  ])(
+    'Redis down for $outageMs ms: every subscriber gets every event exactly once, in order',
+    async ({ outageMs, count, everyMs }) => {
+      const { org, subs } = await scenario([
+        ['ws', [a]],
+        ['ws', [b]],
+        ['sse', [b]],
+      ]);
+      const outage = (async () => {
+        await pause(400);
+        await redis.kill();
+        await until(async () => (await fetch(`${a.url}/ready`)).status === 503, '/ready to report Redis down');
+        await pause(outageMs);
+        await redis.restart();
+      })();
+      await publishSteadily(org.id, count, everyMs, () => [a, b]);
+      await outage;
+      await expectEveryEventOnceInOrder(subs, count);
+      expect([a.proc.exitCode, b.proc.exitCode]).toEqual([null, null]);
+      await until(async () => (await fetch(`${a.url}/ready`)).status === 200, '/ready to report Redis back');
+      await Promise.all(subs.map((s) => s.stop()));
+    },
+    60_000,
+  );
 
   it('SIGKILL of an instance mid-stream: its clients resume on the other one and lose nothing', async () => {
     const { org, subs } = await scenario([

@@ -6,7 +6,8 @@ import { until } from '../support/inbox.js';
 import { openRaw } from '../support/raw-ws.js';
 import { type TestServer, startPair, token } from '../support/server.js';
 
-const pastExpiry = (expSeconds: number) => until(() => Date.now() > expSeconds * 1000 + 200, 'the token to expire', 10_000);
+const pastExpiry = (expSeconds: number) =>
+  until(() => Date.now() > expSeconds * 1000 + 200, 'the token to expire', 10_000);
 
 describe('live authorization', () => {
   let a: TestServer;
@@ -29,18 +30,31 @@ describe('live authorization', () => {
       bobWs.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id }),
       bobSse.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id }),
       bobWs.subscribe('subscription($o: ID!) { presence(orgId: $o) { kind } }', { o: org.id }),
-      bobSse.subscribe('subscription($o: ID!) { typing(orgId: $o, room: "lobby") { users { userId } } }', { o: org.id }),
+      bobSse.subscribe('subscription($o: ID!) { typing(orgId: $o, room: "lobby") { users { userId } } }', {
+        o: org.id,
+      }),
     ];
     const bobOther = bobWs.subscribe(SUBSCRIBE_EVENTS, { orgId: other.id });
     const bobInbox = bobWs.subscribe('subscription { notifications { unreadCount } }');
     const carolWs = connect('ws', b, org.tokens[carol]);
     const carolStream = carolWs.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id });
     await bobInbox.results.next('the inbox count');
-    await until(() => a.app.services.bus.stats().subscriptions >= 2 && b.app.services.bus.stats().subscriptions >= 2, 'the subscriptions');
+    await until(
+      () => a.app.services.bus.stats().subscriptions >= 2 && b.app.services.bus.stats().subscriptions >= 2,
+      'the subscriptions',
+    );
 
-    await gqlOk(a.graphqlUrl, 'mutation($o: ID!, $u: ID!) { removeMember(orgId: $o, userId: $u) }', { o: org.id, u: bob }, org.tokens.alice);
+    await gqlOk(
+      a.graphqlUrl,
+      'mutation($o: ID!, $u: ID!) { removeMember(orgId: $o, userId: $u) }',
+      { o: org.id, u: bob },
+      org.tokens.alice,
+    );
     for (const s of streams) {
-      const errors = await Promise.race([refusal(s), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('not ended within 1 s')), 1_000))]);
+      const errors = await Promise.race([
+        refusal(s),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('not ended within 1 s')), 1_000)),
+      ]);
       expect(errors.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
       expect(s.results.items.filter((r) => r.data?.events)).toEqual([]); // not even the member.leave itself
     }
@@ -50,7 +64,12 @@ describe('live authorization', () => {
     // Bob's other subscriptions are untouched.
     const elsewhere = await publish(a, other.tokens.olga!, { orgId: other.id, channel: 'user', type: 'user.activity' });
     expect((await bobOther.results.next()).data.events.id).toBe(elsewhere.id);
-    await gqlOk(a.graphqlUrl, 'mutation($o: ID!, $u: [ID!]!) { sendNotification(input: { orgId: $o, userIds: $u, title: "still here" }) { id } }', { o: other.id, u: [bob] }, other.tokens.olga);
+    await gqlOk(
+      a.graphqlUrl,
+      'mutation($o: ID!, $u: [ID!]!) { sendNotification(input: { orgId: $o, userIds: $u, title: "still here" }) { id } }',
+      { o: other.id, u: [bob] },
+      other.tokens.olga,
+    );
     expect((await bobInbox.results.next()).data.notifications.unreadCount).toBe(1);
     // And no way back in: a resubscription, with replay from before the removal, is refused.
     const again = bobWs.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id, after: afterRemoval.cursor });
@@ -73,7 +92,8 @@ describe('live authorization', () => {
     // At most the subscription's own UNAUTHENTICATED ending, sent as the deadline passed; never an event.
     const rest = raw.messages.items.slice(2); // after connection_ack and the event published before expiry
     expect(rest.filter((m) => m.payload?.data?.events)).toEqual([]);
-    for (const m of rest) expect(m.type === 'complete' || m.payload.errors[0].extensions.code === 'UNAUTHENTICATED').toBe(true);
+    for (const m of rest)
+      expect(m.type === 'complete' || m.payload.errors[0].extensions.code === 'UNAUTHENTICATED').toBe(true);
   });
 
   it('an SSE stream whose token expires ends with UNAUTHENTICATED', async () => {
@@ -94,27 +114,54 @@ describe('live authorization', () => {
     const raw = await openRaw(a.wsUrl);
     await raw.init(await token('alice', { expiresIn: exp }));
     raw.send({ id: 'live', type: 'subscribe', payload: { query: SUBSCRIBE_EVENTS, variables: { orgId: org.id } } });
-    const refresh = (id: string, t: string) => raw.send({ id, type: 'subscribe', payload: { query: 'mutation($t: String!) { refreshSession(token: $t) { userId expiresAt } }', variables: { t } } });
+    const refresh = (id: string, t: string) =>
+      raw.send({
+        id,
+        type: 'subscribe',
+        payload: {
+          query: 'mutation($t: String!) { refreshSession(token: $t) { userId expiresAt } }',
+          variables: { t },
+        },
+      });
 
     refresh('bad', 'garbage');
-    expect(await raw.messages.next()).toMatchObject({ id: 'bad', payload: { errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] } });
+    expect(await raw.messages.next()).toMatchObject({
+      id: 'bad',
+      payload: { errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] },
+    });
     await raw.messages.next(); // complete
     refresh('other', await token('mallory'));
-    expect(await raw.messages.next()).toMatchObject({ id: 'other', payload: { errors: [{ extensions: { code: 'FORBIDDEN' } }] } });
+    expect(await raw.messages.next()).toMatchObject({
+      id: 'other',
+      payload: { errors: [{ extensions: { code: 'FORBIDDEN' } }] },
+    });
     await raw.messages.next();
     refresh('ok', await token('alice', { expiresIn: '1h' }));
-    expect(await raw.messages.next()).toMatchObject({ id: 'ok', type: 'next', payload: { data: { refreshSession: { userId: 'alice' } } } });
+    expect(await raw.messages.next()).toMatchObject({
+      id: 'ok',
+      type: 'next',
+      payload: { data: { refreshSession: { userId: 'alice' } } },
+    });
     await raw.messages.next();
 
     await pastExpiry(exp);
     const later = await publish(a, org.tokens.alice!, { orgId: org.id, channel: 'user', type: 'user.activity' });
-    expect(await raw.messages.next()).toMatchObject({ id: 'live', type: 'next', payload: { data: { events: { id: later.id } } } });
+    expect(await raw.messages.next()).toMatchObject({
+      id: 'live',
+      type: 'next',
+      payload: { data: { events: { id: later.id } } },
+    });
     expect(raw.socket.readyState).toBe(raw.socket.OPEN);
     raw.socket.close();
   });
 
   it('refreshSession over HTTP explains that it is for graphql-ws', async () => {
-    const res = await gql(a.graphqlUrl, 'mutation($t: String!) { refreshSession(token: $t) { userId } }', { t: await token('alice') }, await token('alice'));
+    const res = await gql(
+      a.graphqlUrl,
+      'mutation($t: String!) { refreshSession(token: $t) { userId } }',
+      { t: await token('alice') },
+      await token('alice'),
+    );
     expect(errorCode(res)).toBe('BAD_USER_INPUT');
     expect(res.errors?.[0]?.message).toContain('graphql-ws');
   });

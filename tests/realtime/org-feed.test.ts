@@ -81,7 +81,14 @@ async function harness(tuning: { positionCheckMs?: number; maxQueuePerSubscripti
       for (let i = 0; i < n; i++) {
         out.push(
           await store.transaction((tx) =>
-            appendEvent(tx, { orgId: org.id, channel: 'property', type: 'property.update', subjectId: null, payload: { i }, actor: { id: 'alice', name: 'Alice', isService: false } }),
+            appendEvent(tx, {
+              orgId: org.id,
+              channel: 'property',
+              type: 'property.update',
+              subjectId: null,
+              payload: { i },
+              actor: { id: 'alice', name: 'Alice', isService: false },
+            }),
           ),
         );
       }
@@ -165,7 +172,11 @@ describe('OrgFeed through the EventBus', () => {
     const stream = await h.subscribe();
     const [e1, e2, e3] = await h.append(3);
     h.deliver(e1, e3);
-    const received = [await nextEvent(stream, 'event 1'), await nextEvent(stream, 'event 2, from the log'), await nextEvent(stream, 'event 3')];
+    const received = [
+      await nextEvent(stream, 'event 1'),
+      await nextEvent(stream, 'event 2, from the log'),
+      await nextEvent(stream, 'event 3'),
+    ];
     expect(received).toEqual([e1, e2, e3]);
     await expectNothingBefore(h, stream);
   });
@@ -253,7 +264,11 @@ describe('OrgFeed through the EventBus', () => {
     expect(got).toEqual(got.map((_, i) => i + 1));
     expect(got.length).toBeLessThanOrEqual(5);
     expect(failure).toBeInstanceOf(GraphQLError);
-    expect((failure as GraphQLError).extensions).toMatchObject({ code: 'RATE_LIMITED', reason: 'SLOW_CONSUMER', resumeAfter: encodeCursor(events[0]!.orgId, got.length) });
+    expect((failure as GraphQLError).extensions).toMatchObject({
+      code: 'RATE_LIMITED',
+      reason: 'SLOW_CONSUMER',
+      resumeAfter: encodeCursor(events[0]!.orgId, got.length),
+    });
     await expect(slow.next()).resolves.toEqual({ value: undefined, done: true });
   });
 });
@@ -261,7 +276,13 @@ describe('OrgFeed through the EventBus', () => {
 describe('OrgFeed when the log goes back (a database restored from a backup)', () => {
   /** The `stream.resync` a rewind to `seq` gives every stream. */
   const rewound = (h: Harness, seq: number) =>
-    expect.objectContaining({ orgId: h.orgId, seq, type: 'stream.resync', channel: 'system', payload: { reason: 'LOG_REWOUND' } });
+    expect.objectContaining({
+      orgId: h.orgId,
+      seq,
+      type: 'stream.resync',
+      channel: 'system',
+      payload: { reason: 'LOG_REWOUND' },
+    });
 
   /** A live stream that has received `n` events published and delivered as usual. */
   async function liveWith(h: Harness, n: number): Promise<{ stream: Events; events: EventRecord[] }> {
@@ -332,7 +353,7 @@ describe('OrgFeed when the log goes back (a database restored from a backup)', (
     await expectNothingBefore(h, resumed);
   });
 
-  it('a rewind deeper than the remembered window: resync at the log\'s end, then live events', async () => {
+  it("a rewind deeper than the remembered window: resync at the log's end, then live events", async () => {
     const h = await harness({ positionCheckMs: 50 });
     const { stream } = await liveWith(h, RECENT_IDS + 20);
     await h.rewindLog(5);

@@ -37,15 +37,27 @@ describe('presence and typing across two instances', () => {
     const updates = watcher.subscribe(PRESENCE, { o: org.id });
     const first = await updates.results.next('the snapshot');
     expect(first.data.presence.kind).toBe('SNAPSHOT');
-    const online = () => updates.results.items.at(-1)?.data.presence.users.map((u: { userId: string }) => u.userId) ?? [];
+    const online = () =>
+      updates.results.items.at(-1)?.data.presence.users.map((u: { userId: string }) => u.userId) ?? [];
     await until(() => online().includes(p.alice), 'the watcher herself to be online');
 
-    const bobs = [connect('ws', a, org.tokens[p.bob]), connect('ws', b, org.tokens[p.bob]), connect('sse', b, org.tokens[p.bob])];
+    const bobs = [
+      connect('ws', a, org.tokens[p.bob]),
+      connect('ws', b, org.tokens[p.bob]),
+      connect('sse', b, org.tokens[p.bob]),
+    ];
     bobs.forEach((c) => c.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id }));
     await until(() => online().includes(p.bob), 'bob to join');
-    const joins = () => updates.results.items.filter((r) => r.data.presence.kind === 'JOIN' && r.data.presence.user.userId === p.bob).length;
+    const joins = () =>
+      updates.results.items.filter((r) => r.data.presence.kind === 'JOIN' && r.data.presence.user.userId === p.bob)
+        .length;
     expect(joins()).toBe(1);
-    const listed = await gqlOk(a.graphqlUrl, 'query($o: ID!) { presence(orgId: $o) { userId name } }', { o: org.id }, org.tokens[p.alice]);
+    const listed = await gqlOk(
+      a.graphqlUrl,
+      'query($o: ID!) { presence(orgId: $o) { userId name } }',
+      { o: org.id },
+      org.tokens[p.alice],
+    );
     expect(listed.presence.map((u: { userId: string }) => u.userId).sort()).toEqual([p.alice, p.bob].sort());
 
     await bobs[0]!.dispose();
@@ -53,7 +65,9 @@ describe('presence and typing across two instances', () => {
     // Still online through the third connection; after it closes, one LEAVE.
     await bobs[2]!.dispose();
     await until(() => !online().includes(p.bob), 'bob to leave');
-    const leaves = updates.results.items.filter((r) => r.data.presence.kind === 'LEAVE' && r.data.presence.user.userId === p.bob);
+    const leaves = updates.results.items.filter(
+      (r) => r.data.presence.kind === 'LEAVE' && r.data.presence.user.userId === p.bob,
+    );
     expect(leaves).toHaveLength(1);
     expect(joins()).toBe(1);
     await watcher.dispose();
@@ -64,7 +78,11 @@ describe('presence and typing across two instances', () => {
     const org = await createOrg(a, p.alice, { [p.bob]: 'MEMBER' });
     const watcher = connect('ws', b, org.tokens[p.alice]);
     const updates = watcher.subscribe(PRESENCE, { o: org.id });
-    await until(() => updates.results.items.some((r) => r.data.presence.users.some((u: { userId: string }) => u.userId === p.alice)), 'the watcher to be online');
+    await until(
+      () =>
+        updates.results.items.some((r) => r.data.presence.users.some((u: { userId: string }) => u.userId === p.alice)),
+      'the watcher to be online',
+    );
     const bob1 = connect('ws', a, org.tokens[p.bob]);
     bob1.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id });
     await until(() => updates.results.items.some((r) => r.data.presence.user?.userId === p.bob), 'bob to join');
@@ -72,10 +90,20 @@ describe('presence and typing across two instances', () => {
     bob2.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id });
     await bob1.dispose(); // a page reload: the new connection is up before the old one closed
     const marker = connect('ws', a, org.tokens[p.carol] ?? (await token(p.carol)));
-    await gqlOk(a.graphqlUrl, 'mutation($o: ID!, $u: ID!) { addMember(orgId: $o, userId: $u) { role } }', { o: org.id, u: p.carol }, org.tokens[p.alice]);
+    await gqlOk(
+      a.graphqlUrl,
+      'mutation($o: ID!, $u: ID!) { addMember(orgId: $o, userId: $u) { role } }',
+      { o: org.id, u: p.carol },
+      org.tokens[p.alice],
+    );
     marker.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id });
-    await until(() => updates.results.items.some((r) => r.data.presence.user?.userId === p.carol), 'the marker user to join');
-    expect(updates.results.items.filter((r) => r.data.presence.user?.userId === p.bob).map((r) => r.data.presence.kind)).toEqual(['JOIN']);
+    await until(
+      () => updates.results.items.some((r) => r.data.presence.user?.userId === p.carol),
+      'the marker user to join',
+    );
+    expect(
+      updates.results.items.filter((r) => r.data.presence.user?.userId === p.bob).map((r) => r.data.presence.kind),
+    ).toEqual(['JOIN']);
     await Promise.all([watcher.dispose(), bob2.dispose(), marker.dispose()]);
   });
 
@@ -83,14 +111,20 @@ describe('presence and typing across two instances', () => {
     const p = people();
     const org = await createOrg(a, p.alice);
     const stranger = await token(p.carol);
-    expect(errorCode(await gql(a.graphqlUrl, 'query($o: ID!) { presence(orgId: $o) { userId } }', { o: org.id }, stranger))).toBe('FORBIDDEN');
-    expect(errorCode(await gql(a.graphqlUrl, 'query { presence(orgId: "org_nope") { userId } }', {}, stranger))).toBe('NOT_FOUND');
+    expect(
+      errorCode(await gql(a.graphqlUrl, 'query($o: ID!) { presence(orgId: $o) { userId } }', { o: org.id }, stranger)),
+    ).toBe('FORBIDDEN');
+    expect(errorCode(await gql(a.graphqlUrl, 'query { presence(orgId: "org_nope") { userId } }', {}, stranger))).toBe(
+      'NOT_FOUND',
+    );
     const client = connect('ws', a, stranger);
-    expect((await refusal(client.subscribe(PRESENCE, { o: org.id }))).map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+    expect((await refusal(client.subscribe(PRESENCE, { o: org.id }))).map((e) => e.extensions?.code)).toEqual([
+      'FORBIDDEN',
+    ]);
     await client.dispose();
   });
 
-  it('forwards typing to the room\'s members on other instances, throttled, and expires it', async () => {
+  it("forwards typing to the room's members on other instances, throttled, and expires it", async () => {
     const p = people();
     const org = await createOrg(a, p.alice, { [p.bob]: 'MEMBER', [p.carol]: 'VIEWER' });
     const bob = connect('ws', b, org.tokens[p.bob]);
@@ -98,10 +132,13 @@ describe('presence and typing across two instances', () => {
     const other = bob.subscribe(TYPING, { o: org.id, r: 'prop-2' });
     expect((await room.results.next('the initial state')).data.typing).toEqual({ room: 'prop-1', users: [] });
     await other.results.next();
-    const typing = (t: boolean, r = 'prop-1') => gqlOk(a.graphqlUrl, SET_TYPING, { o: org.id, r, t }, org.tokens[p.alice]);
+    const typing = (t: boolean, r = 'prop-1') =>
+      gqlOk(a.graphqlUrl, SET_TYPING, { o: org.id, r, t }, org.tokens[p.alice]);
     // A flood: every call is accepted, one change reaches the room.
     for (let i = 0; i < 30; i++) expect((await typing(true)).setTyping).toBe(true);
-    expect((await room.results.next('alice typing')).data.typing.users).toEqual([{ userId: p.alice, name: p.alice.toUpperCase() }]);
+    expect((await room.results.next('alice typing')).data.typing.users).toEqual([
+      { userId: p.alice, name: p.alice.toUpperCase() },
+    ]);
     // Without a refresh it expires by itself.
     expect((await room.results.next('the expiry', 3_000)).data.typing.users).toEqual([]);
     await typing(true);
@@ -125,7 +162,7 @@ describe('presence and typing across two instances', () => {
 });
 
 describe('presence after an instance crash', () => {
-  it('drops the crashed instance\'s users within the presence TTL', async () => {
+  it("drops the crashed instance's users within the presence TTL", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-presence-'));
     const env = {
       NODE_ENV: 'test',
@@ -137,13 +174,15 @@ describe('presence after an instance crash', () => {
       PRESENCE_TTL: '2s',
     };
     const [victim, survivor] = await Promise.all([spawnServer(env), spawnServer(env)]);
-    const target = (p: typeof victim) => ({ url: p.url, graphqlUrl: `${p.url}/graphql`, wsUrl: `${p.url.replace('http', 'ws')}/graphql` }) as TestServer;
+    const target = (p: typeof victim) =>
+      ({ url: p.url, graphqlUrl: `${p.url}/graphql`, wsUrl: `${p.url.replace('http', 'ws')}/graphql` }) as TestServer;
     try {
       const p = people();
       const org = await createOrg(target(survivor), p.alice, { [p.bob]: 'MEMBER' });
       const watcher = connect('ws', target(survivor), org.tokens[p.alice]);
       const updates = watcher.subscribe(PRESENCE, { o: org.id });
-      const online = () => updates.results.items.at(-1)?.data.presence.users.map((u: { userId: string }) => u.userId) ?? [];
+      const online = () =>
+        updates.results.items.at(-1)?.data.presence.users.map((u: { userId: string }) => u.userId) ?? [];
       const bob = new ResumingSubscriber('ws', [target(victim)], org.tokens[p.bob]!, { orgId: org.id });
       await until(() => online().includes(p.bob), 'bob to be online', 10_000);
       // Bob's connection stays open until the crash: no leave is ever announced for him.

@@ -39,36 +39,50 @@ describe('resuming an event stream', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it.each(TRANSPORTS)('over %s with `after`, across a restart on the embedded store: no gap, no duplicate', async (transport) => {
-    const s1 = await start();
-    const org = await createOrg(s1, 'alice');
-    const auth = org.tokens.alice!;
-    const client1 = connect(transport, s1, auth);
-    const live = client1.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id, channels: ['property'] });
-    await until(() => s1.app.services.bus.stats().subscriptions === 1, 'the subscription');
-    const before = [];
-    for (let i = 0; i < 3; i++) before.push(await publish(s1, auth, { orgId: org.id, channel: 'property', type: 'property.update', payload: { i } }));
-    const seen = (await live.results.take(3)).map((r) => r.data.events);
-    expect(seen.map((e) => e.id)).toEqual(before.map((e) => e.id));
-    const lastCursor = seen.at(-1).cursor;
-    await client1.dispose();
-    await s1.stop();
+  it.each(TRANSPORTS)(
+    'over %s with `after`, across a restart on the embedded store: no gap, no duplicate',
+    async (transport) => {
+      const s1 = await start();
+      const org = await createOrg(s1, 'alice');
+      const auth = org.tokens.alice!;
+      const client1 = connect(transport, s1, auth);
+      const live = client1.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id, channels: ['property'] });
+      await until(() => s1.app.services.bus.stats().subscriptions === 1, 'the subscription');
+      const before = [];
+      for (let i = 0; i < 3; i++)
+        before.push(
+          await publish(s1, auth, { orgId: org.id, channel: 'property', type: 'property.update', payload: { i } }),
+        );
+      const seen = (await live.results.take(3)).map((r) => r.data.events);
+      expect(seen.map((e) => e.id)).toEqual(before.map((e) => e.id));
+      const lastCursor = seen.at(-1).cursor;
+      await client1.dispose();
+      await s1.stop();
 
-    // Published while this client was away (one on another channel, which the filter must skip).
-    const s2 = await start();
-    const missed = [];
-    for (let i = 0; i < 3; i++) missed.push(await publish(s2, auth, { orgId: org.id, channel: 'property', type: 'property.update', payload: { i: i + 3 } }));
-    await publish(s2, auth, { orgId: org.id, channel: 'user', type: 'user.activity' });
-    const client2 = connect(transport, s2, auth);
-    const resumed = client2.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id, channels: ['property'], after: lastCursor });
-    const replayed = await resumed.results.take(3, 'the replayed events');
-    expect(replayed.map((r) => r.data.events.id)).toEqual(missed.map((e) => e.id));
-    expect(replayed.map((r) => r.extensions?.cursor)).toEqual(missed.map((e) => e.cursor));
-    const next = await publish(s2, auth, { orgId: org.id, channel: 'property', type: 'property.update' });
-    expect((await resumed.results.next('the live event after the replay')).data.events.id).toBe(next.id);
-    expect(resumed.results.pending).toBe(0);
-    await client2.dispose();
-  });
+      // Published while this client was away (one on another channel, which the filter must skip).
+      const s2 = await start();
+      const missed = [];
+      for (let i = 0; i < 3; i++)
+        missed.push(
+          await publish(s2, auth, {
+            orgId: org.id,
+            channel: 'property',
+            type: 'property.update',
+            payload: { i: i + 3 },
+          }),
+        );
+      await publish(s2, auth, { orgId: org.id, channel: 'user', type: 'user.activity' });
+      const client2 = connect(transport, s2, auth);
+      const resumed = client2.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id, channels: ['property'], after: lastCursor });
+      const replayed = await resumed.results.take(3, 'the replayed events');
+      expect(replayed.map((r) => r.data.events.id)).toEqual(missed.map((e) => e.id));
+      expect(replayed.map((r) => r.extensions?.cursor)).toEqual(missed.map((e) => e.cursor));
+      const next = await publish(s2, auth, { orgId: org.id, channel: 'property', type: 'property.update' });
+      expect((await resumed.results.next('the live event after the replay')).data.events.id).toBe(next.id);
+      expect(resumed.results.pending).toBe(0);
+      await client2.dispose();
+    },
+  );
 
   it('over SSE, a reconnecting EventSource resumes through Last-Event-ID after a restart', async () => {
     const s1 = await start();
@@ -85,7 +99,9 @@ describe('resuming an event stream', () => {
       },
     });
     const received = new Inbox<{ id: string; lastEventId: string }>();
-    source.addEventListener('next', (e) => received.push({ id: JSON.parse(e.data).data.events.id, lastEventId: e.lastEventId }));
+    source.addEventListener('next', (e) =>
+      received.push({ id: JSON.parse(e.data).data.events.id, lastEventId: e.lastEventId }),
+    );
     try {
       await until(() => s1.app.services.bus.stats().subscriptions === 1, 'the EventSource subscription');
       const first = await publish(s1, auth, { orgId: org.id, channel: 'property', type: 'property.update' });
@@ -95,7 +111,14 @@ describe('resuming an event stream', () => {
       // While the server is down, an event reaches the log only: it can come back through replay alone.
       const store = await createStore({ dataDir });
       const offline = await store.transaction((tx) =>
-        appendEvent(tx, { orgId: org.id, channel: 'property', type: 'property.update', subjectId: null, payload: null, actor: { id: 'alice', name: null, isService: false } }),
+        appendEvent(tx, {
+          orgId: org.id,
+          channel: 'property',
+          type: 'property.update',
+          subjectId: null,
+          payload: null,
+          actor: { id: 'alice', name: null, isService: false },
+        }),
       );
       await store.close();
       const s2 = await start();
@@ -119,7 +142,12 @@ describe('resuming an event stream', () => {
 
     it.each([
       ['garbage', () => 'garbage', 'CURSOR_INVALID'],
-      ['from the future', (cursor: string) => Buffer.from(Buffer.from(cursor, 'base64url').toString().replace(/:\d+$/, ':999999')).toString('base64url'), 'CURSOR_AHEAD'],
+      [
+        'from the future',
+        (cursor: string) =>
+          Buffer.from(Buffer.from(cursor, 'base64url').toString().replace(/:\d+$/, ':999999')).toString('base64url'),
+        'CURSOR_AHEAD',
+      ],
     ])('%s: one stream.resync payload first, then live events', async (_n, make, reason) => {
       const s = await start();
       const org = await createOrg(s, 'alice');
@@ -135,10 +163,15 @@ describe('resuming an event stream', () => {
       const s = await start();
       const org = await createOrg(s, 'alice');
       const published = [];
-      for (let i = 0; i < 6; i++) published.push(await publish(s, org.tokens.alice!, { orgId: org.id, channel: 'user', type: 'user.activity' }));
+      for (let i = 0; i < 6; i++)
+        published.push(await publish(s, org.tokens.alice!, { orgId: org.id, channel: 'user', type: 'user.activity' }));
       await pruneEvents(s.app.services.store, { maxAgeMs: 3_600_000, maxEventsPerOrg: 3 });
       const { client, first } = await resyncOf(s, org.tokens.alice!, { orgId: org.id, after: published[1]!.cursor });
-      expect(first).toMatchObject({ type: 'stream.resync', payload: { reason: 'CURSOR_EXPIRED' }, cursor: published.at(-1)!.cursor });
+      expect(first).toMatchObject({
+        type: 'stream.resync',
+        payload: { reason: 'CURSOR_EXPIRED' },
+        cursor: published.at(-1)!.cursor,
+      });
       await client.dispose();
       // A cursor at the edge of what is retained still resumes.
       const edge = await resyncOf(s, org.tokens.alice!, { orgId: org.id, after: published[3]!.cursor });
@@ -146,11 +179,15 @@ describe('resuming an event stream', () => {
       await edge.client.dispose();
     });
 
-    it('another organization\'s cursor is BAD_USER_INPUT and leaks nothing', async () => {
+    it("another organization's cursor is BAD_USER_INPUT and leaks nothing", async () => {
       const s = await start();
       const org = await createOrg(s, 'alice');
       const other = await createOrg(s, 'mallory');
-      const foreign = await publish(s, other.tokens.mallory!, { orgId: other.id, channel: 'user', type: 'user.activity' });
+      const foreign = await publish(s, other.tokens.mallory!, {
+        orgId: other.id,
+        channel: 'user',
+        type: 'user.activity',
+      });
       const client = connect('ws', s, org.tokens.alice);
       const sub = client.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id, after: foreign.cursor });
       expect((await refusal(sub)).map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);

@@ -25,7 +25,8 @@ async function rewindLog(store: Store, orgId: string, seq: number): Promise<void
   });
 }
 
-const eventsOf = (results: ExecutionResult<any>[]) => results.map((r) => r.data.events as { id: string; type: string; cursor: string; payload: unknown });
+const eventsOf = (results: ExecutionResult<any>[]) =>
+  results.map((r) => r.data.events as { id: string; type: string; cursor: string; payload: unknown });
 
 let clients: RealtimeClient[] = [];
 let servers: TestServer[] = [];
@@ -46,9 +47,13 @@ async function rewindWhileLive(instances: TestServer[]): Promise<void> {
     for (const transport of TRANSPORTS) {
       const client = connect(transport, server, auth);
       clients.push(client);
-      subs.push({ name: `${transport} on instance ${i + 1}`, sub: client.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id }) });
+      subs.push({
+        name: `${transport} on instance ${i + 1}`,
+        sub: client.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id }),
+      });
     }
-    const live = () => server.app.services.bus.orgStats().find((o) => o.orgId === org.id)?.subscriptions === TRANSPORTS.length;
+    const live = () =>
+      server.app.services.bus.orgStats().find((o) => o.orgId === org.id)?.subscriptions === TRANSPORTS.length;
     await until(live, `the subscriptions on instance ${i + 1}`);
   }
   // A backend service publishes: exempt from the per-user publish rate, so 120 events go out at once.
@@ -57,13 +62,24 @@ async function rewindWhileLive(instances: TestServer[]): Promise<void> {
     const out = [];
     for (let i = 0; i < n; i++) {
       const via = instances[i % instances.length]!;
-      out.push(await publish(via, service, { orgId: org.id, channel: 'property', type: 'property.update', payload: { i: offset + i } }));
+      out.push(
+        await publish(via, service, {
+          orgId: org.id,
+          channel: 'property',
+          type: 'property.update',
+          payload: { i: offset + i },
+        }),
+      );
     }
     return out;
   };
 
   const before = await publishAll(BEFORE, 0);
-  for (const { name, sub } of subs) expect(eventsOf(await sub.results.take(BEFORE, `${name}: the first events`)).map((e) => e.id), name).toEqual(before.map((e) => e.id));
+  for (const { name, sub } of subs)
+    expect(
+      eventsOf(await sub.results.take(BEFORE, `${name}: the first events`)).map((e) => e.id),
+      name,
+    ).toEqual(before.map((e) => e.id));
 
   const restoredTo = before.at(-1)!.sequence - REWOUND;
   await rewindLog(first.app.services.store, org.id, restoredTo);
@@ -72,8 +88,15 @@ async function rewindWhileLive(instances: TestServer[]): Promise<void> {
 
   for (const { name, sub } of subs) {
     const [resync, ...rest] = eventsOf(await sub.results.take(1 + AFTER, `${name}: the resync and the new events`));
-    expect(resync, name).toMatchObject({ type: 'stream.resync', payload: { reason: 'LOG_REWOUND' }, cursor: encodeCursor(org.id, restoredTo) });
-    expect(rest.map((e) => e.id), name).toEqual(after.map((e) => e.id));
+    expect(resync, name).toMatchObject({
+      type: 'stream.resync',
+      payload: { reason: 'LOG_REWOUND' },
+      cursor: encodeCursor(org.id, restoredTo),
+    });
+    expect(
+      rest.map((e) => e.id),
+      name,
+    ).toEqual(after.map((e) => e.id));
   }
   // Nothing else came or was waiting: the next event is next everywhere.
   const [marker] = await publishAll(1, BEFORE + AFTER);
@@ -102,7 +125,8 @@ describe('resuming after the log went back', () => {
     const org = await createOrg(server, 'alice');
     const auth = org.tokens.alice!;
     const published = [];
-    for (let i = 0; i < 10; i++) published.push(await publish(server, auth, { orgId: org.id, channel: 'user', type: 'user.activity' }));
+    for (let i = 0; i < 10; i++)
+      published.push(await publish(server, auth, { orgId: org.id, channel: 'user', type: 'user.activity' }));
     const restoredTo = published[4]!.sequence;
     await rewindLog(server.app.services.store, org.id, restoredTo);
     const reused = await publish(server, auth, { orgId: org.id, channel: 'user', type: 'user.activity' });
@@ -110,8 +134,15 @@ describe('resuming after the log went back', () => {
     const client = connect('ws', server, auth);
     clients.push(client);
     const ahead = client.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id, after: published.at(-1)!.cursor });
-    expect(eventsOf([await ahead.results.next('the resync')])[0]).toMatchObject({ type: 'stream.resync', payload: { reason: 'CURSOR_AHEAD' }, cursor: reused.cursor });
+    expect(eventsOf([await ahead.results.next('the resync')])[0]).toMatchObject({
+      type: 'stream.resync',
+      payload: { reason: 'CURSOR_AHEAD' },
+      cursor: reused.cursor,
+    });
     const before = client.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id, after: published[3]!.cursor });
-    expect(eventsOf(await before.results.take(2, 'the replay')).map((e) => e.id)).toEqual([published[4]!.id, reused.id]);
+    expect(eventsOf(await before.results.take(2, 'the replay')).map((e) => e.id)).toEqual([
+      published[4]!.id,
+      reused.id,
+    ]);
   });
 });

@@ -24,7 +24,12 @@ describe('a subscriber that stops reading', () => {
     const blob = 'x'.repeat(16 * 1024);
     let longest = 0;
     for (let i = 0; i < 2_500 && server.app.services.bus.stats().subscriptions === 1; i++) {
-      await publishEvent(server.app.services, viewer, { orgId, channel: 'property', type: 'property.update', payload: { i, blob } });
+      await publishEvent(server.app.services, viewer, {
+        orgId,
+        channel: 'property',
+        type: 'property.update',
+        payload: { i, blob },
+      });
       longest = Math.max(longest, server.app.services.bus.stats().longestQueue);
     }
     expect(server.app.services.bus.stats().subscriptions).toBe(0);
@@ -36,7 +41,11 @@ describe('a subscriber that stops reading', () => {
     const subscribe = async (token: string, after?: string) => {
       const raw = await openRaw(server.wsUrl);
       await raw.init(token);
-      raw.send({ id: 'feed', type: 'subscribe', payload: { query: SUBSCRIBE_EVENTS, variables: { orgId: org.id, channels: ['property'], after } } });
+      raw.send({
+        id: 'feed',
+        type: 'subscribe',
+        payload: { query: SUBSCRIBE_EVENTS, variables: { orgId: org.id, channels: ['property'], after } },
+      });
       return raw;
     };
     // A reader that keeps up and only counts, and one that stops reading its socket.
@@ -58,10 +67,16 @@ describe('a subscriber that stops reading', () => {
     const blob = 'x'.repeat(16 * 1024);
     let longest = 0;
     for (let i = 0; i < EVENTS; i++) {
-      await publishEvent(server.app.services, viewer, { orgId: org.id, channel: 'property', type: 'property.update', payload: { i, blob } });
+      await publishEvent(server.app.services, viewer, {
+        orgId: org.id,
+        channel: 'property',
+        type: 'property.update',
+        payload: { i, blob },
+      });
       longest = Math.max(longest, server.app.services.bus.stats().longestQueue);
       // In-process publishing outruns any socket; pace it so that a reader that keeps up is never behind by a whole queue.
-      if (i % 250 === 249) await until(() => fastSeqs.length >= i + 1 - 250, 'the reading subscriber to keep up', 30_000);
+      if (i % 250 === 249)
+        await until(() => fastSeqs.length >= i + 1 - 250, 'the reading subscriber to keep up', 30_000);
     }
     await until(() => fastSeqs.length === EVENTS, 'the reading subscriber to get every event', 30_000);
     expect(fastSeqs).toEqual(everySeq);
@@ -74,11 +89,15 @@ describe('a subscriber that stops reading', () => {
     const received: number[] = [];
     let cutOff: any;
     while (!cutOff) {
-      const msg = await slow.messages.next('the slow subscriber\'s backlog', 30_000);
+      const msg = await slow.messages.next("the slow subscriber's backlog", 30_000);
       if (msg.type === 'next' && msg.payload.data?.events) received.push(msg.payload.data.events.sequence);
       else if (msg.type === 'next') cutOff = msg.payload.errors[0];
     }
-    expect(cutOff.extensions).toMatchObject({ code: 'RATE_LIMITED', reason: 'SLOW_CONSUMER', resumeAfter: expect.any(String) });
+    expect(cutOff.extensions).toMatchObject({
+      code: 'RATE_LIMITED',
+      reason: 'SLOW_CONSUMER',
+      resumeAfter: expect.any(String),
+    });
     expect(await slow.messages.next()).toMatchObject({ id: 'feed', type: 'complete' });
     expect(received.length).toBeLessThan(EVENTS);
     slow.socket.close();
@@ -99,7 +118,11 @@ describe('a subscriber that stops reading', () => {
     const response = await new Promise<import('node:http').IncomingMessage>((resolve) => {
       const req = request(server.graphqlUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${org.tokens.alice}` },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'text/event-stream',
+          authorization: `Bearer ${org.tokens.alice}`,
+        },
       });
       req.on('response', resolve);
       req.end(JSON.stringify({ query: SUBSCRIBE_EVENTS, variables: { orgId: org.id } }));
@@ -115,7 +138,9 @@ describe('a subscriber that stops reading', () => {
     const auth = { authorization: `Bearer ${org.tokens.alice}` };
     const streamToken = await (await fetch(`${server.graphqlUrl}/stream`, { method: 'PUT', headers: auth })).text();
     const response = await new Promise<import('node:http').IncomingMessage>((resolve) => {
-      const req = request(`${server.graphqlUrl}/stream`, { headers: { ...auth, accept: 'text/event-stream', 'x-graphql-event-stream-token': streamToken } });
+      const req = request(`${server.graphqlUrl}/stream`, {
+        headers: { ...auth, accept: 'text/event-stream', 'x-graphql-event-stream-token': streamToken },
+      });
       req.on('response', resolve);
       req.end();
     });
@@ -123,7 +148,11 @@ describe('a subscriber that stops reading', () => {
     const op = await fetch(`${server.graphqlUrl}/stream`, {
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/json', 'x-graphql-event-stream-token': streamToken },
-      body: JSON.stringify({ query: SUBSCRIBE_EVENTS, variables: { orgId: org.id }, extensions: { operationId: 'op' } }),
+      body: JSON.stringify({
+        query: SUBSCRIBE_EVENTS,
+        variables: { orgId: org.id },
+        extensions: { operationId: 'op' },
+      }),
     });
     expect(op.status).toBe(202);
     await until(() => server.app.services.bus.stats().subscriptions === 1, 'the single-connection subscription');

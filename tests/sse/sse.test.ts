@@ -16,7 +16,11 @@ describe('GraphQL over SSE', () => {
   const openStream = (body: unknown, auth?: string) =>
     fetch(server.graphqlUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...(auth ? { authorization: `Bearer ${auth}` } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+        ...(auth ? { authorization: `Bearer ${auth}` } : {}),
+      },
       body: JSON.stringify(body),
     });
 
@@ -31,11 +35,18 @@ describe('GraphQL over SSE', () => {
 
   it('streams with X-Accel-Buffering: no (single connection)', async () => {
     const auth = await token('alice');
-    const reserve = await fetch(`${server.graphqlUrl}/stream`, { method: 'PUT', headers: { authorization: `Bearer ${auth}` } });
+    const reserve = await fetch(`${server.graphqlUrl}/stream`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${auth}` },
+    });
     expect(reserve.status).toBe(201);
     const streamToken = await reserve.text();
     const res = await fetch(`${server.graphqlUrl}/stream`, {
-      headers: { accept: 'text/event-stream', 'x-graphql-event-stream-token': streamToken, authorization: `Bearer ${auth}` },
+      headers: {
+        accept: 'text/event-stream',
+        'x-graphql-event-stream-token': streamToken,
+        authorization: `Bearer ${auth}`,
+      },
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-accel-buffering')).toBe('no');
@@ -56,26 +67,31 @@ describe('GraphQL over SSE', () => {
     }
   });
 
-  it.each(['sse', 'sse-single'] as const)('%s: a syntax error is refused with a clear error; other operations keep flowing', async (transport) => {
-    const org = await createOrg(server, 'alice');
-    const client = connect(transport, server, org.tokens.alice);
-    const before = subscriptions();
-    const live = client.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id });
-    await until(() => subscriptions() > before, 'the live subscription');
-    const broken = client.subscribe('subscription { events(orgId: "x") { id ');
-    const errors = await refusal(broken);
-    expect(errors[0]?.message).toMatch(transport === 'sse' ? /Syntax Error/ : /HTTP 400/);
-    const e = await publish(server, org.tokens.alice!, { orgId: org.id, channel: 'user', type: 'user.activity' });
-    expect((await live.results.next()).data.events.id).toBe(e.id);
-    await client.dispose();
-  });
+  it.each(['sse', 'sse-single'] as const)(
+    '%s: a syntax error is refused with a clear error; other operations keep flowing',
+    async (transport) => {
+      const org = await createOrg(server, 'alice');
+      const client = connect(transport, server, org.tokens.alice);
+      const before = subscriptions();
+      const live = client.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id });
+      await until(() => subscriptions() > before, 'the live subscription');
+      const broken = client.subscribe('subscription { events(orgId: "x") { id ');
+      const errors = await refusal(broken);
+      expect(errors[0]?.message).toMatch(transport === 'sse' ? /Syntax Error/ : /HTTP 400/);
+      const e = await publish(server, org.tokens.alice!, { orgId: org.id, channel: 'user', type: 'user.activity' });
+      expect((await live.results.next()).data.events.id).toBe(e.id);
+      await client.dispose();
+    },
+  );
 
   it('single connection: a refused operation answers 400 with the errors and the stream stays', async () => {
     const org = await createOrg(server, 'alice');
     const other = await createOrg(server, 'mallory');
     const auth = { authorization: `Bearer ${org.tokens.alice}` };
     const streamToken = await (await fetch(`${server.graphqlUrl}/stream`, { method: 'PUT', headers: auth })).text();
-    const stream = await fetch(`${server.graphqlUrl}/stream`, { headers: { ...auth, accept: 'text/event-stream', 'x-graphql-event-stream-token': streamToken } });
+    const stream = await fetch(`${server.graphqlUrl}/stream`, {
+      headers: { ...auth, accept: 'text/event-stream', 'x-graphql-event-stream-token': streamToken },
+    });
     const post = (id: string, query: string, variables?: unknown) =>
       fetch(`${server.graphqlUrl}/stream`, {
         method: 'POST',
@@ -84,7 +100,9 @@ describe('GraphQL over SSE', () => {
       });
     const syntax = await post('a', 'subscription { events(orgId: "x") { id ');
     expect(syntax.status).toBe(400);
-    expect(await syntax.json()).toMatchObject({ errors: [{ message: expect.stringMatching(/Syntax Error/), extensions: { code: 'GRAPHQL_PARSE_FAILED' } }] });
+    expect(await syntax.json()).toMatchObject({
+      errors: [{ message: expect.stringMatching(/Syntax Error/), extensions: { code: 'GRAPHQL_PARSE_FAILED' } }],
+    });
     const validation = await post('b', 'subscription { events(orgId: "x") { nope } }');
     expect(validation.status).toBe(400);
     // A refused organization is an operation result: it arrives on the stream as the operation's errors.
@@ -96,15 +114,18 @@ describe('GraphQL over SSE', () => {
     await reader.cancel();
   });
 
-  it.each(['sse', 'sse-single'] as const)('%s: a client that goes away releases its subscription', async (transport) => {
-    const org = await createOrg(server, 'alice');
-    const client = connect(transport, server, org.tokens.alice);
-    const before = subscriptions();
-    client.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id });
-    await until(() => subscriptions() > before, 'the subscription');
-    await client.dispose();
-    await until(() => subscriptions() === before, 'the subscription to be released');
-  });
+  it.each(['sse', 'sse-single'] as const)(
+    '%s: a client that goes away releases its subscription',
+    async (transport) => {
+      const org = await createOrg(server, 'alice');
+      const client = connect(transport, server, org.tokens.alice);
+      const before = subscriptions();
+      client.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id });
+      await until(() => subscriptions() > before, 'the subscription');
+      await client.dispose();
+      await until(() => subscriptions() === before, 'the subscription to be released');
+    },
+  );
 });
 
 describe('an SSE event stream, written directly once Yoga has answered', () => {
@@ -165,9 +186,16 @@ describe('an SSE event stream, written directly once Yoga has answered', () => {
     await stream.until(/event: next\n/);
     expect(stream.text).toContain(`event: next\nid: ${e.cursor}\ndata: {"data":{"events":{"id":"${e.id}"`);
     // Removed from the organization: the stream ends with its error, then `complete`, and the response ends.
-    await gqlOk(server.graphqlUrl, 'mutation($o: ID!, $u: ID!) { removeMember(orgId: $o, userId: $u) }', { o: org.id, u: 'bob' }, org.tokens.alice);
+    await gqlOk(
+      server.graphqlUrl,
+      'mutation($o: ID!, $u: ID!) { removeMember(orgId: $o, userId: $u) }',
+      { o: org.id, u: 'bob' },
+      org.tokens.alice,
+    );
     expect(await stream.ended()).toBe(true);
-    expect(stream.text).toMatch(/event: next\ndata: \{"errors":\[\{[^\n]*"code":"FORBIDDEN"[^\n]*\n\nevent: complete\ndata:\n\n$/);
+    expect(stream.text).toMatch(
+      /event: next\ndata: \{"errors":\[\{[^\n]*"code":"FORBIDDEN"[^\n]*\n\nevent: complete\ndata:\n\n$/,
+    );
     await until(() => server.app.services.bus.stats().subscriptions === 0, 'the subscription to be released');
   });
 
@@ -176,7 +204,12 @@ describe('an SSE event stream, written directly once Yoga has answered', () => {
     const open = (headers: Record<string, string>) =>
       fetch(server.graphqlUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${org.tokens.alice}`, ...headers },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'text/event-stream',
+          authorization: `Bearer ${org.tokens.alice}`,
+          ...headers,
+        },
         body: JSON.stringify({ query: SUBSCRIBE_EVENTS, variables: { orgId: org.id } }),
       });
     const listed = await open({ origin: 'https://app.example.com', 'x-request-id': 'sse-trace-2' });
@@ -190,10 +223,14 @@ describe('an SSE event stream, written directly once Yoga has answered', () => {
   it('refuses a chunked request body with 411 and keeps serving (the body limit is enforced before Yoga)', async () => {
     const { request } = await import('node:http');
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request(server.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = request(
+        server.graphqlUrl,
+        { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       req.write('{"query":');
       req.end('"{ __typename }"}');

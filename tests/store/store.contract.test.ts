@@ -54,10 +54,15 @@ describe.each([
     actor: { id: 'alice', name: 'Alice', isService: false },
     ...over,
   });
-  const append = (orgId: string, over: Partial<NewEvent> = {}) => store.transaction((tx) => appendEvent(tx, event(orgId, over)));
-  const seqs = async (orgId: string) => (await listEvents(store.db, { orgId, afterSeq: 0, limit: 1_000 })).map((e) => e.seq);
+  const append = (orgId: string, over: Partial<NewEvent> = {}) =>
+    store.transaction((tx) => appendEvent(tx, event(orgId, over)));
+  const seqs = async (orgId: string) =>
+    (await listEvents(store.db, { orgId, afterSeq: 0, limit: 1_000 })).map((e) => e.seq);
   const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-  const migrationNames = async (db: Db) => (await sql<{ name: string }>`select name from switchboard_migrations order by name`.execute(db)).rows.map((r) => r.name);
+  const migrationNames = async (db: Db) =>
+    (await sql<{ name: string }>`select name from switchboard_migrations order by name`.execute(db)).rows.map(
+      (r) => r.name,
+    );
 
   describe('migrations', () => {
     it('brings a new database up to date at start', async () => {
@@ -106,7 +111,11 @@ describe.each([
     it('returns the stored record: fresh id, occurredAt, and everything it was given', async () => {
       const org = await insertOrganization(store.db, 'Record');
       const before = Date.now();
-      const input = event(org.id, { subjectId: 'prop-1', payload: { price: 1 }, actor: { id: 'svc', name: null, isService: true } });
+      const input = event(org.id, {
+        subjectId: 'prop-1',
+        payload: { price: 1 },
+        actor: { id: 'svc', name: null, isService: true },
+      });
       const appended = await store.transaction((tx) => appendEvent(tx, input));
       expect(appended).toMatchObject({ ...input, seq: 1 });
       expect(appended.id).toMatch(/^evt_[0-9a-f]{32}$/);
@@ -172,7 +181,9 @@ describe.each([
       expect(await q({ channels: ['user', 'deal'] })).toEqual([3, 4]);
       expect(await q({ types: ['property.update'] })).toEqual([1, 4]);
       expect(await q({ subjectIds: ['p2'] })).toEqual([2, 4]);
-      expect(await q({ channels: ['property'], types: ['property.update', 'property.sold'], subjectIds: ['p2'] })).toEqual([2]);
+      expect(
+        await q({ channels: ['property'], types: ['property.update', 'property.sold'], subjectIds: ['p2'] }),
+      ).toEqual([2]);
       expect(await q({ channels: ['nothing'] })).toEqual([]);
     });
 
@@ -187,7 +198,8 @@ describe.each([
         0,
         false,
       ];
-      for (const payload of payloads) await append(org.id, { payload, actor: { id: 'svc', name: null, isService: true } });
+      for (const payload of payloads)
+        await append(org.id, { payload, actor: { id: 'svc', name: null, isService: true } });
       const stored = await listEvents(store.db, { orgId: org.id, afterSeq: 0, limit: 100 });
       expect(stored.map((e) => e.payload)).toEqual(payloads);
       for (const e of stored) expect(e.actor).toEqual({ id: 'svc', name: null, isService: true });
@@ -195,12 +207,14 @@ describe.each([
   });
 
   describe('listEventPage', () => {
-    it('tells the page\'s payload bytes (UTF-8) before reading it; a refusal reads nothing', async () => {
+    it("tells the page's payload bytes (UTF-8) before reading it; a refusal reads nothing", async () => {
       const org = await insertOrganization(store.db, 'Budget');
       const payloads = [{ text: 'ünïcødé' }, null, 'x'.repeat(1_000), [1, 2]];
       for (const payload of payloads) await append(org.id, { payload });
       const admitted: Array<[number, number]> = [];
-      const page = await listEventPage(store.db, { orgId: org.id, afterSeq: 0, limit: 3 }, (bytes, count) => admitted.push([bytes, count]));
+      const page = await listEventPage(store.db, { orgId: org.id, afterSeq: 0, limit: 3 }, (bytes, count) =>
+        admitted.push([bytes, count]),
+      );
       const json = (p: unknown) => (p === null ? 0 : Buffer.byteLength(JSON.stringify(p)));
       expect(admitted).toEqual([[json(payloads[0]) + json(payloads[2]), 3]]);
       expect(page.events.map((e) => e.payload)).toEqual(payloads.slice(0, 3));
@@ -212,19 +226,35 @@ describe.each([
       });
       await expect(refused).rejects.toThrow('too large');
       const empty: Array<[number, number]> = [];
-      expect(await listEventPage(store.db, { orgId: org.id, afterSeq: 4, limit: 10 }, (b, c) => empty.push([b, c]))).toEqual({ events: [], hasNextPage: false });
+      expect(
+        await listEventPage(store.db, { orgId: org.id, afterSeq: 4, limit: 10 }, (b, c) => empty.push([b, c])),
+      ).toEqual({ events: [], hasNextPage: false });
       expect(empty).toEqual([[0, 0]]);
     });
 
     it('narrows like listEvents and keeps restricted events to their audience', async () => {
       const org = await insertOrganization(store.db, 'Budget filters');
       await append(org.id, { channel: 'user', type: 'user.activity', payload: { n: 1 } }); // 1
-      await append(org.id, { channel: 'notifications', type: 'notification.new', payload: { n: 2 }, audience: ['bob'] }); // 2
+      await append(org.id, {
+        channel: 'notifications',
+        type: 'notification.new',
+        payload: { n: 2 },
+        audience: ['bob'],
+      }); // 2
       await append(org.id, { channel: 'property', type: 'property.update', payload: { n: 3 } }); // 3
       const seqsFor = async (viewerId: string, channels?: string[]) =>
-        (await listEventPage(store.db, { orgId: org.id, afterSeq: 0, limit: 10, viewerId, channels }, () => {})).events.map((e) => [e.seq, e.audience]);
-      expect(await seqsFor('alice')).toEqual([[1, undefined], [3, undefined]]);
-      expect(await seqsFor('bob')).toEqual([[1, undefined], [2, ['bob']], [3, undefined]]);
+        (
+          await listEventPage(store.db, { orgId: org.id, afterSeq: 0, limit: 10, viewerId, channels }, () => {})
+        ).events.map((e) => [e.seq, e.audience]);
+      expect(await seqsFor('alice')).toEqual([
+        [1, undefined],
+        [3, undefined],
+      ]);
+      expect(await seqsFor('bob')).toEqual([
+        [1, undefined],
+        [2, ['bob']],
+        [3, undefined],
+      ]);
       expect(await seqsFor('bob', ['property'])).toEqual([[3, undefined]]);
     });
   });
@@ -286,7 +316,11 @@ describe.each([
 
     it('counts the organizations a user owns; lockUser creates a missing user and keeps a known name', async () => {
       const [owner, named] = [userId('o'), userId('n')];
-      const orgs = [await insertOrganization(store.db, 'Own 1'), await insertOrganization(store.db, 'Own 2'), await insertOrganization(store.db, 'Member')];
+      const orgs = [
+        await insertOrganization(store.db, 'Own 1'),
+        await insertOrganization(store.db, 'Own 2'),
+        await insertOrganization(store.db, 'Member'),
+      ];
       await putMembership(store.db, orgs[0]!.id, owner, 'OWNER');
       await putMembership(store.db, orgs[1]!.id, owner, 'OWNER');
       await putMembership(store.db, orgs[2]!.id, owner, 'ADMIN');
@@ -297,7 +331,11 @@ describe.each([
         await lockUser(tx, owner);
         await lockUser(tx, named);
       });
-      const users = await store.db.selectFrom('users').select(['id', 'name']).where('id', 'in', [owner, named]).execute();
+      const users = await store.db
+        .selectFrom('users')
+        .select(['id', 'name'])
+        .where('id', 'in', [owner, named])
+        .execute();
       expect(Object.fromEntries(users.map((u) => [u.id, u.name]))).toEqual({ [owner]: null, [named]: 'Nell' });
     });
 

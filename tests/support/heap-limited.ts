@@ -17,7 +17,10 @@ export interface HeapLimitedServer extends ServerProcess {
  */
 export async function startHeapLimited(heapMb: number, env: Record<string, string> = {}): Promise<HeapLimitedServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-heap-'));
-  const server = await spawnServer({ NODE_ENV: 'test', AUTH_JWT_SECRET: TEST_SECRET, DATA_DIR: dataDir, ...env }, { nodeArgs: [`--max-old-space-size=${heapMb}`] });
+  const server = await spawnServer(
+    { NODE_ENV: 'test', AUTH_JWT_SECRET: TEST_SECRET, DATA_DIR: dataDir, ...env },
+    { nodeArgs: [`--max-old-space-size=${heapMb}`] },
+  );
   let running = true;
   void server.exited.then(() => (running = false));
   return {
@@ -32,7 +35,11 @@ export async function startHeapLimited(heapMb: number, env: Record<string, strin
 }
 
 /** Runs `task` for each of `count` items, at most `concurrency` at a time. */
-export async function inParallel(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
+export async function inParallel(
+  count: number,
+  concurrency: number,
+  task: (i: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < count) await task(next++);

@@ -29,9 +29,15 @@ export async function gql<T = any>(
 }
 
 /** Like gql, but fails the test on any error and returns `data`. */
-export async function gqlOk<T = any>(url: string, query: string, variables?: Record<string, unknown>, auth?: string): Promise<T> {
+export async function gqlOk<T = any>(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  auth?: string,
+): Promise<T> {
   const res = await gql<T>(url, query, variables, auth);
-  if (res.errors?.length || !res.data) throw new Error(`GraphQL request failed (${res.status}): ${JSON.stringify(res.errors)}`);
+  if (res.errors?.length || !res.data)
+    throw new Error(`GraphQL request failed (${res.status}): ${JSON.stringify(res.errors)}`);
   return res.data;
 }
 
@@ -47,16 +53,30 @@ export interface RawResponse {
  * One HTTP request sent exactly as given: fetch normalizes the path (`..`, backslashes) and will not send a
  * forged Host header, and both are what these requests are about.
  */
-export function rawHttp(url: string, path: string, options: { method?: string; headers?: Record<string, string> } = {}): Promise<RawResponse> {
+export function rawHttp(
+  url: string,
+  path: string,
+  options: { method?: string; headers?: Record<string, string> } = {},
+): Promise<RawResponse> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = request({ host: hostname.replace(/^\[|\]$/g, ''), port, path, method: options.method ?? 'GET', headers: options.headers, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      res.on('error', reject);
-    });
+    const req = request(
+      {
+        host: hostname.replace(/^\[|\]$/g, ''),
+        port,
+        path,
+        method: options.method ?? 'GET',
+        headers: options.headers,
+        agent: false,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end();
   });

@@ -26,7 +26,10 @@ export class Inbox<T> {
     const deadline = Date.now() + timeoutMs;
     while (this.items.length - this.taken < n) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: have ${this.items.length - this.taken} of ${n}`);
+      if (left <= 0)
+        throw new Error(
+          `timed out after ${timeoutMs} ms waiting for ${what}: have ${this.items.length - this.taken} of ${n}`,
+        );
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         this.waiters.push(() => {
@@ -47,7 +50,11 @@ export class Inbox<T> {
 }
 
 /** Waits for a condition that has no event of its own (e.g. a subscription registered on the server). */
-export async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
+export async function until(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 5_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

@@ -28,7 +28,10 @@ export async function spawnServer(env: Record<string, string>, options: SpawnOpt
   const args = [...(options.nodeArgs ?? []), '--enable-source-maps', 'dist/server/main.js'];
   const { proc, stdout, stderr, exited } = run(args, { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 20 s:\n${stdout()}\n${stderr()}`)), 20_000);
+    const timer = setTimeout(
+      () => reject(new Error(`server did not start in 20 s:\n${stdout()}\n${stderr()}`)),
+      20_000,
+    );
     const check = () => {
       const m = /GraphiQL\s+(http:\/\/\S+)\/graphql/.exec(stdout());
       if (m?.[1]) {
@@ -54,7 +57,11 @@ export async function spawnServer(env: Record<string, string>, options: SpawnOpt
 
 /** Runs a node command in the project and collects its output. */
 export function run(args: string[], env: Record<string, string>) {
-  const proc = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   proc.stdout.on('data', (d) => (out += String(d)));

@@ -11,9 +11,15 @@ export interface RawSocket {
 }
 
 /** A bare graphql-transport-ws socket, to see exactly which frames and close codes the server sends. */
-export async function openRaw(url: string, options: { origin?: string; headers?: Record<string, string> } = {}): Promise<RawSocket> {
+export async function openRaw(
+  url: string,
+  options: { origin?: string; headers?: Record<string, string> } = {},
+): Promise<RawSocket> {
   // `headers.host` replaces the Host header (node:http sends a given one as is): a forged Host, as after DNS rebinding.
-  const socket = new WebSocket(url, 'graphql-transport-ws', { ...(options.origin ? { origin: options.origin } : {}), headers: options.headers });
+  const socket = new WebSocket(url, 'graphql-transport-ws', {
+    ...(options.origin ? { origin: options.origin } : {}),
+    headers: options.headers,
+  });
   const messages = new Inbox<any>();
   const closed = new Promise<{ code: number; reason: string }>((resolve) => {
     socket.on('close', (code, reason) => resolve({ code, reason: String(reason) }));

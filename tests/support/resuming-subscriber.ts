@@ -58,7 +58,10 @@ export class ResumingSubscriber {
     const deadline = Date.now() + timeoutMs;
     while (this.sequences.length < count) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`${this.transport} subscriber has ${this.sequences.length} of ${count} events after ${timeoutMs} ms (${this.resumes} resumes; last ${this.sequences.slice(-5).join(",")}); errors: ${JSON.stringify(this.errors.slice(-3))}`);
+      if (left <= 0)
+        throw new Error(
+          `${this.transport} subscriber has ${this.sequences.length} of ${count} events after ${timeoutMs} ms (${this.resumes} resumes; last ${this.sequences.slice(-5).join(',')}); errors: ${JSON.stringify(this.errors.slice(-3))}`,
+        );
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         this.waiters.push(() => {

@@ -52,7 +52,11 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     ...(options.postgres ? { DATABASE_URL: inject('postgresUrl') } : {}),
     ...options.env,
   });
-  const app = await createApp(config, { tuning: { positionCheckMs: 250, ...options.tuning }, logger: options.logger, webDir: options.webDir });
+  const app = await createApp(config, {
+    tuning: { positionCheckMs: 250, ...options.tuning },
+    logger: options.logger,
+    webDir: options.webDir,
+  });
   const url = await app.start();
   return {
     app,
@@ -72,8 +76,15 @@ export function uniquePrefix(): string {
   return `sbtest:${inject('runId')}:${process.pid}:${prefixes++}:`;
 }
 
-export function token(sub: string, extra: { name?: string; service?: boolean; expiresIn?: string | number } = {}): Promise<string> {
-  return signToken(TEST_SECRET, { sub, name: extra.name, role: extra.service ? 'service' : undefined }, extra.expiresIn ?? '1h');
+export function token(
+  sub: string,
+  extra: { name?: string; service?: boolean; expiresIn?: string | number } = {},
+): Promise<string> {
+  return signToken(
+    TEST_SECRET,
+    { sub, name: extra.name, role: extra.service ? 'service' : undefined },
+    extra.expiresIn ?? '1h',
+  );
 }
 
 /** A token carrying exactly these claims (no `iat` or `exp` unless given), for tests of the token rules. */

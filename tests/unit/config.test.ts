@@ -5,7 +5,14 @@ import { DEFAULT_TUNING, configuredTuning } from '../../server/tuning.js';
 describe('configuration', () => {
   it('runs on embedded defaults with nothing set', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ port: 4000, dataDir: './data', env: 'development', auth: { kind: 'generated' }, demo: true, graphiql: true });
+    expect(c).toMatchObject({
+      port: 4000,
+      dataDir: './data',
+      env: 'development',
+      auth: { kind: 'generated' },
+      demo: true,
+      graphiql: true,
+    });
     expect(c.databaseUrl).toBeUndefined();
     expect(c.redis).toBeUndefined();
   });
@@ -53,8 +60,16 @@ describe('configuration', () => {
   it('allows no extra Host names outside production and any in production, unless ALLOWED_HOSTS says', () => {
     expect(loadConfig({}).allowedHosts).toEqual([]);
     expect(loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: 'x'.repeat(32) }).allowedHosts).toEqual(['*']);
-    expect(loadConfig({ ALLOWED_HOSTS: ' app.example.com, .corp.test ,[fd00::2], *' }).allowedHosts).toEqual(['app.example.com', '.corp.test', '[fd00::2]', '*']);
-    expect(loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: 'x'.repeat(32), ALLOWED_HOSTS: 'api.example.com' }).allowedHosts).toEqual(['api.example.com']);
+    expect(loadConfig({ ALLOWED_HOSTS: ' app.example.com, .corp.test ,[fd00::2], *' }).allowedHosts).toEqual([
+      'app.example.com',
+      '.corp.test',
+      '[fd00::2]',
+      '*',
+    ]);
+    expect(
+      loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: 'x'.repeat(32), ALLOWED_HOSTS: 'api.example.com' })
+        .allowedHosts,
+    ).toEqual(['api.example.com']);
   });
 
   it('lists every malformed ALLOWED_HOSTS entry with the other problems', () => {
@@ -77,8 +92,16 @@ describe('configuration', () => {
   it('defaults token rules and the issue-11 limits: 30-day tokens that must expire, 500 anonymous sockets, 8 MiB, 20 organizations', () => {
     const c = loadConfig({});
     expect(c.auth).toMatchObject({ maxLifetimeMs: 30 * 86_400_000, allowNoExp: false });
-    expect(c.limits).toMatchObject({ anonymousConnections: 500, responseBytes: undefined, organizationsPerUser: undefined });
-    expect({ ...DEFAULT_TUNING, ...configuredTuning(c) }).toMatchObject({ maxResponseBytes: 8 * 1024 * 1024, maxOrganizationsPerUser: 20, maxPendingBytes: 4 * 1024 * 1024 });
+    expect(c.limits).toMatchObject({
+      anonymousConnections: 500,
+      responseBytes: undefined,
+      organizationsPerUser: undefined,
+    });
+    expect({ ...DEFAULT_TUNING, ...configuredTuning(c) }).toMatchObject({
+      maxResponseBytes: 8 * 1024 * 1024,
+      maxOrganizationsPerUser: 20,
+      maxPendingBytes: 4 * 1024 * 1024,
+    });
   });
 
   it('reads token rules and limits from the environment', () => {
@@ -92,7 +115,11 @@ describe('configuration', () => {
     });
     expect(c.auth).toMatchObject({ kind: 'generated', maxLifetimeMs: 12 * 3_600_000, allowNoExp: true });
     expect(c.limits).toMatchObject({ anonymousConnections: 0, responseBytes: 1_048_576, organizationsPerUser: 3 });
-    expect(configuredTuning(c)).toEqual({ maxResponseBytes: 1_048_576, maxOrganizationsPerUser: 3, maxPendingBytes: 2_097_152 });
+    expect(configuredTuning(c)).toEqual({
+      maxResponseBytes: 1_048_576,
+      maxOrganizationsPerUser: 3,
+      maxPendingBytes: 2_097_152,
+    });
   });
 
   it('lists every bad token rule and limit at once', () => {
@@ -108,12 +135,21 @@ describe('configuration', () => {
       expect.unreachable();
     } catch (err) {
       const problems = (err as ConfigError).problems.join('\n');
-      for (const name of ['AUTH_MAX_TOKEN_LIFETIME', 'AUTH_ALLOW_NO_EXP', 'LIMIT_ANONYMOUS_CONNECTIONS', 'LIMIT_RESPONSE_BYTES', 'LIMIT_ORGANIZATIONS_PER_USER', 'LIMIT_BUFFERED_BYTES_PER_CONNECTION']) {
+      for (const name of [
+        'AUTH_MAX_TOKEN_LIFETIME',
+        'AUTH_ALLOW_NO_EXP',
+        'LIMIT_ANONYMOUS_CONNECTIONS',
+        'LIMIT_RESPONSE_BYTES',
+        'LIMIT_ORGANIZATIONS_PER_USER',
+        'LIMIT_BUFFERED_BYTES_PER_CONNECTION',
+      ]) {
         expect(problems).toContain(name);
       }
       expect(problems).toContain('must be a duration like 90s, 30m, 12h or 7d');
       expect(problems).toContain('at least 65536');
     }
-    expect(() => loadConfig({ AUTH_MAX_TOKEN_LIFETIME: '30s' })).toThrow(/AUTH_MAX_TOKEN_LIFETIME: must be at least 1m/);
+    expect(() => loadConfig({ AUTH_MAX_TOKEN_LIFETIME: '30s' })).toThrow(
+      /AUTH_MAX_TOKEN_LIFETIME: must be at least 1m/,
+    );
   });
 });

@@ -22,7 +22,9 @@ describe('ws, under the graphql-ws transport', () => {
     const head = Buffer.from('{"id":"1","type":"next","payload":');
     const body = Buffer.from('x'.repeat(size));
     const whole = Buffer.concat([head, body, Buffer.from('}')]);
-    const theirs = Buffer.concat(Sender.frame(whole, { fin: true, opcode: 1, mask: false, readOnly: true, rsv1: false }));
+    const theirs = Buffer.concat(
+      Sender.frame(whole, { fin: true, opcode: 1, mask: false, readOnly: true, rsv1: false }),
+    );
     expect(textFrame(head, body, 0x7d).equals(theirs)).toBe(true);
   });
 
@@ -37,7 +39,10 @@ describe('ws, under the graphql-ws transport', () => {
       }),
     );
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => http.close(() => resolve())), () => wss.close());
+    cleanups.push(
+      () => new Promise<void>((resolve) => http.close(() => resolve())),
+      () => wss.close(),
+    );
     const client = new WebSocket(`ws://127.0.0.1:${(http.address() as AddressInfo).port}`, { perMessageDeflate: true });
     cleanups.push(() => client.terminate());
     const messages: string[] = [];

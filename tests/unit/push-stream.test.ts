@@ -36,7 +36,10 @@ class Recorded extends PushStream<number> {
   }
 }
 
-const consumer = (deliver: StreamConsumer<number>['deliver'], ready: StreamConsumer<number>['ready'] = () => undefined): StreamConsumer<number> => ({
+const consumer = (
+  deliver: StreamConsumer<number>['deliver'],
+  ready: StreamConsumer<number>['ready'] = () => undefined,
+): StreamConsumer<number> => ({
   deliver,
   pending: () => 0,
   ready,
@@ -66,7 +69,12 @@ describe('PushStream', () => {
     const source = gatedReplay([1, 2]);
     source.releaseAll();
     const stream = new Recorded(source.replay);
-    stream.deliverTo(consumer((n) => (got.push(n), true), () => (behind ? new Promise<void>((r) => (caughtUp = r)) : undefined)));
+    stream.deliverTo(
+      consumer(
+        (n) => (got.push(n), true),
+        () => (behind ? new Promise<void>((r) => (caughtUp = r)) : undefined),
+      ),
+    );
     await new Promise((r) => setImmediate(r));
     expect(got).toEqual([]);
     behind = false;
@@ -78,7 +86,11 @@ describe('PushStream', () => {
     const got: number[] = [];
     let finish!: () => void;
     const stream = new Recorded();
-    stream.deliverTo(consumer((n) => (n === 1 ? new Promise<boolean>((r) => (finish = () => (got.push(1), r(true)))) : (got.push(n), true))));
+    stream.deliverTo(
+      consumer((n) =>
+        n === 1 ? new Promise<boolean>((r) => (finish = () => (got.push(1), r(true)))) : (got.push(n), true),
+      ),
+    );
     stream.push(1);
     stream.push(2);
     stream.push(3);

@@ -25,7 +25,12 @@ describe('dashboard components', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'switchboard-components-'));
     server = await spawnServer({ DATA_DIR: dataDir });
-    tokens = Object.fromEntries([...server.stdout().matchAll(/(\w+) Demo \(\w+\): Authorization: Bearer (\S+)/g)].map((m) => [m[1]!.toLowerCase(), m[2]!]));
+    tokens = Object.fromEntries(
+      [...server.stdout().matchAll(/(\w+) Demo \(\w+\): Authorization: Bearer (\S+)/g)].map((m) => [
+        m[1]!.toLowerCase(),
+        m[2]!,
+      ]),
+    );
   }, 60_000);
   afterEach(async () => {
     cleanup();
@@ -37,7 +42,13 @@ describe('dashboard components', () => {
   });
 
   function mount(token: string, ui: React.ReactNode, states: ConnectionState[] = []) {
-    const sb = createSwitchboardClient({ token: () => token, transport: 'ws', onState: (s: ConnectionState) => states.push(s), onAuthError: () => {}, baseUrl: server.url });
+    const sb = createSwitchboardClient({
+      token: () => token,
+      transport: 'ws',
+      onState: (s: ConnectionState) => states.push(s),
+      onAuthError: () => {},
+      baseUrl: server.url,
+    });
     clients.push(sb);
     return render(<Provider value={sb.client}>{ui}</Provider>);
   }
@@ -48,20 +59,27 @@ describe('dashboard components', () => {
     await screen.findByText('system.alert', undefined, { timeout: 5_000 });
     await waitFor(() => expect(states).toContain('live'));
     // The live subscription resumes from the history's last cursor: nothing published now can be missed.
-    await gqlOk(graphql(), 'mutation { publishEvent(input: { orgId: "org_demo", channel: "property", type: "property.update", payload: { price: 321000 } }) { id } }', {}, tokens.alice);
+    await gqlOk(
+      graphql(),
+      'mutation { publishEvent(input: { orgId: "org_demo", channel: "property", type: "property.update", payload: { price: 321000 } }) { id } }',
+      {},
+      tokens.alice,
+    );
     await screen.findByText('{"price":321000}', undefined, { timeout: 5_000 });
     expect(screen.getAllByText('property.update')).toHaveLength(1);
   });
 
   it('PresenceList shows who is online; TypingBox shows who is typing', async () => {
-    mount(tokens.bob!, (
+    mount(
+      tokens.bob!,
       <>
         <PresenceList orgId="org_demo" />
         <TypingBox orgId="org_demo" room="lobby" me="bob" />
-      </>
-    ));
+      </>,
+    );
     await screen.findByText(/Bob Demo/, undefined, { timeout: 5_000 });
-    const setTyping = () => gqlOk(graphql(), 'mutation { setTyping(orgId: "org_demo", room: "lobby", typing: true) }', {}, tokens.alice);
+    const setTyping = () =>
+      gqlOk(graphql(), 'mutation { setTyping(orgId: "org_demo", room: "lobby", typing: true) }', {}, tokens.alice);
     // Repeated as a typing client does (the server forwards at most one a second).
     await waitFor(
       async () => {
@@ -75,7 +93,12 @@ describe('dashboard components', () => {
   it('NotificationsBell counts unread notifications live', async () => {
     mount(tokens.bob!, <NotificationsBell />);
     await waitFor(() => expect(screen.getByTestId('unread').textContent).toBe('0'));
-    await gqlOk(graphql(), 'mutation { sendNotification(input: { orgId: "org_demo", userIds: ["bob"], title: "Hello" }) { id } }', {}, tokens.alice);
+    await gqlOk(
+      graphql(),
+      'mutation { sendNotification(input: { orgId: "org_demo", userIds: ["bob"], title: "Hello" }) { id } }',
+      {},
+      tokens.alice,
+    );
     await waitFor(() => expect(screen.getByTestId('unread').textContent).toBe('1'), { timeout: 5_000 });
   });
 

@@ -22,7 +22,11 @@ describe('graphql-ws transport', () => {
     raw.send({ id: 'live', type: 'subscribe', payload: { query: SUBSCRIBE_EVENTS, variables: { orgId: org.id } } });
     await until(() => subscriptions() > before, 'the live subscription');
     const stillLive = async () => {
-      const e = await publish(server, org.tokens.alice!, { orgId: org.id, channel: 'property', type: 'property.update' });
+      const e = await publish(server, org.tokens.alice!, {
+        orgId: org.id,
+        channel: 'property',
+        type: 'property.update',
+      });
       const msg = await raw.messages.next('the live event');
       expect(msg).toMatchObject({ id: 'live', type: 'next', payload: { data: { events: { id: e.id } } } });
     };
@@ -33,7 +37,10 @@ describe('graphql-ws transport', () => {
     it.each([
       ['a garbage token', async () => 'Bearer not-a-jwt'],
       ['an expired token', async () => `Bearer ${await token('alice', { expiresIn: -10 })}`],
-      ['a token signed with another secret', async () => 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl'],
+      [
+        'a token signed with another secret',
+        async () => 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl',
+      ],
       ['a value without "Bearer"', async () => await token('alice')],
     ])('closes with 4403 for %s', async (_name, auth) => {
       const raw = await openRaw(server.wsUrl);
@@ -46,15 +53,34 @@ describe('graphql-ws transport', () => {
       raw.send({ type: 'connection_init', payload: {} });
       expect(await raw.messages.next()).toMatchObject({ type: 'connection_ack' });
       // The exact shape GraphiQL sends: the Headers tab as `extensions.headers`.
-      raw.send({ id: '1', type: 'subscribe', payload: { query: '{ me { id } }', extensions: { headers: { Authorization: `Bearer ${await token('alice')}` } } } });
+      raw.send({
+        id: '1',
+        type: 'subscribe',
+        payload: {
+          query: '{ me { id } }',
+          extensions: { headers: { Authorization: `Bearer ${await token('alice')}` } },
+        },
+      });
       expect(await raw.messages.take(2)).toMatchObject([
         { id: '1', type: 'next', payload: { data: { me: { id: 'alice' } } } },
         { id: '1', type: 'complete' },
       ]);
-      raw.send({ id: '2', type: 'subscribe', payload: { query: '{ me { id } }', extensions: { headers: { Authorization: 'Bearer garbage' } } } });
-      expect(await raw.messages.next()).toMatchObject({ id: '2', type: 'error', payload: [{ extensions: { code: 'UNAUTHENTICATED' } }] });
+      raw.send({
+        id: '2',
+        type: 'subscribe',
+        payload: { query: '{ me { id } }', extensions: { headers: { Authorization: 'Bearer garbage' } } },
+      });
+      expect(await raw.messages.next()).toMatchObject({
+        id: '2',
+        type: 'error',
+        payload: [{ extensions: { code: 'UNAUTHENTICATED' } }],
+      });
       raw.send({ id: '3', type: 'subscribe', payload: { query: '{ me { id } }' } });
-      expect(await raw.messages.next()).toMatchObject({ id: '3', type: 'next', payload: { errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] } });
+      expect(await raw.messages.next()).toMatchObject({
+        id: '3',
+        type: 'next',
+        payload: { errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] },
+      });
       raw.socket.close();
     });
 
@@ -63,7 +89,11 @@ describe('graphql-ws transport', () => {
       raw.send({ type: 'connection_init', payload: { Authorization: `Bearer ${await token('alice')}` } });
       expect(await raw.messages.next()).toMatchObject({ type: 'connection_ack' });
       raw.send({ id: '1', type: 'subscribe', payload: { query: '{ me { id } }' } });
-      expect(await raw.messages.next()).toMatchObject({ id: '1', type: 'next', payload: { data: { me: { id: 'alice' } } } });
+      expect(await raw.messages.next()).toMatchObject({
+        id: '1',
+        type: 'next',
+        payload: { data: { me: { id: 'alice' } } },
+      });
       raw.socket.close();
     });
 
@@ -84,7 +114,11 @@ describe('graphql-ws transport', () => {
       ['a syntax error', { query: 'subscription { events(orgId: "x") { id ' }, 'GRAPHQL_PARSE_FAILED'],
       ['a validation error', { query: 'subscription { events(orgId: "x") { nope } }' }, 'GRAPHQL_VALIDATION_FAILED'],
       ['an unknown organization', { query: SUBSCRIBE_EVENTS, variables: { orgId: 'org_nope' } }, 'NOT_FOUND'],
-      ['a malformed channel name', { query: SUBSCRIBE_EVENTS, variables: { orgId: 'org_x', channels: ['Bad Channel!'] } }, 'BAD_USER_INPUT'],
+      [
+        'a malformed channel name',
+        { query: SUBSCRIBE_EVENTS, variables: { orgId: 'org_x', channels: ['Bad Channel!'] } },
+        'BAD_USER_INPUT',
+      ],
       ['a missing variable', { query: SUBSCRIBE_EVENTS, variables: {} }, undefined],
     ])('%s gets an error message; the socket and its other subscription stay', async (_name, payload, code) => {
       const { raw, stillLive } = await liveSocket();
@@ -100,7 +134,11 @@ describe('graphql-ws transport', () => {
     it('a forbidden organization gets an error message; nothing of it is delivered', async () => {
       const { raw, stillLive } = await liveSocket();
       const other = await createOrg(server, 'mallory');
-      raw.send({ id: 'theirs', type: 'subscribe', payload: { query: SUBSCRIBE_EVENTS, variables: { orgId: other.id } } });
+      raw.send({
+        id: 'theirs',
+        type: 'subscribe',
+        payload: { query: SUBSCRIBE_EVENTS, variables: { orgId: other.id } },
+      });
       const msg = await raw.messages.next('the error');
       expect(msg).toMatchObject({ id: 'theirs', type: 'error', payload: [{ extensions: { code: 'FORBIDDEN' } }] });
       await publish(server, other.tokens.mallory!, { orgId: other.id, channel: 'property', type: 'property.update' });
@@ -154,7 +192,9 @@ describe('graphql-ws transport', () => {
 
   describe('origins', () => {
     it('refuses an upgrade from an origin outside CORS_ORIGINS with 403', async () => {
-      await expect(openRaw(server.wsUrl, { origin: 'https://evil.example.com' })).rejects.toThrow('upgrade refused: 403');
+      await expect(openRaw(server.wsUrl, { origin: 'https://evil.example.com' })).rejects.toThrow(
+        'upgrade refused: 403',
+      );
     });
 
     it('accepts a listed origin and clients that send no origin (mobile, servers)', async () => {
@@ -178,7 +218,11 @@ describe('graphql-ws transport', () => {
     raw.send({
       id: 'm',
       type: 'subscribe',
-      payload: { query: 'mutation($o: ID!) { publishEvent(input: { orgId: $o, channel: "user", type: "user.activity" }) { sequence } }', variables: { o: org.id } },
+      payload: {
+        query:
+          'mutation($o: ID!) { publishEvent(input: { orgId: $o, channel: "user", type: "user.activity" }) { sequence } }',
+        variables: { o: org.id },
+      },
     });
     expect(await raw.messages.take(2)).toMatchObject([
       { id: 'm', type: 'next', payload: { data: { publishEvent: { sequence: 2 } } } },

@@ -12,14 +12,24 @@ import { MeQuery } from './operations';
 const STORAGE_KEY = 'switchboard.session';
 
 export function App() {
-  const [session, setSession] = useState<Session | null>(() => JSON.parse(localStorage.getItem(STORAGE_KEY) ?? 'null') as Session | null);
+  const [session, setSession] = useState<Session | null>(
+    () => JSON.parse(localStorage.getItem(STORAGE_KEY) ?? 'null') as Session | null,
+  );
   const [state, setState] = useState<ConnectionState | 'resynced'>('connecting');
   const signOut = () => {
     localStorage.removeItem(STORAGE_KEY);
     setSession(null);
   };
   const switchboard = useMemo(
-    () => (session ? createSwitchboardClient({ token: () => session.token, transport: session.transport, onState: setState, onAuthError: signOut }) : null),
+    () =>
+      session
+        ? createSwitchboardClient({
+            token: () => session.token,
+            transport: session.transport,
+            onState: setState,
+            onAuthError: signOut,
+          })
+        : null,
     [session],
   );
   useEffect(

@@ -1,4 +1,11 @@
-import { type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLError, execute, print } from 'graphql';
+import {
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLError,
+  execute,
+  print,
+} from 'graphql';
 import { streamEndError } from '../../errors.js';
 import { PullQueue } from '../../realtime/pull-queue.js';
 import type { PushStream, StreamConsumer } from '../../realtime/push-stream.js';

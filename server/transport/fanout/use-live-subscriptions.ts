@@ -28,7 +28,10 @@ export function useLiveSubscriptions(options: LiveSubscriptionOptions): Plugin {
   };
 }
 
-async function subscribe(args: ExecutionArgs, o: LiveSubscriptionOptions): Promise<ExecutionResult | AsyncIterable<ExecutionResult>> {
+async function subscribe(
+  args: ExecutionArgs,
+  o: LiveSubscriptionOptions,
+): Promise<ExecutionResult | AsyncIterable<ExecutionResult>> {
   const ctx = args.contextValue as Context;
   const release = o.limits.acquire(ctx.session);
   if (typeof release !== 'function') return { errors: [release] };
@@ -53,7 +56,9 @@ async function subscribe(args: ExecutionArgs, o: LiveSubscriptionOptions): Promi
 /** Every subscription field of this schema returns a PushStream (server/realtime): the fan-out relies on it. */
 function asPushStream(source: AsyncIterable<unknown>): PushStream<object> {
   if (source instanceof PushStream) return source as PushStream<object>;
-  throw new Error('A subscription field returned something other than a PushStream (see server/realtime/push-stream.ts).');
+  throw new Error(
+    'A subscription field returned something other than a PushStream (see server/realtime/push-stream.ts).',
+  );
 }
 
 /**

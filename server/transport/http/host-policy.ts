@@ -55,7 +55,11 @@ export const hostNotAllowed = (host: string | undefined) =>
  * Answers a request for a Host that is not allowed with 403, before Yoga (every path: /health and /metrics
  * as much as /graphql). True when it did.
  */
-export function refuseForeignHost(req: IncomingMessage, res: ServerResponse, isHostAllowed: (host: string | undefined) => boolean): boolean {
+export function refuseForeignHost(
+  req: IncomingMessage,
+  res: ServerResponse,
+  isHostAllowed: (host: string | undefined) => boolean,
+): boolean {
   if (isHostAllowed(req.headers.host)) return false;
   res.writeHead(403, { 'content-type': 'application/json', connection: 'close' });
   res.end(JSON.stringify({ errors: [forbidden(hostNotAllowed(req.headers.host))] }));

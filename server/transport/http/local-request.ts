@@ -11,7 +11,10 @@ import { hostnameOf, isLoopbackHostname } from './host-policy.js';
  * - no proxy header: a reverse proxy on this machine makes every client's peer address loopback.
  * Decided from plain values so that the rule is tested directly; the transport tests add a real peer.
  */
-export function isLocalRequest(req: Pick<IncomingMessage, 'headers' | 'socket'> | undefined, host: string | undefined): boolean {
+export function isLocalRequest(
+  req: Pick<IncomingMessage, 'headers' | 'socket'> | undefined,
+  host: string | undefined,
+): boolean {
   if (!req || !isLoopbackAddress(req.socket?.remoteAddress)) return false;
   const name = host === undefined ? undefined : hostnameOf(host);
   if (name === undefined || !isLoopbackHostname(name)) return false;

@@ -9,7 +9,11 @@ import type { EventStreams } from '../sse/event-streams.js';
 /** What the listener needs of Yoga (its Node entry point without the final write). */
 interface NodeHandler {
   fetchAPI: { Response: typeof Response };
-  handleNodeRequestAndResponse(req: IncomingMessage, res: ServerResponse, context: HttpServerContext): Promise<Response> | Response;
+  handleNodeRequestAndResponse(
+    req: IncomingMessage,
+    res: ServerResponse,
+    context: HttpServerContext,
+  ): Promise<Response> | Response;
 }
 
 export interface HttpListenerOptions {
@@ -38,17 +42,21 @@ export function createHttpListener(yoga: NodeHandler, options: HttpListenerOptio
     } catch (err) {
       // Yoga answers its own errors; this is a failure outside it. No stack to the client.
       options.log.error({ err }, 'HTTP request handling failed');
-      response = new yoga.fetchAPI.Response(JSON.stringify({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL' } }] }), {
-        status: 500,
-        headers: { 'content-type': 'application/json' },
-      });
+      response = new yoga.fetchAPI.Response(
+        JSON.stringify({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL' } }] }),
+        {
+          status: 500,
+          headers: { 'content-type': 'application/json' },
+        },
+      );
     }
     if (sink?.owns(response)) return sink.start(response);
     await sendNodeResponse(response, res, req, true);
   }
 
   return (req: IncomingMessage, res: ServerResponse): void => {
-    if (refuseForeignHost(req, res, options.isHostAllowed) || refuseOversizedBody(req, res, options.maxBodyBytes)) return;
+    if (refuseForeignHost(req, res, options.isHostAllowed) || refuseOversizedBody(req, res, options.maxBodyBytes))
+      return;
     void requestScope.run({ requestId: requestIdOf(req) }, () =>
       serve(req, res).catch((err: unknown) => {
         options.log.error({ err }, 'HTTP response failed');

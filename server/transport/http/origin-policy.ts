@@ -8,7 +8,11 @@
  * policy allows (transport/host-policy.ts): after a DNS rebinding, `Host: attacker.example:4000` with
  * `Origin: http://attacker.example:4000` is exactly that pair, sent by the attacker's page.
  */
-export function createOriginPolicy(corsOrigins: string[] | undefined, production: boolean, isHostAllowed: (host: string | undefined) => boolean) {
+export function createOriginPolicy(
+  corsOrigins: string[] | undefined,
+  production: boolean,
+  isHostAllowed: (host: string | undefined) => boolean,
+) {
   const listed = new Set(corsOrigins ?? []);
   const any = listed.has('*');
   return (origin: string | undefined, host: string | undefined): boolean => {

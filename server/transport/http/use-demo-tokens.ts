@@ -12,11 +12,14 @@ const DEMO_TOKENS_ELSEWHERE =
  * from this machine by a loopback name (transport/local-request.ts): with HOST=0.0.0.0 anyone on the
  * network could otherwise take an OWNER token, and a DNS-rebound page could read one.
  */
-export function useDemoTokens(tokens: Array<{ sub: string; name: string; role: string; token: string }>): Plugin<Record<string, unknown>, HttpServerContext> {
+export function useDemoTokens(
+  tokens: Array<{ sub: string; name: string; role: string; token: string }>,
+): Plugin<Record<string, unknown>, HttpServerContext> {
   return {
     onRequest({ request, url, fetchAPI, endResponse, serverContext }) {
       if (url.pathname !== '/dev/demo-tokens') return;
-      const json = (body: unknown, status = 200) => new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+      const json = (body: unknown, status = 200) =>
+        new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
       if (!isLocalRequest(serverContext.req, request.headers.get('host') ?? undefined)) {
         return endResponse(json({ errors: [forbidden(DEMO_TOKENS_ELSEWHERE)] }, 403));
       }

@@ -6,7 +6,9 @@ export function useMetricsEndpoint(path: string, registry: Registry): Plugin {
   return {
     async onRequest({ url, request, fetchAPI, endResponse }) {
       if (url.pathname !== path || request.method !== 'GET') return;
-      endResponse(new fetchAPI.Response(await registry.metrics(), { headers: { 'content-type': registry.contentType } }));
+      endResponse(
+        new fetchAPI.Response(await registry.metrics(), { headers: { 'content-type': registry.contentType } }),
+      );
     },
   };
 }

@@ -15,10 +15,13 @@ export function useReadiness(path: string, checks: ReadinessCheck[]): Plugin {
       );
       const ok = results.every(([, up]) => up);
       endResponse(
-        new fetchAPI.Response(JSON.stringify({ status: ok ? 'ready' : 'unavailable', checks: Object.fromEntries(results) }), {
-          status: ok ? 200 : 503,
-          headers: { 'content-type': 'application/json' },
-        }),
+        new fetchAPI.Response(
+          JSON.stringify({ status: ok ? 'ready' : 'unavailable', checks: Object.fromEntries(results) }),
+          {
+            status: ok ? 200 : 503,
+            headers: { 'content-type': 'application/json' },
+          },
+        ),
       );
     },
   };

@@ -29,7 +29,8 @@ export function resolveStatic(root: string, pathname: string): StaticTarget {
   } catch {
     return { status: 400, message: 'Malformed URL: the path has an invalid percent-encoding.' };
   }
-  if (decoded.includes('\0') || decoded.includes('\\')) return { status: 400, message: 'Malformed URL: the path contains a NUL byte or a backslash.' };
+  if (decoded.includes('\0') || decoded.includes('\\'))
+    return { status: 400, message: 'Malformed URL: the path contains a NUL byte or a backslash.' };
   const file = join(root, decoded);
   const rel = relative(root, file);
   if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return { status: 404, message: 'Not found.' };
@@ -47,7 +48,13 @@ export function useWebApp(distDir: string): Plugin {
     onRequest({ request, url, fetchAPI, endResponse }) {
       if (request.method !== 'GET' || API_PATHS.some((p) => url.pathname.startsWith(p))) return;
       if (!statSync(index, { throwIfNoEntry: false })?.isFile()) {
-        return endResponse(text(fetchAPI, 404, 'The dashboard is not built: run `npm run build:web` (npm start does it for you). GraphiQL is at /graphql.'));
+        return endResponse(
+          text(
+            fetchAPI,
+            404,
+            'The dashboard is not built: run `npm run build:web` (npm start does it for you). GraphiQL is at /graphql.',
+          ),
+        );
       }
       const target = resolveStatic(root, url.pathname);
       // A client's mistake (or a probe): a clear status, nothing for the error log.
@@ -56,7 +63,10 @@ export function useWebApp(distDir: string): Plugin {
       const immutable = path.startsWith(join(root, 'assets') + sep);
       endResponse(
         new fetchAPI.Response(readFileSync(path), {
-          headers: { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache' },
+          headers: {
+            'content-type': TYPES[extname(path)] ?? 'application/octet-stream',
+            'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+          },
         }),
       );
     },

@@ -28,7 +28,8 @@ export function createEventStreams(o: EventStreamsOptions): EventStreams {
     route(req) {
       const url = req.url ?? '';
       const [path = '', query = ''] = url.split('?', 2);
-      if (path !== o.singleConnectionEndpoint || !acceptsEventStream(req) || req.headers[TOKEN_HEADER] !== undefined) return;
+      if (path !== o.singleConnectionEndpoint || !acceptsEventStream(req) || req.headers[TOKEN_HEADER] !== undefined)
+        return;
       if (new URLSearchParams(query).has(TOKEN_QUERY) || (req.method !== 'GET' && req.method !== 'POST')) return;
       req.url = `${o.graphqlEndpoint}${query ? `?${query}` : ''}`;
     },

@@ -27,7 +27,8 @@ export const sseHeaders = (): Record<string, string> => ({
 });
 
 /** A `next` frame of a serialized result, with an `id:` line when it carries a cursor (distinct connections). */
-export const nextFrame = (json: string, cursor?: string): string => `event: next\n${cursor === undefined ? '' : `id: ${cursor}\n`}data: ${json}\n\n`;
+export const nextFrame = (json: string, cursor?: string): string =>
+  `event: next\n${cursor === undefined ? '' : `id: ${cursor}\n`}data: ${json}\n\n`;
 
 /** One result of a stream as a `next` frame, labelled with its cursor when it has one. */
 export function frame(result: ExecutionResult): string {
@@ -36,7 +37,10 @@ export function frame(result: ExecutionResult): string {
 }
 
 /** The parts around an operation's result in single-connection mode: `{"id":…,"payload":` + result + `}`. */
-export const operationEnvelope = (operationId: string): [string, string] => [`event: next\ndata: {"id":${JSON.stringify(operationId)},"payload":`, '}\n\n'];
+export const operationEnvelope = (operationId: string): [string, string] => [
+  `event: next\ndata: {"id":${JSON.stringify(operationId)},"payload":`,
+  '}\n\n',
+];
 
 /** One result of an operation, in single-connection mode. */
 export const operationNext = (operationId: string, result: ExecutionResult): string => {
@@ -45,7 +49,8 @@ export const operationNext = (operationId: string, result: ExecutionResult): str
 };
 
 /** The end of an operation, in single-connection mode. */
-export const operationComplete = (operationId: string): string => `event: complete\ndata: ${JSON.stringify({ id: operationId })}\n\n`;
+export const operationComplete = (operationId: string): string =>
+  `event: complete\ndata: ${JSON.stringify({ id: operationId })}\n\n`;
 
 /** A result as JSON, its errors without Yoga's transport-only extensions. */
 function serialize(result: ExecutionResult): string {

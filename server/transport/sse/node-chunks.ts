@@ -11,7 +11,8 @@ import type { Socket } from 'node:net';
 const CRLF = Buffer.from('\r\n');
 
 /** A frame as one HTTP/1.1 chunk (size line, frame, CRLF), for writing to the socket directly. */
-export const chunk = (frame: Buffer): Buffer => Buffer.concat([Buffer.from(`${frame.length.toString(16)}\r\n`), frame, CRLF]);
+export const chunk = (frame: Buffer): Buffer =>
+  Buffer.concat([Buffer.from(`${frame.length.toString(16)}\r\n`), frame, CRLF]);
 
 /**
  * Whether chunks may be written to the response's socket without overtaking anything: an HTTP/1.1 chunked

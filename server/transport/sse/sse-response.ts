@@ -141,7 +141,9 @@ export class SseResponse implements ResultSink {
 
   /** Whether the peer is so far behind that nothing more should be started for it. */
   get congested(): boolean {
-    return !this.closed && isOverLimit(this.shared.limits, this.early ? this.earlyBytes : this.buffered(), this.messageBytes);
+    return (
+      !this.closed && isOverLimit(this.shared.limits, this.early ? this.earlyBytes : this.buffered(), this.messageBytes)
+    );
   }
 
   /** Keep-alive comment, when nothing else is on its way. */

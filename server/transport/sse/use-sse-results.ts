@@ -28,9 +28,14 @@ export const wantsEventStream = (request: { headers: { get(name: string): string
 
 type FetchAPI = { ReadableStream: typeof ReadableStream; Response: typeof Response; TextEncoder: typeof TextEncoder };
 
-function streamed(result: ExecutionResult | AsyncIterable<ExecutionResult>, fetchAPI: FetchAPI, pingMs: number): Response {
+function streamed(
+  result: ExecutionResult | AsyncIterable<ExecutionResult>,
+  fetchAPI: FetchAPI,
+  pingMs: number,
+): Response {
   const encoder = new fetchAPI.TextEncoder();
-  const iterator: AsyncIterator<ExecutionResult> = Symbol.asyncIterator in result ? result[Symbol.asyncIterator]() : single(result);
+  const iterator: AsyncIterator<ExecutionResult> =
+    Symbol.asyncIterator in result ? result[Symbol.asyncIterator]() : single(result);
   let ping: NodeJS.Timeout | undefined;
   const body = new fetchAPI.ReadableStream<Uint8Array>({
     start(controller) {
@@ -59,7 +64,10 @@ function streamed(result: ExecutionResult | AsyncIterable<ExecutionResult>, fetc
       await iterator.return?.();
     },
   });
-  return new fetchAPI.Response(body, { status: Symbol.asyncIterator in result ? 200 : statusOf(result), headers: sseHeaders() });
+  return new fetchAPI.Response(body, {
+    status: Symbol.asyncIterator in result ? 200 : statusOf(result),
+    headers: sseHeaders(),
+  });
 }
 
 /** Like Yoga: a request error the GraphQL-over-HTTP spec answers with 4xx stays 200 on a stream; a bad token is 401. */

@@ -40,12 +40,20 @@ export function attachGraphQLWs(options: WsTransportOptions): WsTransport {
   const wss = createWebSocketServer(options.maxPayloadBytes);
   const anonymousSlots = new SlotCounter<true>(options.anonymousConnectionLimit);
   const protocol = createProtocol({ ...options, anonymousSlots, expiryHorizonMs: 2 * options.keepAliveMs });
-  const connections = new WsConnections(protocol, () => wss.clients, options.connections, anonymousSlots, options.log, options.keepAliveMs);
+  const connections = new WsConnections(
+    protocol,
+    () => wss.clients,
+    options.connections,
+    anonymousSlots,
+    options.log,
+    options.keepAliveMs,
+  );
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (request.url ?? '').split('?')[0];
     if (path !== options.path) return refuse(socket, 404, 'Not Found', `WebSocket endpoint is ${options.path}`);
-    if (!options.isHostAllowed(request.headers.host)) return refuse(socket, 403, 'Forbidden', hostNotAllowed(request.headers.host));
+    if (!options.isHostAllowed(request.headers.host))
+      return refuse(socket, 403, 'Forbidden', hostNotAllowed(request.headers.host));
     if (!options.isOriginAllowed(request.headers.origin, request.headers.host)) {
       return refuse(socket, 403, 'Forbidden', 'Origin not allowed: add it to CORS_ORIGINS.');
     }

@@ -53,7 +53,9 @@ interface Prepared {
 }
 /** Made outside onSubscribe so that what graphql-ws keeps holds nothing else of it. */
 const preparedResult = (result: unknown): Prepared => ({ run: () => result });
-const preparedExecution = (execute: (args: ExecutionArgs) => unknown, args: ExecutionArgs): Prepared => ({ run: () => execute(args) });
+const preparedExecution = (execute: (args: ExecutionArgs) => unknown, args: ExecutionArgs): Prepared => ({
+  run: () => execute(args),
+});
 
 /**
  * graphql-ws's transport-agnostic core with our rules: the token is verified once at `connection_init`
@@ -77,7 +79,10 @@ export function createProtocol(o: ProtocolOptions) {
         return false;
       }
       if (!o.connections.acquire(result.viewer.userId)) {
-        ctx.extra.socket.close(CloseCode.TooManyInitialisationRequests, `Too many connections: at most ${o.connections.limit} per user`);
+        ctx.extra.socket.close(
+          CloseCode.TooManyInitialisationRequests,
+          `Too many connections: at most ${o.connections.limit} per user`,
+        );
         return false;
       }
       ctx.extra.slotOf = result.viewer.userId;
@@ -95,7 +100,10 @@ export function createProtocol(o: ProtocolOptions) {
 /** Anonymous, like HTTP without a header; capped, as nothing else bounds what anyone may hold open. */
 function acceptAnonymous(o: ProtocolOptions, connection: Connection): boolean {
   if (!o.anonymousSlots.acquire(true)) {
-    connection.socket.close(CloseCode.TooManyInitialisationRequests, 'Too many anonymous connections: send a token in connection_init');
+    connection.socket.close(
+      CloseCode.TooManyInitialisationRequests,
+      'Too many anonymous connections: send a token in connection_init',
+    );
     return false;
   }
   connection.anonymous = true;
@@ -107,12 +115,20 @@ function acceptAnonymous(o: ProtocolOptions, connection: Connection): boolean {
  * execution, a subscription already started so that a refusal (FORBIDDEN, NOT_FOUND, BAD_USER_INPUT) answers
  * with the protocol's `error` message, not with a `next` carrying errors. Errors answer this operation only.
  */
-async function prepareOperation(o: ProtocolOptions, connection: Connection, id: string, payload: SubscribePayload): Promise<ExecutionArgs | readonly GraphQLError[]> {
+async function prepareOperation(
+  o: ProtocolOptions,
+  connection: Connection,
+  id: string,
+  payload: SubscribePayload,
+): Promise<ExecutionArgs | readonly GraphQLError[]> {
   try {
     const session = await operationSession(o, connection.session, payload.extensions);
     if (session instanceof GraphQLError) return [session];
     // No `request` (there is none per operation) and no `params`: nothing reads them on this path.
-    const enveloped = o.yoga.getEnveloped({ session, sink: new WsSink(connection.socket, connection.tcp, id, o.sinkLimits) });
+    const enveloped = o.yoga.getEnveloped({
+      session,
+      sink: new WsSink(connection.socket, connection.tcp, id, o.sinkLimits),
+    });
     let document;
     try {
       document = enveloped.parse(payload.query);
@@ -148,7 +164,11 @@ async function prepareOperation(o: ProtocolOptions, connection: Connection, id: 
  * The session an operation runs under: the connection's, or, on a connection without a token, one made
  * for this operation from the token it carries in `extensions.headers` (what GraphiQL sends).
  */
-async function operationSession(o: ProtocolOptions, session: Session, extensions: Record<string, unknown> | undefined | null): Promise<Session | GraphQLError> {
+async function operationSession(
+  o: ProtocolOptions,
+  session: Session,
+  extensions: Record<string, unknown> | undefined | null,
+): Promise<Session | GraphQLError> {
   if (session.viewer) return session;
   const result = await authorize(o.verifier, extensions?.headers as Record<string, unknown> | undefined);
   if (result === null) return session;

@@ -10,7 +10,10 @@ const CLIENT_MESSAGE_TYPES = new Set(['connection_init', 'ping', 'pong', 'subscr
  * Verifies `authorization` (or `Authorization`) = `Bearer <jwt>` from connection params or an operation's
  * `extensions.headers`; null when there is none (an anonymous caller, as on HTTP without a header).
  */
-export async function authorize(verifier: TokenVerifier, holder: Record<string, unknown> | undefined | null): Promise<VerifyResult | null> {
+export async function authorize(
+  verifier: TokenVerifier,
+  holder: Record<string, unknown> | undefined | null,
+): Promise<VerifyResult | null> {
   const raw = holder?.authorization ?? holder?.Authorization;
   if (raw === undefined || raw === null || raw === '') return null;
   const token = parseBearer(raw);
@@ -23,7 +26,11 @@ export async function authorize(verifier: TokenVerifier, holder: Record<string, 
  * near, so the thousands of connections with long-lived tokens hold no timer each. A refreshed session
  * moves the deadline: the timer looks again instead of closing.
  */
-export function closeWhenExpired(socket: WebSocket, session: Session, horizonMs: number): { recheck(): void; stop(): void } {
+export function closeWhenExpired(
+  socket: WebSocket,
+  session: Session,
+  horizonMs: number,
+): { recheck(): void; stop(): void } {
   let timer: NodeJS.Timeout | undefined;
   const recheck = () => {
     const at = expiresAtMs(session);
@@ -48,7 +55,8 @@ export function protocolMisuse(text: string): string | undefined {
   } catch {
     return undefined; // graphql-ws itself answers unparsable messages with 4400
   }
-  if (typeof type === 'string' && !CLIENT_MESSAGE_TYPES.has(type)) return `Unexpected message of type "${type.slice(0, 32)}" from a client`;
+  if (typeof type === 'string' && !CLIENT_MESSAGE_TYPES.has(type))
+    return `Unexpected message of type "${type.slice(0, 32)}" from a client`;
   return undefined;
 }
 
@@ -60,5 +68,7 @@ export function closeReason(text: string): string {
 }
 
 export function refuse(socket: Duplex, status: number, reason: string, body: string) {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }

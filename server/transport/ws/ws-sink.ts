@@ -51,6 +51,8 @@ export class WsSink implements ResultSink {
   }
 
   private behind(): boolean {
-    return this.socket.readyState === WebSocket.OPEN && isBehind(this.limits, this.tcp.writableLength, this.messageBytes);
+    return (
+      this.socket.readyState === WebSocket.OPEN && isBehind(this.limits, this.tcp.writableLength, this.messageBytes)
+    );
   }
 }

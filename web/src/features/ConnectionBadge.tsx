@@ -1,6 +1,11 @@
 import type { ConnectionState } from '../lib/urql';
 
-const LABELS = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', resynced: 'Resynced' } as const;
+const LABELS = {
+  connecting: 'Connecting…',
+  live: 'Live',
+  reconnecting: 'Reconnecting…',
+  resynced: 'Resynced',
+} as const;
 
 export function ConnectionBadge({ state }: { state: ConnectionState | 'resynced' }) {
   return (

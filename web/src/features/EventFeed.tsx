@@ -12,8 +12,15 @@ const CHANNELS = ['', 'property', 'user', 'organization', 'system', 'notificatio
 export function EventFeed({ orgId, onResync }: { orgId: string; onResync: () => void }) {
   const [channel, setChannel] = useState('');
   const [type, setType] = useState('');
-  const filters = useMemo(() => ({ orgId, channels: channel ? [channel] : null, types: type ? [type] : null }), [orgId, channel, type]);
-  const [history, reloadHistory] = useQuery({ query: EventHistoryQuery, variables: filters, requestPolicy: 'network-only' });
+  const filters = useMemo(
+    () => ({ orgId, channels: channel ? [channel] : null, types: type ? [type] : null }),
+    [orgId, channel, type],
+  );
+  const [history, reloadHistory] = useQuery({
+    query: EventHistoryQuery,
+    variables: filters,
+    requestPolicy: 'network-only',
+  });
   const [rows, setRows] = useState(() => new Map<number, EventFieldsFragment>());
   useEffect(() => setRows(new Map()), [filters]);
   useEffect(() => {
@@ -21,18 +28,21 @@ export function EventFeed({ orgId, onResync }: { orgId: string; onResync: () => 
     if (nodes) setRows((prev) => merge(prev, nodes));
   }, [history.data]);
   const after = history.data?.events.pageInfo.endCursor ?? null;
-  useSubscription({ query: LiveEventsSubscription, variables: { ...filters, after }, pause: !history.data }, (_prev, data) => {
-    const e = data.events;
-    if (e.type === 'stream.resync') {
-      // What is shown may be gone (a restored backup reuses sequence numbers): start over from the history.
-      onResync();
-      setRows(new Map());
-      reloadHistory({ requestPolicy: 'network-only' });
-    } else {
-      setRows((prev) => merge(prev, [e]));
-    }
-    return data;
-  });
+  useSubscription(
+    { query: LiveEventsSubscription, variables: { ...filters, after }, pause: !history.data },
+    (_prev, data) => {
+      const e = data.events;
+      if (e.type === 'stream.resync') {
+        // What is shown may be gone (a restored backup reuses sequence numbers): start over from the history.
+        onResync();
+        setRows(new Map());
+        reloadHistory({ requestPolicy: 'network-only' });
+      } else {
+        setRows((prev) => merge(prev, [e]));
+      }
+      return data;
+    },
+  );
   const sorted = [...rows.values()].sort((a, b) => b.sequence - a.sequence);
   return (
     <section className="card feed">
@@ -45,7 +55,12 @@ export function EventFeed({ orgId, onResync }: { orgId: string; onResync: () => 
             </option>
           ))}
         </select>
-        <input aria-label="Type filter" placeholder="type, e.g. property.update" value={type} onChange={(e) => setType(e.target.value.trim())} />
+        <input
+          aria-label="Type filter"
+          placeholder="type, e.g. property.update"
+          value={type}
+          onChange={(e) => setType(e.target.value.trim())}
+        />
       </div>
       <PublishForm orgId={orgId} />
       {history.error && <p className="error">{history.error.message}</p>}
@@ -56,7 +71,9 @@ export function EventFeed({ orgId, onResync }: { orgId: string; onResync: () => 
             <span className="chip">{e.channel}</span>
             <strong>{e.type}</strong>
             {e.subjectId && <span className="subject">{e.subjectId}</span>}
-            <code className="payload">{e.payload === null || e.payload === undefined ? '' : JSON.stringify(e.payload)}</code>
+            <code className="payload">
+              {e.payload === null || e.payload === undefined ? '' : JSON.stringify(e.payload)}
+            </code>
             <span className="meta">
               {e.actor.name ?? e.actor.id} · {new Date(e.occurredAt).toLocaleTimeString()}
             </span>
@@ -97,7 +114,12 @@ function PublishForm({ orgId }: { orgId: string }) {
     <form className="publish" onSubmit={submit}>
       <input aria-label="Channel" value={channel} onChange={(e) => setChannel(e.target.value)} />
       <input aria-label="Type" value={type} onChange={(e) => setType(e.target.value)} />
-      <input aria-label="Subject" placeholder="subject (optional)" value={subjectId} onChange={(e) => setSubjectId(e.target.value)} />
+      <input
+        aria-label="Subject"
+        placeholder="subject (optional)"
+        value={subjectId}
+        onChange={(e) => setSubjectId(e.target.value)}
+      />
       <input aria-label="Payload" className="wide" value={payload} onChange={(e) => setPayload(e.target.value)} />
       <button type="submit" className="primary" disabled={result.fetching}>
         Publish

@@ -24,7 +24,8 @@ export function SignIn({ onSignIn }: { onSignIn: (s: Session) => void }) {
     fetch('/dev/demo-tokens')
       .then(async (r) => {
         if (r.ok) return setDemo((await r.json()) as DemoUser[]);
-        if (r.status === 403) setDemoRefusal(((await r.json()) as { errors?: Array<{ message: string }> }).errors?.[0]?.message ?? '');
+        if (r.status === 403)
+          setDemoRefusal(((await r.json()) as { errors?: Array<{ message: string }> }).errors?.[0]?.message ?? '');
       })
       .catch(() => setDemo([]));
   }, []);
@@ -36,7 +37,12 @@ export function SignIn({ onSignIn }: { onSignIn: (s: Session) => void }) {
         <section>
           <h2>Sign in as a demo user</h2>
           {demo.map((u) => (
-            <button key={u.sub} type="button" className="primary" onClick={() => onSignIn({ token: u.token, transport })}>
+            <button
+              key={u.sub}
+              type="button"
+              className="primary"
+              onClick={() => onSignIn({ token: u.token, transport })}
+            >
               {u.name} <small>({u.role})</small>
             </button>
           ))}
@@ -45,7 +51,13 @@ export function SignIn({ onSignIn }: { onSignIn: (s: Session) => void }) {
       {demoRefusal && <p className="hint">{demoRefusal}</p>}
       <section>
         <h2>Or paste a token</h2>
-        <textarea aria-label="Token" value={token} onChange={(e) => setToken(e.target.value.trim())} rows={3} placeholder="eyJhbGciOi…" />
+        <textarea
+          aria-label="Token"
+          value={token}
+          onChange={(e) => setToken(e.target.value.trim())}
+          rows={3}
+          placeholder="eyJhbGciOi…"
+        />
         <label>
           Transport{' '}
           <select value={transport} onChange={(e) => setTransport(e.target.value as Transport)}>

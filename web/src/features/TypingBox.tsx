@@ -26,9 +26,16 @@ export function TypingBox({ orgId, room, me }: { orgId: string; room: string; me
   return (
     <section className="card">
       <h2>Room “{room}”</h2>
-      <input aria-label="Message" placeholder="Type to let others know…" value={text} onChange={(e) => onChange(e.target.value)} />
+      <input
+        aria-label="Message"
+        placeholder="Type to let others know…"
+        value={text}
+        onChange={(e) => onChange(e.target.value)}
+      />
       <p className="typing" data-testid="typing">
-        {others.length === 0 ? '\u00a0' : `${others.map((u) => u.name ?? u.userId).join(', ')} ${others.length === 1 ? 'is' : 'are'} typing…`}
+        {others.length === 0
+          ? '\u00a0'
+          : `${others.map((u) => u.name ?? u.userId).join(', ')} ${others.length === 1 ? 'is' : 'are'} typing…`}
       </p>
     </section>
   );

@@ -32,7 +32,8 @@ export function createSwitchboardClient(o: ClientOptions) {
           keepAlive: 10_000,
           retryAttempts: Number.POSITIVE_INFINITY,
           shouldRetry: () => true,
-          retryWait: (retries) => new Promise((r) => setTimeout(r, Math.min(500 * 2 ** retries, 10_000) * (0.5 + Math.random()))),
+          retryWait: (retries) =>
+            new Promise((r) => setTimeout(r, Math.min(500 * 2 ** retries, 10_000) * (0.5 + Math.random()))),
           on: {
             connecting: () => o.onState(connectedOnce ? 'reconnecting' : 'connecting'),
             connected: () => {
@@ -46,7 +47,10 @@ export function createSwitchboardClient(o: ClientOptions) {
           },
         })
       : undefined;
-  const sse = o.transport === 'sse' ? createSseClient({ url: base, headers: () => ({ authorization: `Bearer ${o.token()}` }), retryAttempts: 1_000 }) : undefined;
+  const sse =
+    o.transport === 'sse'
+      ? createSseClient({ url: base, headers: () => ({ authorization: `Bearer ${o.token()}` }), retryAttempts: 1_000 })
+      : undefined;
   if (sse) o.onState('live');
 
   const client = new Client({
@@ -55,13 +59,18 @@ export function createSwitchboardClient(o: ClientOptions) {
       cacheExchange,
       authExchange(async (utils) => ({
         addAuthToOperation: (operation) => utils.appendHeaders(operation, { Authorization: `Bearer ${o.token()}` }),
-        didAuthError: (error) => error.response?.status === 401 || error.graphQLErrors.some((e) => e.extensions?.code === 'UNAUTHENTICATED'),
+        didAuthError: (error) =>
+          error.response?.status === 401 || error.graphQLErrors.some((e) => e.extensions?.code === 'UNAUTHENTICATED'),
         refreshAuth: async () => o.onAuthError(),
       })),
       fetchExchange,
       subscriptionExchange({
         forwardSubscription(request) {
-          const payload = { ...request, query: request.query ?? '', variables: { ...(request.variables as Record<string, unknown>) } };
+          const payload = {
+            ...request,
+            query: request.query ?? '',
+            variables: { ...(request.variables as Record<string, unknown>) },
+          };
           return {
             subscribe(sink) {
               const track = {
@@ -86,7 +95,10 @@ export function createSwitchboardClient(o: ClientOptions) {
   const refresh = (token: string) =>
     new Promise<void>((resolve, reject) => {
       if (!ws) return resolve();
-      ws.subscribe({ query: 'mutation($t: String!) { refreshSession(token: $t) { expiresAt } }', variables: { t: token } }, { next: () => resolve(), error: reject, complete: () => resolve() });
+      ws.subscribe(
+        { query: 'mutation($t: String!) { refreshSession(token: $t) { expiresAt } }', variables: { t: token } },
+        { next: () => resolve(), error: reject, complete: () => resolve() },
+      );
     });
   return { client, refresh, dispose: () => (ws ? ws.dispose() : sse?.dispose()) };
 }

@@ -2,7 +2,15 @@ import { type ExecutionArgs, type ExecutionResult, GraphQLError, getOperationAST
 import type { Plugin, YogaServerInstance } from 'graphql-yoga';
 import { parseBearer, type TokenVerifier } from '../../../auth/tokens.js';
 import type { Viewer } from '../../../auth/viewer.js';
-import { badInput, invalidToken, notFound, parseFailed, rateLimited, unauthenticated, withoutTransportExtensions } from '../../../errors.js';
+import {
+  badInput,
+  invalidToken,
+  notFound,
+  parseFailed,
+  rateLimited,
+  unauthenticated,
+  withoutTransportExtensions,
+} from '../../../errors.js';
 import type { HttpServerContext } from '../../context-factory.js';
 import { operationComplete, operationNext } from '../frames.js';
 import { OperationSink } from './operation-sink.js';
@@ -58,9 +66,15 @@ async function handle(call: Call): Promise<Response> {
   if (viewer instanceof GraphQLError) return errorResponse(fetchAPI, 401, viewer);
   if (request.method === 'PUT') return reserve(call, viewer);
   const token = request.headers.get(TOKEN_HEADER) ?? url.searchParams.get(TOKEN_QUERY);
-  if (!token) return errorResponse(fetchAPI, 400, badInput(`Send the token of a stream reserved with PUT (${TOKEN_HEADER} header or ?${TOKEN_QUERY}=).`));
+  if (!token)
+    return errorResponse(
+      fetchAPI,
+      400,
+      badInput(`Send the token of a stream reserved with PUT (${TOKEN_HEADER} header or ?${TOKEN_QUERY}=).`),
+    );
   const reservation = o.reservations.find(token, viewer);
-  if (!reservation) return errorResponse(fetchAPI, 404, notFound('Stream not found: reserve one with PUT, with the same token.'));
+  if (!reservation)
+    return errorResponse(fetchAPI, 404, notFound('Stream not found: reserve one with PUT, with the same token.'));
   // A fresh token of the same user extends the stream's operations.
   reservation.session.viewer = viewer;
   switch (request.method) {
@@ -77,7 +91,8 @@ async function handle(call: Call): Promise<Response> {
 
 async function authenticate(o: SingleConnectionOptions, request: Request): Promise<Viewer | GraphQLError> {
   const header = request.headers.get('authorization');
-  if (!header) return unauthenticated('Single-connection streams need "Authorization: Bearer <token>" on every request.');
+  if (!header)
+    return unauthenticated('Single-connection streams need "Authorization: Bearer <token>" on every request.');
   const token = parseBearer(header);
   if (!token) return invalidToken('the Authorization header must be "Bearer <token>"');
   const result = await o.verifier.verify(token);
@@ -88,8 +103,12 @@ async function authenticate(o: SingleConnectionOptions, request: Request): Promi
 
 function reserve({ o, fetchAPI }: Call, viewer: Viewer): Response {
   const reservation = o.reservations.reserve(viewer);
-  if (!reservation) return errorResponse(fetchAPI, 429, rateLimited('Too many open connections for this user: close one first.'));
-  return new fetchAPI.Response(reservation.token, { status: 201, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+  if (!reservation)
+    return errorResponse(fetchAPI, 429, rateLimited('Too many open connections for this user: close one first.'));
+  return new fetchAPI.Response(reservation.token, {
+    status: 201,
+    headers: { 'content-type': 'text/plain; charset=utf-8' },
+  });
 }
 
 function open({ o, request, serverContext, fetchAPI }: Call, reservation: Reservation): Response {
@@ -115,15 +134,34 @@ function stop({ url, fetchAPI }: Call, reservation: Reservation): Response {
 async function operate(call: Call, r: Reservation): Promise<Response> {
   const { yoga, request, serverContext, fetchAPI } = call;
   const response = r.response;
-  if (!response) return errorResponse(fetchAPI, 409, badInput('Open the stream (GET with Accept: text/event-stream) before sending operations.'));
-  if (response.congested) return errorResponse(fetchAPI, 429, rateLimited('The stream is not being read: its client is too far behind to start more operations.'));
+  if (!response)
+    return errorResponse(
+      fetchAPI,
+      409,
+      badInput('Open the stream (GET with Accept: text/event-stream) before sending operations.'),
+    );
+  if (response.congested)
+    return errorResponse(
+      fetchAPI,
+      429,
+      rateLimited('The stream is not being read: its client is too far behind to start more operations.'),
+    );
   const params = await readParams(request);
   if (params instanceof GraphQLError) return errorResponse(fetchAPI, 400, params);
   const id = params.extensions?.operationId;
-  if (typeof id !== 'string' || id === '') return errorResponse(fetchAPI, 400, badInput('Send the operation id in extensions.operationId.'));
-  if (r.operations.has(id)) return errorResponse(fetchAPI, 409, badInput('An operation with this id is already running.'));
+  if (typeof id !== 'string' || id === '')
+    return errorResponse(fetchAPI, 400, badInput('Send the operation id in extensions.operationId.'));
+  if (r.operations.has(id))
+    return errorResponse(fetchAPI, 409, badInput('An operation with this id is already running.'));
   const { req, res } = serverContext;
-  const enveloped = yoga.getEnveloped({ req, res, request, params, session: r.session, sink: new OperationSink(response, id) });
+  const enveloped = yoga.getEnveloped({
+    req,
+    res,
+    request,
+    params,
+    session: r.session,
+    sink: new OperationSink(response, id),
+  });
   let document;
   try {
     document = enveloped.parse(params.query);
@@ -137,9 +175,16 @@ async function operate(call: Call, r: Reservation): Promise<Response> {
   r.operations.set(id, null);
   let result: ExecutionResult | AsyncIterable<ExecutionResult>;
   try {
-    const args: ExecutionArgs = { schema: enveloped.schema, document, contextValue: await enveloped.contextFactory(), variableValues: params.variables, operationName: params.operationName };
+    const args: ExecutionArgs = {
+      schema: enveloped.schema,
+      document,
+      contextValue: await enveloped.contextFactory(),
+      variableValues: params.variables,
+      operationName: params.operationName,
+    };
     const isSubscription = getOperationAST(document, params.operationName)?.operation === 'subscription';
-    result = (await (isSubscription ? enveloped.subscribe(args) : enveloped.execute(args))) as ExecutionResult | AsyncIterable<ExecutionResult>;
+    result = (await (isSubscription ? enveloped.subscribe(args) : enveloped.execute(args))) as
+      ExecutionResult | AsyncIterable<ExecutionResult>;
   } catch (err) {
     if (r.operations.get(id) === null) r.operations.delete(id);
     throw err;
@@ -187,17 +232,28 @@ async function readParams(request: Request): Promise<Params | GraphQLError> {
   try {
     body = await request.json();
   } catch {
-    return badInput('The body must be a JSON object: { query, variables, operationName, extensions: { operationId } }.');
+    return badInput(
+      'The body must be a JSON object: { query, variables, operationName, extensions: { operationId } }.',
+    );
   }
   const p = body as Partial<Params> | null;
-  if (typeof p !== 'object' || p === null || typeof p.query !== 'string') return badInput('The body must carry a "query" string.');
+  if (typeof p !== 'object' || p === null || typeof p.query !== 'string')
+    return badInput('The body must carry a "query" string.');
   const isObject = (v: unknown) => v === undefined || v === null || (typeof v === 'object' && !Array.isArray(v));
-  if (!isObject(p.variables) || !isObject(p.extensions)) return badInput('"variables" and "extensions" must be objects.');
-  if (p.operationName !== undefined && p.operationName !== null && typeof p.operationName !== 'string') return badInput('"operationName" must be a string.');
-  return { query: p.query, variables: p.variables ?? undefined, operationName: p.operationName ?? undefined, extensions: p.extensions ?? undefined };
+  if (!isObject(p.variables) || !isObject(p.extensions))
+    return badInput('"variables" and "extensions" must be objects.');
+  if (p.operationName !== undefined && p.operationName !== null && typeof p.operationName !== 'string')
+    return badInput('"operationName" must be a string.');
+  return {
+    query: p.query,
+    variables: p.variables ?? undefined,
+    operationName: p.operationName ?? undefined,
+    extensions: p.extensions ?? undefined,
+  };
 }
 
-const errorResponse = (fetchAPI: Fetch, status: number, error: GraphQLError) => errorsResponse(fetchAPI, status, [error]);
+const errorResponse = (fetchAPI: Fetch, status: number, error: GraphQLError) =>
+  errorsResponse(fetchAPI, status, [error]);
 
 function errorsResponse(fetchAPI: Fetch, status: number, errors: readonly GraphQLError[]): Response {
   return new fetchAPI.Response(JSON.stringify({ errors: errors.map(withoutTransportExtensions) }), {
