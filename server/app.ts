@@ -9,7 +9,7 @@ import { DEMO_USERS, seedDemo } from './domain/demo.js';
 import { createNameRecorder } from './domain/users.js';
 import { type Logger, createLogger } from './logger.js';
 import { type RunningServices, createServices } from './services.js';
-import { SlotCounter } from './transport/fanout/subscription-limits.js';
+import { SlotCounter } from './limits/slot-counter.js';
 import { createHttpListener } from './transport/http/node-listener.js';
 import { createHostPolicy } from './transport/http/host-policy.js';
 import { createOriginPolicy } from './transport/http/origin-policy.js';

@@ -1,5 +1,5 @@
-import type { RateLimiter } from './domain/rate-limiter.js';
-import { ResponseBudget } from './domain/response-budget.js';
+import type { RateLimiter } from './limits/rate-limiter.js';
+import { ResponseBudget } from './limits/response-budget.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './observability/metrics.js';
 import type { Session } from './auth/session.js';
@@ -10,7 +10,7 @@ import type { Presence } from './realtime/presence.js';
 import type { Typing } from './realtime/typing.js';
 import type { UserChannel } from './realtime/user-channel.js';
 import type { Store } from './store/store.js';
-import type { ResultSink } from './transport/fanout/result-sink.js';
+import type { ResultSink } from './delivery.js';
 
 /** Long-lived parts shared by every operation; built once by createApp. */
 export interface Services {

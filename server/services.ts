@@ -1,7 +1,7 @@
 import { createTokenVerifier, resolveSecret } from './auth/tokens.js';
 import type { Config } from './config.js';
 import type { Services } from './context.js';
-import { RateLimiter } from './domain/rate-limiter.js';
+import { RateLimiter } from './limits/rate-limiter.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './observability/metrics.js';
 import { EventBus } from './realtime/event-bus.js';

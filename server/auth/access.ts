@@ -1,4 +1,4 @@
-import type { Services } from '../context.js';
+import type { Store } from '../store/store.js';
 import { forbidden, notFound, unauthenticated } from '../errors.js';
 import { getMembership, getOrganization } from '../store/repository.js';
 import type { Membership, Organization, Role } from '../store/types.js';
@@ -25,17 +25,17 @@ export interface OrgAccess {
  * `minRole`. Unknown organizations and non-members get distinct, actionable errors.
  */
 export async function requireOrgAccess(
-  services: Services,
+  store: Store,
   viewer: Viewer | null,
   orgId: string,
   minRole: Role,
   action: string,
 ): Promise<OrgAccess> {
   const v = requireViewer(viewer);
-  const org = await getOrganization(services.store.db, orgId);
+  const org = await getOrganization(store.db, orgId);
   if (!org) throw notFound(`Organization "${truncate(orgId)}" does not exist.`);
   if (v.isService) return { viewer: v, org };
-  const membership = await getMembership(services.store.db, orgId, v.userId);
+  const membership = await getMembership(store.db, orgId, v.userId);
   if (!membership) throw forbidden(`You are not a member of organization "${orgId}"; only its members can ${action}.`);
   if (!roleAtLeast(membership.role, minRole)) {
     throw forbidden(
@@ -48,6 +48,6 @@ export async function requireOrgAccess(
 const truncate = (s: string) => (s.length > 64 ? `${s.slice(0, 64)}…` : s);
 
 /** A second look after a stream is registered, closing the window in which a removal could slip past. */
-export async function isStillMember(services: Services, viewer: Viewer, orgId: string): Promise<boolean> {
-  return viewer.isService || (await getMembership(services.store.db, orgId, viewer.userId)) !== undefined;
+export async function isStillMember(store: Store, viewer: Viewer, orgId: string): Promise<boolean> {
+  return viewer.isService || (await getMembership(store.db, orgId, viewer.userId)) !== undefined;
 }

@@ -11,7 +11,7 @@ import * as repo from '../store/repository.js';
 import type { EventRecord } from '../store/types.js';
 import { holdPresence } from './presence.js';
 import { actorOf, commitAndPublish } from './publish.js';
-import type { ResponseBudget } from './response-budget.js';
+import type { ResponseBudget } from '../limits/response-budget.js';
 
 export const BUILT_IN_CHANNELS = ['user', 'property', 'organization', 'system', 'notifications'] as const;
 export const BUILT_IN_TYPES = [
@@ -54,7 +54,7 @@ export async function publishEvent(
   if (size > services.limits.maxPayloadBytes) {
     throw badInput(`payload is ${size} bytes; the limit is ${services.limits.maxPayloadBytes} bytes.`);
   }
-  const { viewer: v } = await requireOrgAccess(services, viewer, input.orgId, 'MEMBER', 'publish events');
+  const { viewer: v } = await requireOrgAccess(services.store, viewer, input.orgId, 'MEMBER', 'publish events');
   const { event } = await commitAndPublish(
     services,
     async () => undefined,
@@ -91,7 +91,7 @@ export async function listEventHistory(
   args: EventsArgs & { first?: number | null },
   budget: ResponseBudget,
 ): Promise<EventPage> {
-  const { viewer: v } = await requireOrgAccess(services, viewer, args.orgId, 'VIEWER', 'read its events');
+  const { viewer: v } = await requireOrgAccess(services.store, viewer, args.orgId, 'VIEWER', 'read its events');
   const first = args.first ?? 50;
   if (first < 1 || first > services.limits.maxPageSize)
     throw badInput(`first must be between 1 and ${services.limits.maxPageSize}.`);
@@ -123,10 +123,10 @@ export async function subscribeEvents(
   args: EventsArgs,
   guard?: StreamGuard,
 ): Promise<EventStream> {
-  const { viewer: v } = await requireOrgAccess(services, viewer, args.orgId, 'VIEWER', 'subscribe to its events');
+  const { viewer: v } = await requireOrgAccess(services.store, viewer, args.orgId, 'VIEWER', 'subscribe to its events');
   const stream = await openEventStream(services, v, args, guard);
   // Registered now, so a later removal reaches it through the feed; an earlier one is caught here.
-  if (!(await isStillMember(services, v, args.orgId))) {
+  if (!(await isStillMember(services.store, v, args.orgId))) {
     stream.close();
     throw noLongerMember(args.orgId);
   }

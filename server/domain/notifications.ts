@@ -9,7 +9,7 @@ import * as inbox from '../store/notifications.js';
 import { listMembers } from '../store/repository.js';
 import type { Notification } from '../store/types.js';
 import { actorOf, commitAndPublish } from './publish.js';
-import type { ResponseBudget } from './response-budget.js';
+import type { ResponseBudget } from '../limits/response-budget.js';
 
 export type { InboxPage } from '../store/notifications.js';
 
@@ -31,7 +31,7 @@ export async function sendNotification(
   input: SendNotificationInput,
   budget: ResponseBudget,
 ): Promise<Notification[]> {
-  const { viewer: v } = await requireOrgAccess(services, viewer, input.orgId, 'ADMIN', 'send notifications');
+  const { viewer: v } = await requireOrgAccess(services.store, viewer, input.orgId, 'ADMIN', 'send notifications');
   const recipients = [...new Set(input.userIds)];
   const members = new Set((await listMembers(services.store.db, input.orgId)).map((m) => m.userId));
   const strangers = recipients.filter((u) => !members.has(u));

@@ -38,7 +38,7 @@ export async function updateOrganization(
   orgId: string,
   name: string,
 ): Promise<Organization> {
-  const { viewer: v } = await requireOrgAccess(services, viewer, orgId, 'ADMIN', 'rename it');
+  const { viewer: v } = await requireOrgAccess(services.store, viewer, orgId, 'ADMIN', 'rename it');
   const { result } = await commitAndPublish(
     services,
     async (tx) => {
@@ -65,7 +65,7 @@ export async function addMember(
   userId: string,
   role: Role,
 ): Promise<Membership> {
-  const access = await requireOrgAccess(services, viewer, orgId, 'ADMIN', 'add members');
+  const access = await requireOrgAccess(services.store, viewer, orgId, 'ADMIN', 'add members');
   if (role === 'OWNER' && access.membership && access.membership.role !== 'OWNER') {
     throw forbidden('Only an OWNER (or a service) can make someone an OWNER.');
   }
@@ -99,7 +99,7 @@ export async function removeMember(
   const v = requireViewer(viewer);
   // Anyone may leave; removing someone else takes ADMIN.
   const leaving = !v.isService && v.userId === userId;
-  const access = await requireOrgAccess(services, v, orgId, leaving ? 'VIEWER' : 'ADMIN', 'remove members');
+  const access = await requireOrgAccess(services.store, v, orgId, leaving ? 'VIEWER' : 'ADMIN', 'remove members');
   const { result } = await commitAndPublish(
     services,
     async (tx) => {
@@ -123,7 +123,7 @@ export async function getOrganizationFor(
   viewer: Viewer | null,
   orgId: string,
 ): Promise<Organization> {
-  return (await requireOrgAccess(services, viewer, orgId, 'VIEWER', 'see it')).org;
+  return (await requireOrgAccess(services.store, viewer, orgId, 'VIEWER', 'see it')).org;
 }
 
 /** The members of an organization the caller already reached through an access-checked field. */

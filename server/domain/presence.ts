@@ -17,7 +17,7 @@ export function holdPresence(services: Services, orgId: string, viewer: Viewer):
 }
 
 export async function whoIsOnline(services: Services, viewer: Viewer | null, orgId: string) {
-  await requireOrgAccess(services, viewer, orgId, 'VIEWER', 'see who is online');
+  await requireOrgAccess(services.store, viewer, orgId, 'VIEWER', 'see who is online');
   return services.presence.list(orgId);
 }
 
@@ -27,7 +27,7 @@ export async function subscribePresence(
   orgId: string,
   guard: StreamGuard,
 ): Promise<PushStream<PresenceUpdate>> {
-  const { viewer: v } = await requireOrgAccess(services, viewer, orgId, 'VIEWER', 'see who is online');
+  const { viewer: v } = await requireOrgAccess(services.store, viewer, orgId, 'VIEWER', 'see who is online');
   return endOnRemoval(services, orgId, v, () => services.presence.subscribe(orgId, guard));
 }
 
@@ -38,7 +38,7 @@ export async function setTyping(
   room: string,
   typing: boolean,
 ): Promise<boolean> {
-  const { viewer: v } = await requireOrgAccess(services, viewer, orgId, 'MEMBER', 'type in its rooms');
+  const { viewer: v } = await requireOrgAccess(services.store, viewer, orgId, 'MEMBER', 'type in its rooms');
   if (v.isService) throw badInput('Services do not type: setTyping is for users.');
   services.typing.set(orgId, room, { userId: v.userId, name: v.name }, typing);
   return true;
@@ -51,7 +51,7 @@ export async function subscribeTyping(
   room: string,
   guard: StreamGuard,
 ): Promise<PushStream<TypingState>> {
-  const { viewer: v } = await requireOrgAccess(services, viewer, orgId, 'VIEWER', "see its rooms' typing");
+  const { viewer: v } = await requireOrgAccess(services.store, viewer, orgId, 'VIEWER', "see its rooms' typing");
   return endOnRemoval(services, orgId, v, async () => services.typing.subscribe(orgId, room, guard));
 }
 
@@ -86,7 +86,7 @@ async function endOnRemoval<T>(
     throw err;
   }
   stream.whenEnded(cleanup);
-  if (removedError !== undefined || !(await isStillMember(services, viewer, orgId))) {
+  if (removedError !== undefined || !(await isStillMember(services.store, viewer, orgId))) {
     stream.fail(removedError ?? noLongerMember(orgId));
   }
   return stream;

@@ -1,4 +1,4 @@
-import type { PushStream, StreamConsumer } from './push-stream.js';
+import type { ConsumableStream, StreamConsumer } from './stream-consumer.js';
 
 /** What a failed stream becomes for the puller: thrown (`'throw'`), or a last value built from the error. */
 export type FailureAs<R> = 'throw' | ((error: unknown) => R);
@@ -18,20 +18,20 @@ export class PullQueue<T, R> implements StreamConsumer<T>, AsyncIterableIterator
   private emptied: (() => void) | undefined;
 
   private constructor(
-    private readonly stream: PushStream<T>,
+    private readonly stream: ConsumableStream<T>,
     private readonly maxQueue: number,
     private readonly map: (item: T) => R | Promise<R>,
     private readonly failureAs: FailureAs<R>,
   ) {}
 
   /** The raw items of `stream`; a failure is thrown from `next()`. */
-  static of<T>(stream: PushStream<T>, maxQueue: number): PullQueue<T, T> {
+  static of<T>(stream: ConsumableStream<T>, maxQueue: number): PullQueue<T, T> {
     return PullQueue.mapped(stream, maxQueue, (item) => item, 'throw');
   }
 
   /** The items of `stream` mapped by `map`, attached as the stream's consumer. */
   static mapped<T, R>(
-    stream: PushStream<T>,
+    stream: ConsumableStream<T>,
     maxQueue: number,
     map: (item: T) => R | Promise<R>,
     failureAs: FailureAs<R>,

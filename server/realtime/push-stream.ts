@@ -2,20 +2,7 @@ import type { GraphQLError } from 'graphql';
 import type { StreamGuard } from '../auth/session.js';
 import { slowConsumer } from '../errors.js';
 import { PullQueue } from './pull-queue.js';
-
-/**
- * Where a stream's items go, as they come (the fan-out's per-subscriber end, or a pull queue).
- * `deliver` returns false, having taken nothing, when the consumer is too far behind: the stream is then
- * cut off. It may return a promise when the item needs async work first; items arriving meanwhile wait in
- * the stream's bounded queue, so order is kept.
- */
-export interface StreamConsumer<T> {
-  deliver(item: T): boolean | Promise<boolean>;
-  /** Items taken that have not yet left this process (for stats). */
-  pending(): number;
-  /** A promise while the consumer would rather not take more yet: a replay waits on it before each item. */
-  ready(): Promise<void> | undefined;
-}
+import type { ConsumableStream, EndListener, StreamConsumer } from './stream-consumer.js';
 
 export interface PushStreamOptions<T> {
   /** Items that may wait for a busy consumer before the subscriber is cut off. */
@@ -30,9 +17,6 @@ export interface PushStreamOptions<T> {
   overflowError?: () => GraphQLError;
 }
 
-/** Called once when a stream ends: with the error it failed with, or nothing when it was closed. */
-export type EndListener = (error: unknown) => void;
-
 /**
  * One subscriber's stream: the producer pushes items synchronously; the stream applies the subscriber's
  * checks (`accepts`, the guard), replays first if asked, and hands every item to its one consumer in order.
@@ -40,7 +24,7 @@ export type EndListener = (error: unknown) => void;
  * when the consumer refuses an item, the subscriber is cut off (`overflow`). A class, not closures: tens of
  * thousands of idle subscriptions each hold one.
  */
-export class PushStream<T> {
+export class PushStream<T> implements ConsumableStream<T> {
   private queue: T[] = [];
   private consumer: StreamConsumer<T> | undefined;
   /** The consumer is being caught up (replay, queued items, an async delivery): new items queue. */

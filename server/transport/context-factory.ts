@@ -5,9 +5,7 @@ import { parseBearer } from '../auth/tokens.js';
 import type { Viewer } from '../auth/viewer.js';
 import { type Context, type Services, createContext } from '../context.js';
 import { invalidToken } from '../errors.js';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ResultSink } from './fanout/result-sink.js';
-import type { SseResponse } from './sse/sse-response.js';
+import type { ResultSink } from '../delivery.js';
 
 /** What a transport hands Yoga for one operation, beside Yoga's own `request` and `params`. */
 export interface TransportContext {
@@ -16,17 +14,6 @@ export interface TransportContext {
   /** Where the operation's results go when the transport writes them itself (see Context.sink). */
   sink?: ResultSink;
   request?: Request;
-}
-
-/**
- * What the HTTP listener hands Yoga with every request: the Node request and response, and for a request
- * that asks for an event stream, the writer that may take the response over (distinct SSE's sink, or a
- * single-connection stream).
- */
-export interface HttpServerContext extends TransportContext {
-  req: IncomingMessage;
-  res: ServerResponse;
-  sink?: SseResponse;
 }
 
 /**

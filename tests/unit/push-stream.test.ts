@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { PushStream, type StreamConsumer } from '../../server/realtime/push-stream.js';
+import { PushStream } from '../../server/realtime/push-stream.js';
+import type { StreamConsumer } from '../../server/realtime/stream-consumer.js';
 
 /** A replay source the test releases item by item (each `release` lets one more item through). */
 function gatedReplay(items: number[]) {

@@ -8,8 +8,9 @@ import {
 } from 'graphql';
 import { streamEndError } from '../../errors.js';
 import { PullQueue } from '../../realtime/pull-queue.js';
-import type { PushStream, StreamConsumer } from '../../realtime/push-stream.js';
-import { type ResultSink, SharedResult } from './result-sink.js';
+import type { PushStream } from '../../realtime/push-stream.js';
+import type { StreamConsumer } from '../../realtime/stream-consumer.js';
+import { type ResultSink, SharedResult } from '../../delivery.js';
 
 type Shared = SharedResult | Promise<SharedResult>;
 

@@ -2,9 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendNodeResponse } from '@whatwg-node/server';
 import type { Logger } from '../../logger.js';
 import { requestIdOf, requestScope } from '../../observability/request-scope.js';
-import type { HttpServerContext } from '../context-factory.js';
 import { refuseForeignHost } from './host-policy.js';
-import type { EventStreams } from '../sse/event-streams.js';
+import type { EventStreams, HttpServerContext } from '../sse/event-streams.js';
 
 /** What the listener needs of Yoga (its Node entry point without the final write). */
 interface NodeHandler {

@@ -1,6 +1,6 @@
 import type { Plugin } from 'graphql-yoga';
 import { forbidden } from '../../errors.js';
-import type { HttpServerContext } from '../context-factory.js';
+import type { HttpServerContext } from '../sse/event-streams.js';
 import { isLocalRequest } from './local-request.js';
 
 const DEMO_TOKENS_ELSEWHERE =

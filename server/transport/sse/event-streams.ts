@@ -1,8 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SinkLimits } from '../fanout/result-sink.js';
-import { TOKEN_HEADER, TOKEN_QUERY } from './single/use-single-connection.js';
+import type { SinkLimits } from '../../delivery.js';
+import type { TransportContext } from '../context-factory.js';
+import { TOKEN_HEADER, TOKEN_QUERY } from './frames.js';
 import { SsePings } from './sse-pings.js';
 import { SseResponse } from './sse-response.js';
+
+/**
+ * What the HTTP listener hands Yoga with every request: the Node request and response, and for a request
+ * that asks for an event stream, the writer that may take the response over (distinct SSE's sink, or a
+ * single-connection stream).
+ */
+export interface HttpServerContext extends TransportContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  sink?: SseResponse;
+}
 
 export interface EventStreamsOptions {
   graphqlEndpoint: string;

@@ -5,6 +5,10 @@ import { withoutTransportExtensions } from '../../errors.js';
  * GraphQL over SSE, as text: what both modes write (the graphql-sse protocol's messages), built in one place.
  */
 
+/** graphql-sse's names for a single-connection stream's token, in a header or the query string. */
+export const TOKEN_HEADER = 'x-graphql-event-stream-token';
+export const TOKEN_QUERY = 'token';
+
 /** SSE clients (EventSource) wait this long before reconnecting. */
 export const RETRY_MS = 1_000;
 

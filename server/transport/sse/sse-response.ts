@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { ExecutionResult } from 'graphql';
-import { type ResultSink, type SharedResult, type SinkLimits, isBehind, isOverLimit } from '../fanout/result-sink.js';
+import { type ResultSink, type SharedResult, type SinkLimits, isBehind, isOverLimit } from '../../delivery.js';
 import { COMPLETE, PING, PREAMBLE, frame, nextFrame, sseHeaders } from './frames.js';
 import { canWriteChunksToSocket, chunk, flattenHead } from './node-chunks.js';
 import type { SsePings } from './sse-pings.js';

@@ -1,6 +1,6 @@
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { HttpServerContext } from '../context-factory.js';
+import type { HttpServerContext } from './event-streams.js';
 import { COMPLETE, PING, PREAMBLE, frame, sseHeaders } from './frames.js';
 
 /**

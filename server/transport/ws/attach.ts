@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../logger.js';
-import { SlotCounter } from '../fanout/subscription-limits.js';
+import { SlotCounter } from '../../limits/slot-counter.js';
 import { hostNotAllowed } from '../http/host-policy.js';
 import { WsConnections } from './connections.js';
 import { type ProtocolOptions, createProtocol } from './protocol.js';

@@ -4,7 +4,7 @@ import { CloseCode } from 'graphql-ws';
 import { WebSocket } from 'ws';
 import { createSession } from '../../auth/session.js';
 import type { Logger } from '../../logger.js';
-import type { SlotCounter } from '../fanout/subscription-limits.js';
+import type { SlotCounter } from '../../limits/slot-counter.js';
 import { Heartbeat } from './heartbeat.js';
 import type { Connection, createProtocol } from './protocol.js';
 import { protocolMisuse } from './ws-guards.js';

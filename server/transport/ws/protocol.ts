@@ -9,8 +9,8 @@ import type { Viewer } from '../../auth/viewer.js';
 import { internalError, invalidToken, parseFailed } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { TransportContext } from '../context-factory.js';
-import type { SinkLimits } from '../fanout/result-sink.js';
-import type { SlotCounter } from '../fanout/subscription-limits.js';
+import type { SinkLimits } from '../../delivery.js';
+import type { SlotCounter } from '../../limits/slot-counter.js';
 import { WsSink } from './ws-sink.js';
 import { authorize, closeReason, closeWhenExpired } from './ws-guards.js';
 

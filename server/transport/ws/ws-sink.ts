@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
-import { type ResultSink, type SharedResult, type SinkLimits, isBehind, isOverLimit } from '../fanout/result-sink.js';
+import { type ResultSink, type SharedResult, type SinkLimits, isBehind, isOverLimit } from '../../delivery.js';
 import { textFrame } from './raw-frames.js';
 
 const CLOSING_BRACE = 0x7d;

@@ -1,4 +1,4 @@
-import type { ResultSink, SharedResult } from '../../fanout/result-sink.js';
+import type { ResultSink, SharedResult } from '../../../delivery.js';
 import { operationEnvelope } from '../frames.js';
 import type { SseResponse } from '../sse-response.js';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ExecutionResult } from 'graphql';
 import { type Session, createSession } from '../../../auth/session.js';
 import type { Viewer } from '../../../auth/viewer.js';
-import type { SlotCounter } from '../../fanout/subscription-limits.js';
+import type { SlotCounter } from '../../../limits/slot-counter.js';
 import type { SseResponse } from '../sse-response.js';
 
 /**

@@ -11,14 +11,10 @@ import {
   unauthenticated,
   withoutTransportExtensions,
 } from '../../../errors.js';
-import type { HttpServerContext } from '../../context-factory.js';
-import { operationComplete, operationNext } from '../frames.js';
+import type { HttpServerContext } from '../event-streams.js';
+import { TOKEN_HEADER, TOKEN_QUERY, operationComplete, operationNext } from '../frames.js';
 import { OperationSink } from './operation-sink.js';
 import type { Reservation, Reservations } from './reservations.js';
-
-/** graphql-sse's names for the stream token, in a header or the query string. */
-export const TOKEN_HEADER = 'x-graphql-event-stream-token';
-export const TOKEN_QUERY = 'token';
 
 export interface SingleConnectionOptions {
   endpoint: string;

@@ -1,6 +1,12 @@
 import type { ExecutionResult } from 'graphql';
 
 /**
+ * The delivery seam: what a transport implements to take an operation's results itself, declared where the
+ * per-operation Context can name it (`Context.sink`). The fan-out (transport/fanout/) hands results to it;
+ * graphql-ws, distinct-connections SSE and single-connection SSE implement it (transport/ws, transport/sse).
+ */
+
+/**
  * One item's result for every subscriber that sent the same document and variables, serialized once.
  * Transports add only their own envelope around `bytes` (graphql-ws: the operation id; SSE: the frame).
  */
@@ -28,7 +34,7 @@ export class SharedResult {
  * Where one operation's results go when its transport writes them itself: the delivery seam every
  * transport implements (graphql-ws `WsSink`, distinct-connections SSE `SseResponse`, single-connection
  * SSE `OperationSink`). A transport puts one in the operation's `Context.sink`; the fan-out
- * (shared-results.ts) then hands every result of a subscription straight to it, and only the
+ * (transport/fanout/shared-results.ts) then hands every result of a subscription straight to it, and only the
  * subscription's end (an error result, then `complete`) takes the iterator Yoga and graphql-ws pull.
  */
 export interface ResultSink {
