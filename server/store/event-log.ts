@@ -9,23 +9,49 @@ import type { Db, EventQuery, EventRecord, EventsTable, NewEvent } from './types
  * and a rollback returns the number, so sequences have no holes.
  */
 export async function appendEvent(db: Db, input: NewEvent): Promise<EventRecord> {
+  const [event] = await appendEvents(db, input.orgId, [input]);
+  return event as EventRecord;
+}
+
+/** Rows per INSERT: well under SQLite's 32,766 bound parameters with 12 columns. */
+const ROWS_PER_INSERT = 500;
+
+/**
+ * Appends events of one organization, in the given order, with consecutive sequence numbers: one bump of
+ * `organizations.last_seq` by their count (one row lock, as for one event), then multi-row inserts. Must run
+ * inside a transaction, like `appendEvent`: all of them are committed, or none.
+ */
+export async function appendEvents(db: Db, orgId: string, inputs: readonly NewEvent[]): Promise<EventRecord[]> {
+  if (inputs.length === 0) return [];
   const bumped = await db
     .updateTable('organizations')
-    .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
-    .where('id', '=', input.orgId)
+    .set((eb) => ({ last_seq: eb('last_seq', '+', inputs.length) }))
+    .where('id', '=', orgId)
     .returning('last_seq')
     .executeTakeFirst();
-  if (!bumped) throw new Error(`organization ${input.orgId} does not exist`);
-  const event: EventRecord = { ...input, id: newId('evt'), seq: Number(bumped.last_seq), occurredAt: Date.now() };
-  if (!event.audience) delete event.audience;
-  await db.insertInto('events').values(toRow(event)).execute();
-  if (event.audience?.length) {
+  if (!bumped) throw new Error(`organization ${orgId} does not exist`);
+  const first = Number(bumped.last_seq) - inputs.length + 1;
+  const now = Date.now();
+  const events = inputs.map((input, i): EventRecord => {
+    if (input.orgId !== orgId) throw new Error(`appendEvents: an event of ${input.orgId} in a batch of ${orgId}`);
+    const event: EventRecord = { ...input, id: newId('evt'), seq: first + i, occurredAt: now };
+    if (!event.audience) delete event.audience;
+    return event;
+  });
+  for (let i = 0; i < events.length; i += ROWS_PER_INSERT) {
     await db
-      .insertInto('event_audience')
-      .values(event.audience.map((user_id) => ({ org_id: event.orgId, seq: event.seq, user_id })))
+      .insertInto('events')
+      .values(events.slice(i, i + ROWS_PER_INSERT).map(toRow))
       .execute();
   }
-  return event;
+  const audience = events.flatMap((e) => (e.audience ?? []).map((user_id) => ({ org_id: orgId, seq: e.seq, user_id })));
+  for (let i = 0; i < audience.length; i += ROWS_PER_INSERT) {
+    await db
+      .insertInto('event_audience')
+      .values(audience.slice(i, i + ROWS_PER_INSERT))
+      .execute();
+  }
+  return events;
 }
 
 export async function lastSeq(db: Db, orgId: string): Promise<number | undefined> {

@@ -129,4 +129,13 @@ export async function deleteMembership(db: Db, orgId: string, userId: string): P
   return Number(res.numDeletedRows) > 0;
 }
 
-export { type AdmitPage, appendEvent, lastSeq, lastSeqs, listEventPage, listEvents, logBounds } from './event-log.js';
+export {
+  type AdmitPage,
+  appendEvent,
+  appendEvents,
+  lastSeq,
+  lastSeqs,
+  listEventPage,
+  listEvents,
+  logBounds,
+} from './event-log.js';

@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   appendEvent,
+  appendEvents,
   countOwnedOrganizations,
   deleteMembership,
   getMembership,
@@ -151,6 +152,41 @@ describe.each([
       const missing = newId('org');
       await expect(append(missing)).rejects.toThrow(`organization ${missing} does not exist`);
       expect(await lastSeq(store.db, missing)).toBeUndefined();
+    });
+  });
+
+  describe('appendEvents', () => {
+    it('appends a batch of one organization with consecutive numbers after what is there, audiences included', async () => {
+      const org = await insertOrganization(store.db, 'Batch');
+      await append(org.id);
+      const batch = await store.transaction((tx) =>
+        appendEvents(tx, org.id, [
+          event(org.id, { payload: { i: 1 } }),
+          event(org.id, { payload: { i: 2 }, audience: ['bob'] }),
+          event(org.id, { payload: { i: 3 } }),
+        ]),
+      );
+      expect(batch.map((e) => e.seq)).toEqual([2, 3, 4]);
+      expect(new Set(batch.map((e) => e.id)).size).toBe(3);
+      expect(await lastSeq(store.db, org.id)).toBe(4);
+      const stored = await listEvents(store.db, { orgId: org.id, afterSeq: 1, limit: 10 });
+      expect(stored.map((e) => [e.seq, e.payload, e.audience])).toEqual([
+        [2, { i: 1 }, undefined],
+        [3, { i: 2 }, ['bob']],
+        [4, { i: 3 }, undefined],
+      ]);
+      expect((await append(org.id)).seq).toBe(5);
+    });
+
+    it('writes nothing of a batch whose transaction fails, and refuses an event of another organization', async () => {
+      const org = await insertOrganization(store.db, 'Batch rollback');
+      const other = await insertOrganization(store.db, 'Other');
+      await expect(
+        store.transaction((tx) => appendEvents(tx, org.id, [event(org.id), event(other.id)])),
+      ).rejects.toThrow(/in a batch of/);
+      expect(await seqs(org.id)).toEqual([]);
+      expect(await lastSeq(store.db, org.id)).toBe(0);
+      expect(await store.transaction((tx) => appendEvents(tx, org.id, []))).toEqual([]);
     });
   });
 
