@@ -2,58 +2,33 @@ import { isStillMember, requireOrgAccess } from '../auth/access.js';
 import type { StreamGuard } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { Services } from '../context.js';
-import { badInput, forbidden, noLongerMember } from '../errors.js';
+import { badInput, noLongerMember } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../realtime/cursor.js';
 import { createFilter } from '../realtime/filter.js';
 import type { EventStream } from '../realtime/event-stream.js';
 import { resyncEvent } from '../realtime/resync.js';
 import * as repo from '../store/repository.js';
 import type { EventRecord } from '../store/types.js';
+import { checkEventInput, type PublishInput } from './event-input.js';
 import { holdPresence } from './presence.js';
 import { actorOf, commitAndPublish } from './publish.js';
 import type { ResponseBudget } from '../limits/response-budget.js';
 
-export const BUILT_IN_CHANNELS = ['user', 'property', 'organization', 'system', 'notifications'] as const;
-export const BUILT_IN_TYPES = [
-  'user.activity',
-  'property.update',
-  'member.join',
-  'member.leave',
-  'organization.change',
-  'notification.new',
-  'system.alert',
-  'data.sync',
-] as const;
-/** Event types under these prefixes are written by the server itself, never by a client. */
-export const SERVER_ONLY_TYPE_PREFIXES = ['member.', 'organization.', 'notification.'] as const;
+export {
+  BUILT_IN_CHANNELS,
+  BUILT_IN_TYPES,
+  NAME_PATTERN,
+  SERVER_ONLY_TYPE_PREFIXES,
+  type PublishInput,
+} from './event-input.js';
 export { RESYNC_TYPE } from '../realtime/resync.js';
-
-/** Channel and type names: lower-case words separated by dots, e.g. `property`, `content.updated`. */
-export const NAME_PATTERN = /^[a-z][a-z0-9_-]{0,31}(\.[a-z0-9_-]{1,32}){0,3}$/;
-
-export interface PublishInput {
-  orgId: string;
-  channel: string;
-  type: string;
-  subjectId?: string | null;
-  payload?: unknown;
-}
 
 export async function publishEvent(
   services: Services,
   viewer: Viewer | null,
   input: PublishInput,
 ): Promise<EventRecord> {
-  if (SERVER_ONLY_TYPE_PREFIXES.some((p) => input.type.startsWith(p))) {
-    throw forbidden(
-      `Events of type "${input.type}" are published by the server itself (reserved: ${SERVER_ONLY_TYPE_PREFIXES.join('*, ')}*).`,
-    );
-  }
-  const payload = input.payload ?? null;
-  const size = payload === null ? 0 : Buffer.byteLength(JSON.stringify(payload));
-  if (size > services.limits.maxPayloadBytes) {
-    throw badInput(`payload is ${size} bytes; the limit is ${services.limits.maxPayloadBytes} bytes.`);
-  }
+  const payload = checkEventInput(services.limits, input);
   const { viewer: v } = await requireOrgAccess(services.store, viewer, input.orgId, 'MEMBER', 'publish events');
   const { event } = await commitAndPublish(
     services,
