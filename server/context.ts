@@ -1,3 +1,4 @@
+import type { GroupCommit } from './store/group-commit.js';
 import type { RateLimiter } from './limits/rate-limiter.js';
 import { ResponseBudget } from './limits/response-budget.js';
 import type { Logger } from './logger.js';
@@ -16,6 +17,8 @@ import type { ResultSink } from './delivery.js';
 export interface Services {
   store: Store;
   bus: EventBus;
+  /** Appends of clients' events, committed together per organization and published in order (group commit). */
+  appender: GroupCommit;
   /** Each user's own live channel (new notifications, unread counts), across instances. */
   userChannel: UserChannel;
   presence: Presence;

@@ -1,6 +1,7 @@
 import { createTokenVerifier, resolveSecret } from './auth/tokens.js';
 import type { Config } from './config.js';
 import type { Services } from './context.js';
+import { GroupCommit } from './store/group-commit.js';
 import { RateLimiter } from './limits/rate-limiter.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './observability/metrics.js';
@@ -48,9 +49,16 @@ export async function createServices(config: Config, tuning: Tuning, log: Logger
   });
   const presence = createPresence(config, tuning, pubsub, instanceId, warn('presence'));
   const secret = resolveSecret(config.auth, config.dataDir);
+  const appender = new GroupCommit(store, (events) => {
+    for (const e of events) {
+      bus.publish(e);
+      metrics.onPublished();
+    }
+  });
   const services: Services = {
     store,
     bus,
+    appender,
     userChannel: new UserChannel(pubsub, tuning.maxQueuePerSubscription),
     presence,
     typing: new Typing(pubsub, {

@@ -1,7 +1,7 @@
 import type { Store } from '../store/store.js';
 import { forbidden, notFound, unauthenticated } from '../errors.js';
 import { getMembership, getOrganization } from '../store/repository.js';
-import type { Membership, Organization, Role } from '../store/types.js';
+import type { Membership, Role } from '../store/types.js';
 import type { Viewer } from './viewer.js';
 
 const RANK: Record<Role, number> = { VIEWER: 0, MEMBER: 1, ADMIN: 2, OWNER: 3 };
@@ -15,9 +15,26 @@ export function requireViewer(viewer: Viewer | null): Viewer {
 
 export interface OrgAccess {
   viewer: Viewer;
-  org: Organization;
   /** Undefined for services, which act on any organization without a membership. */
   membership?: Membership;
+}
+
+/**
+ * Organizations known to exist, per store: organizations are never deleted, so once seen, a service's request
+ * needs no query to find its organization (a member's needs one: its membership). Bounded; forgetting only
+ * costs a query.
+ */
+const knownOrgs = new WeakMap<Store, Set<string>>();
+const KNOWN_ORGS_MAX = 100_000;
+
+async function orgExists(store: Store, orgId: string): Promise<boolean> {
+  let known = knownOrgs.get(store);
+  if (known?.has(orgId)) return true;
+  if (!(await getOrganization(store.db, orgId))) return false;
+  if (!known) knownOrgs.set(store, (known = new Set()));
+  if (known.size >= KNOWN_ORGS_MAX) known.clear();
+  known.add(orgId);
+  return true;
 }
 
 /**
@@ -32,17 +49,22 @@ export async function requireOrgAccess(
   action: string,
 ): Promise<OrgAccess> {
   const v = requireViewer(viewer);
-  const org = await getOrganization(store.db, orgId);
-  if (!org) throw notFound(`Organization "${truncate(orgId)}" does not exist.`);
-  if (v.isService) return { viewer: v, org };
+  if (v.isService) {
+    if (!(await orgExists(store, orgId))) throw notFound(`Organization "${truncate(orgId)}" does not exist.`);
+    return { viewer: v };
+  }
+  // A membership proves the organization exists; only without one is it looked up, for the right error.
   const membership = await getMembership(store.db, orgId, v.userId);
-  if (!membership) throw forbidden(`You are not a member of organization "${orgId}"; only its members can ${action}.`);
+  if (!membership) {
+    if (!(await orgExists(store, orgId))) throw notFound(`Organization "${truncate(orgId)}" does not exist.`);
+    throw forbidden(`You are not a member of organization "${orgId}"; only its members can ${action}.`);
+  }
   if (!roleAtLeast(membership.role, minRole)) {
     throw forbidden(
       `Your role ${membership.role} in organization "${orgId}" cannot ${action}; it needs ${minRole} or above.`,
     );
   }
-  return { viewer: v, org, membership };
+  return { viewer: v, membership };
 }
 
 const truncate = (s: string) => (s.length > 64 ? `${s.slice(0, 64)}…` : s);

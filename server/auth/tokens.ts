@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { AuthConfig, TokenRules } from '../config.js';
+import { VerifiedTokens } from './verified-tokens.js';
 import type { Viewer } from './viewer.js';
 
 export type VerifyResult = { ok: true; viewer: Viewer } | { ok: false; reason: string };
@@ -36,16 +37,29 @@ export function createTokenVerifier(auth: AuthConfig, secret: string | undefined
         })()
       : (() => {
           if (!secret) throw new Error('an HS256 secret is required');
-          const key = Buffer.from(secret, 'utf8'); // Node's own bytes: a DOM-like TextEncoder's are from another realm
-          return (token: string) => jwtVerify(token, key, { ...claims, algorithms: [ALG_SECRET] });
+          // Imported once: given raw bytes, jose imports the key into WebCrypto again on every verification.
+          // Node's own bytes: a DOM-like TextEncoder's are from another realm.
+          const key = crypto.subtle.importKey(
+            'raw',
+            Buffer.from(secret, 'utf8'),
+            { name: 'HMAC', hash: 'SHA-256' },
+            false,
+            ['verify'],
+          );
+          return async (token: string) => jwtVerify(token, await key, { ...claims, algorithms: [ALG_SECRET] });
         })();
 
+  const verified = new VerifiedTokens();
   return {
     async verify(token) {
+      const known = verified.get(token);
+      if (known) return { ok: true, viewer: known };
       try {
         const { payload } = await verifyJwt(token);
         const refused = checkTokenTimes(payload, auth);
-        return refused ? { ok: false, reason: refused } : toViewer(payload);
+        const result = refused ? ({ ok: false, reason: refused } as const) : toViewer(payload);
+        if (result.ok) verified.remember(token, result.viewer);
+        return result;
       } catch (err) {
         return { ok: false, reason: describeJoseError(err) };
       }

@@ -11,7 +11,7 @@ import * as repo from '../store/repository.js';
 import type { EventRecord } from '../store/types.js';
 import { checkEventInput, type PublishInput } from './event-input.js';
 import { holdPresence } from './presence.js';
-import { actorOf, commitAndPublish } from './publish.js';
+import { actorOf, appendAndPublish } from './publish.js';
 import type { ResponseBudget } from '../limits/response-budget.js';
 
 export {
@@ -30,18 +30,16 @@ export async function publishEvent(
 ): Promise<EventRecord> {
   const payload = checkEventInput(services.limits, input);
   const { viewer: v } = await requireOrgAccess(services.store, viewer, input.orgId, 'MEMBER', 'publish events');
-  const { event } = await commitAndPublish(
-    services,
-    async () => undefined,
-    () => ({
+  const [event] = await appendAndPublish(services, input.orgId, [
+    {
       orgId: input.orgId,
       channel: input.channel,
       type: input.type,
       subjectId: input.subjectId ?? null,
       payload,
       actor: actorOf(v),
-    }),
-  );
+    },
+  ]);
   if (!event) throw new Error('publishEvent appended nothing');
   return event;
 }

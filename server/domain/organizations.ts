@@ -123,7 +123,10 @@ export async function getOrganizationFor(
   viewer: Viewer | null,
   orgId: string,
 ): Promise<Organization> {
-  return (await requireOrgAccess(services.store, viewer, orgId, 'VIEWER', 'see it')).org;
+  await requireOrgAccess(services.store, viewer, orgId, 'VIEWER', 'see it');
+  const org = await repo.getOrganization(services.store.db, orgId);
+  if (!org) throw new Error(`organization ${orgId} vanished`);
+  return org;
 }
 
 /** The members of an organization the caller already reached through an access-checked field. */

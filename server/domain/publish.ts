@@ -32,6 +32,20 @@ export async function commitAndPublish<T>(
 }
 
 /**
+ * Appends events of one organization that need no other change with them (a client's publishes), through
+ * the group commit (services.appender): committed with whatever else is being appended to the organization,
+ * published after the commit, in order. Each takes from its user's publish budget first.
+ */
+export async function appendAndPublish(
+  services: Services,
+  orgId: string,
+  inputs: readonly NewEvent[],
+): Promise<EventRecord[]> {
+  for (const input of inputs) takePublishToken(services, input);
+  return services.appender.append(orgId, inputs);
+}
+
+/**
  * The one publish budget: each event appended for a user (publishEvent, renames, membership changes,
  * notifications, a new organization's `member.join`) takes a token per user and organization, so no
  * mutation is a way around the limit. Events of services (and of the server itself) are exempt.

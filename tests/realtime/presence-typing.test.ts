@@ -88,6 +88,9 @@ describe('presence and typing across two instances', () => {
     await until(() => updates.results.items.some((r) => r.data.presence.user?.userId === p.bob), 'bob to join');
     const bob2 = connect('ws', a, org.tokens[p.bob]);
     bob2.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id });
+    const subscriptionsOf = (orgId: string) =>
+      a.app.services.bus.orgStats().find((s) => s.orgId === orgId)?.subscriptions ?? 0;
+    await until(() => subscriptionsOf(org.id) === 2, "bob's second connection to be up");
     await bob1.dispose(); // a page reload: the new connection is up before the old one closed
     const marker = connect('ws', a, org.tokens[p.carol] ?? (await token(p.carol)));
     await gqlOk(

@@ -14,7 +14,10 @@ describe('a subscriber that stops reading', () => {
   let server: TestServer;
   beforeAll(async () => {
     // The bound in messages is under test here; the bound in bytes (tests/realtime/abuse.test.ts) is set out of reach.
-    server = await startServer({ tuning: { maxQueuePerSubscription: MAX_QUEUE, maxPendingBytes: 1024 ** 3 } });
+    // A paused client cannot answer pings: the heartbeat (tests/abuse/websocket-buffers.test.ts) is set out of reach too.
+    server = await startServer({
+      tuning: { maxQueuePerSubscription: MAX_QUEUE, maxPendingBytes: 1024 ** 3, keepAliveMs: 600_000 },
+    });
   });
   afterAll(() => server.stop());
 
