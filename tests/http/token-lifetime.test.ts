@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql } from '../support/http.js';
+import { until } from '../support/inbox.js';
 import { run } from '../support/process.js';
 import { openRaw } from '../support/raw-ws.js';
 import { TEST_SECRET, type TestServer, startServer, token, tokenWithClaims } from '../support/server.js';
@@ -68,6 +69,13 @@ describe.each(TRANSPORTS)('token lifetime rules over %s', (_name, attempt) => {
     expect(await attempt(relaxed, await tokenWithClaims({ sub, iat: now(), exp: now() + HOUR }))).toEqual({
       accepted: true,
     });
+  });
+
+  it('refuses a token accepted a moment ago once it expired (verified tokens are remembered, their exp is not)', async () => {
+    const shortLived = await tokenWithClaims({ sub, iat: now(), exp: now() + 2 });
+    expect(await attempt(strict, shortLived)).toEqual({ accepted: true });
+    await until(async () => !(await attempt(strict, shortLived)).accepted, 'the token to expire', 5_000);
+    expect(await attempt(strict, shortLived)).toEqual({ accepted: false, reason: expect.stringMatching(/expired/) });
   });
 
   it('refuses a token without exp, unless configuration allows it', async () => {
