@@ -109,6 +109,8 @@ export interface Report {
   open: number;
   received: number;
   latencies: number[];
+  /** With `orgIds`: messages that did not come in sequence order on their connection. */
+  disorder?: number;
 }
 
 export type LoadMode = 'graphql-ws' | 'raw' | 'sse';
@@ -116,12 +118,19 @@ export type LoadMode = 'graphql-ws' | 'raw' | 'sse';
 /** N subscribers on worker threads of this process; see load-worker.mjs. */
 export class Load {
   private readonly workers: Worker[] = [];
-  constructor(url: string, connections: number, mode: LoadMode, extra: { token?: string; orgId?: string } = {}) {
+  constructor(
+    url: string,
+    connections: number,
+    mode: LoadMode,
+    extra: { token?: string; orgId?: string; orgIds?: string[] } = {},
+  ) {
+    let offset = 0;
     for (let i = 0; i < LOAD_THREADS; i++) {
       const share = Math.floor(connections / LOAD_THREADS) + (i < connections % LOAD_THREADS ? 1 : 0);
       const worker = new Worker(join(ROOT, 'scripts/bench/load-worker.mjs'), {
-        workerData: { url, connections: share, mode, ...extra },
+        workerData: { url, connections: share, mode, offset, ...extra },
       });
+      offset += share;
       worker.on('error', (err) => {
         process.stderr.write(`load thread failed: ${String(err)}\n`);
         process.exit(1);
@@ -137,6 +146,7 @@ export class Load {
       open: sum(parts.map((p) => p.open)),
       received: sum(parts.map((p) => p.received)),
       latencies: parts.flatMap((p) => p.latencies),
+      disorder: sum(parts.map((p) => p.disorder ?? 0)),
     };
   }
   /** Polls until `done` or the timeout; latencies are those reported while waiting. */

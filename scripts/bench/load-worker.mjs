@@ -7,9 +7,15 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { request as httpRequest } from 'node:http';
 import WebSocket from 'ws';
 
-/** @type {{ url: string, connections: number, mode: 'graphql-ws' | 'raw' | 'sse', token?: string, orgId?: string }} */
+/**
+ * `orgIds`, when given, spreads the connections over organizations (connection i subscribes to
+ * orgIds[(offset + i) % length]) and checks each connection's sequences for order.
+ * @type {{ url: string, connections: number, mode: 'graphql-ws' | 'raw' | 'sse', token?: string, orgId?: string, orgIds?: string[], offset?: number }}
+ */
 const job = workerData;
 let received = 0;
+/** Messages whose sequence was not above the previous one on the same connection. */
+let disorder = 0;
 /** @type {number[]} */
 let latencies = [];
 let open = 0;
@@ -86,6 +92,8 @@ function opened() {
 
 /** @param {number} attempt */
 function openWs(attempt) {
+  const orgId = job.orgIds ? job.orgIds[((job.offset ?? 0) + sockets.length) % job.orgIds.length] : job.orgId;
+  let lastSeq = 0;
   const ws = job.mode === 'raw' ? new WebSocket(job.url) : new WebSocket(job.url, 'graphql-transport-ws');
   sockets.push(ws);
   let isOpen = false;
@@ -101,12 +109,17 @@ function openWs(attempt) {
   ws.on('message', (data) => {
     const text = String(data);
     if (text.startsWith('{"type":"connection_ack"')) {
-      ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables: { o: job.orgId } } }));
+      ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables: { o: orgId } } }));
       isOpen = true;
       opened();
       return;
     }
     received += 1;
+    if (job.orgIds) {
+      const seq = Number(/"sequence":(\d+)/.exec(text)?.[1] ?? 0);
+      if (seq <= lastSeq) disorder += 1;
+      lastSeq = seq;
+    }
     // Latency from the publisher's timestamp (`t` in the payload); sampled to keep this thread light.
     if (received % 10 === 0) {
       const m = /"t":(\d+)/.exec(text);
@@ -118,7 +131,7 @@ openMore();
 
 parentPort.on('message', (msg) => {
   if (msg === 'report') {
-    parentPort.postMessage({ open, received, latencies });
+    parentPort.postMessage({ open, received, latencies, disorder });
     latencies = [];
   } else if (msg === 'close') {
     for (const s of sockets) s.terminate();
