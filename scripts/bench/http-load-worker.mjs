@@ -3,7 +3,7 @@
 import { Agent, request } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { url, headers, bodies, concurrency, durationMs, first } = workerData;
+const { url, headers, bodies, concurrency, durationMs, first, stampTime } = workerData;
 const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
 const target = new URL(url);
 const statuses = {};
@@ -14,7 +14,8 @@ const stopAt = Date.now() + durationMs;
 
 function once() {
   return new Promise((resolve) => {
-    const body = bodies[next++ % bodies.length];
+    const template = bodies[next++ % bodies.length];
+    const body = stampTime ? template.replaceAll('"t":0', `"t":${Date.now()}`) : template;
     const started = performance.now();
     const req = request(
       {

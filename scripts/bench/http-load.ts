@@ -15,7 +15,14 @@ export interface HttpLoadResult {
  */
 export async function httpLoad(
   url: string,
-  o: { headers: Record<string, string>; bodies: string[]; clients: number; durationMs: number },
+  o: {
+    headers: Record<string, string>;
+    bodies: string[];
+    clients: number;
+    durationMs: number;
+    /** Replace `"t":0` in each body with the time it is sent (publish → receipt latency). */
+    stampTime?: boolean;
+  },
 ): Promise<HttpLoadResult> {
   const threads = 2;
   const runs = Array.from({ length: threads }, (_, i) => {
@@ -25,6 +32,7 @@ export async function httpLoad(
         headers: o.headers,
         bodies: o.bodies,
         first: i,
+        stampTime: o.stampTime ?? false,
         concurrency: Math.ceil(o.clients / threads),
         durationMs: o.durationMs,
       },

@@ -1,0 +1,147 @@
+/**
+ * `npm run bench` (ingest): batched events through the publish API (`POST /v1/events`, batches of 100 spread
+ * over 1,000 organizations, a service token) while every organization has a live graphql-ws subscriber that
+ * checks it gets every event in sequence order. On the embedded store, then (BENCH_POSTGRES=1, the default in
+ * `npm run bench`) on a fresh PostgreSQL database. Prints events/s accepted, server CPU per event, delivery
+ * completeness and order, and publish → receipt latency.
+ *
+ * Env: BENCH_ORGS (1000), BENCH_BATCH (100), BENCH_CLIENTS (8), BENCH_SECONDS (10), BENCH_POSTGRES (1),
+ * BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/postgres).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { Load, type Server, cpuMs, gql, pct, runBench, startSwitchboard, tokens } from './harness.js';
+import { httpLoad } from './http-load.js';
+
+const ORGS = Number(process.env.BENCH_ORGS ?? 1_000);
+const BATCH = Number(process.env.BENCH_BATCH ?? 100);
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+interface Outcome {
+  store: string;
+  accepted: number;
+  perSecond: number;
+  cpuUsPerEvent: number;
+  delivered: number;
+  disorder: number;
+  p50: number;
+  p99: number;
+  failedRequests: number;
+}
+
+/** Organizations with the bench user as a member, created through the public API. */
+async function createOrgs(server: Server, n: number): Promise<string[]> {
+  const { service } = await tokens();
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const id = (
+      await gql(
+        server.port,
+        'mutation($n: String!) { createOrganization(name: $n) { id } }',
+        { n: `Ingest ${i}` },
+        service,
+      )
+    ).createOrganization.id as string;
+    await gql(
+      server.port,
+      'mutation($o: ID!) { addMember(orgId: $o, userId: "bench-user", role: VIEWER) { role } }',
+      { o: id },
+      service,
+    );
+    ids.push(id);
+  }
+  return ids;
+}
+
+/** Request bodies: batches of BATCH events, each to a random organization, carrying the publisher's clock. */
+function batches(orgIds: string[], count: number): string[] {
+  return Array.from({ length: count }, (_, b) =>
+    JSON.stringify({
+      events: Array.from({ length: BATCH }, (_, i) => ({
+        orgId: orgIds[(b * 7919 + i * 104_729) % orgIds.length],
+        channel: 'property',
+        type: 'property.update',
+        subjectId: `p-${i}`,
+        payload: { price: 1000 + i, t: 0 },
+      })),
+    }),
+  );
+}
+
+async function run(store: string, env: Record<string, string>): Promise<Outcome> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-ingest-'));
+  const server = await startSwitchboard(dataDir, env);
+  try {
+    const orgIds = await createOrgs(server, ORGS);
+    const { service, member } = await tokens();
+    const load = new Load(`ws://127.0.0.1:${server.port}/graphql`, ORGS, 'graphql-ws', { token: member, orgIds });
+    await load.until((r) => r.open >= ORGS, 'subscribers to open');
+    const pid = server.proc.pid!;
+    const cpu0 = cpuMs(pid);
+    const r = await httpLoad(`http://127.0.0.1:${server.port}/v1/events`, {
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${service}` },
+      bodies: batches(orgIds, 200),
+      clients: CLIENTS,
+      durationMs: SECONDS * 1000,
+      stampTime: true,
+    });
+    const cpu = cpuMs(pid) - cpu0;
+    const accepted = (r.statuses['200'] ?? 0) * BATCH;
+    const failedRequests = Object.entries(r.statuses).reduce((n, [k, v]) => (k === '200' ? n : n + v), 0);
+    const done = await load.until((x) => x.received >= accepted, `${store}: every event delivered`, 60_000);
+    await load.close();
+    return {
+      store,
+      accepted,
+      perSecond: accepted / SECONDS,
+      cpuUsPerEvent: (cpu * 1000) / Math.max(1, accepted),
+      delivered: done.received,
+      disorder: done.disorder ?? 0,
+      p50: pct(done.latencies, 0.5),
+      p99: pct(done.latencies, 0.99),
+      failedRequests,
+    };
+  } finally {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function withPostgres<T>(fn: (url: string) => Promise<T>): Promise<T> {
+  const admin = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `switchboard_bench_${Date.now().toString(36)}`;
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  await client.query(`create database ${name}`);
+  try {
+    const url = new URL(admin);
+    url.pathname = `/${name}`;
+    return await fn(url.toString());
+  } finally {
+    await client.query(`drop database if exists ${name} with (force)`);
+    await client.end();
+  }
+}
+
+runBench('ingest', 20 * 60_000, async () => {
+  const outcomes = [await run('embedded (SQLite)', {})];
+  if (process.env.BENCH_POSTGRES !== '0')
+    outcomes.push(await withPostgres((url) => run('PostgreSQL', { DATABASE_URL: url })));
+  out(
+    `node ${process.version}; ${CLIENTS} HTTP clients posting batches of ${BATCH} events over ${ORGS} organizations for ${SECONDS} s; one graphql-ws subscriber per organization`,
+  );
+  out();
+  out(
+    '| store | events accepted/s | server CPU µs per event | delivered / accepted | out of order | p50 ms | p99 ms | failed requests |',
+  );
+  out('|---|---|---|---|---|---|---|---|');
+  for (const o of outcomes) {
+    out(
+      `| ${o.store} | ${o.perSecond.toFixed(0)} | ${o.cpuUsPerEvent.toFixed(1)} | ${o.delivered}/${o.accepted} | ${o.disorder} | ${o.p50} | ${o.p99} | ${o.failedRequests} |`,
+    );
+  }
+});
