@@ -42,7 +42,7 @@ export class CatalogError extends Error {
 }
 
 /**
- * Names the server's own schema uses, which no catalog type may take. tests/schema/catalog-schema.test.ts
+ * Names the server's own schema uses, which no catalog type may take. tests/schema/schema.test.ts
  * fails when the schema gains a type that is not listed here.
  */
 export const RESERVED_TYPE_NAMES = new Set(

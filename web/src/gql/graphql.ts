@@ -15,7 +15,7 @@ export type PublishEventInput = {
   orgId: string | number;
   payload?: unknown;
   subjectId?: string | number | null | undefined;
-  /** Built in: user.activity, property.update, member.join, member.leave, organization.change, notification.new, system.alert, data.sync; apps may use their own, except under member.*, organization.*, notification.*. */
+  /** Built in: member.join, member.leave, member.update, organization.change, notification.new, property.update, user.activity, system.alert, data.sync; apps may use their own, except under member.*, organization.*, notification.*. A type declared in the event catalog must have a payload that matches its declaration. */
   type: string;
 };
 
