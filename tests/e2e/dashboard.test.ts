@@ -72,6 +72,8 @@ describe('web dashboard in a real browser', () => {
     await alice.getByLabel('Payload').fill('{"price": 455000}');
     await alice.getByRole('button', { name: 'Publish' }).click();
     await bob.locator('[data-testid=events] li', { hasText: '455000' }).waitFor();
+    // Its typed price (Event.data), on a server with only the built-in catalog too.
+    await bob.locator('[data-testid=listing]', { hasText: '455,000' }).waitFor();
 
     // Alice types; Bob sees it.
     await alice.getByLabel('Message').fill('Offer looks good');
