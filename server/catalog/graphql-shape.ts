@@ -84,6 +84,7 @@ export function planPayload(eventType: string, schema: unknown, at: string, desc
   const hasFields = isPlainObject(schema.properties) && Object.keys(schema.properties).length > 0;
   if (!hasFields) {
     checkRequired(schema, at, walk);
+    checkAdditional(schema, at, walk);
     return walk;
   }
   objectShape(schema, at, name, true, walk);
