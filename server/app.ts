@@ -6,6 +6,7 @@ import { defaultTokenLifetimeS, signToken } from './auth/tokens.js';
 import type { Config } from './config.js';
 import type { Services } from './context.js';
 import { DEMO_USERS, seedDemo } from './domain/demo.js';
+import { createSchema } from './schema/index.js';
 import { createNameRecorder } from './domain/users.js';
 import { type Logger, createLogger } from './logger.js';
 import { type RunningServices, createServices } from './services.js';
@@ -118,6 +119,7 @@ function createTransports({ config, tuning, running, log, demoTokens, webDir }: 
   const reservations = new Reservations(userSlots, tuning.streamReservationTtlMs);
   const yoga = createYogaServer({
     config,
+    schema: createSchema(config.catalog),
     tuning,
     services,
     pubsub: running.pubsub,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CatalogError, type EventCatalog, defaultCatalog, loadCatalogFile } from './catalog/catalog.js';
 
 /**
  * The whole runtime configuration, parsed once from the environment.
@@ -57,6 +58,8 @@ const envSchema = z.object({
   AUTH_ALLOW_NO_EXP: booleanish.default(false),
   CORS_ORIGINS: z.string().optional(),
   ALLOWED_HOSTS: hostList.optional(),
+  // A JSON file of event types (docs/publishing.md); unset: the built-in types only.
+  EVENTS_CATALOG: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   GRAPHIQL: booleanish.optional(),
   INTROSPECTION: booleanish.optional(),
@@ -129,6 +132,8 @@ export interface Config {
   graphiql: boolean;
   /** Schema introspection (GraphiQL and codegen need it); off by default in production. */
   introspection: boolean;
+  /** The event types: built in, plus EVENTS_CATALOG's. The GraphQL schema is built from it. */
+  catalog: EventCatalog;
   /** Seed the demo organization and print demo tokens (only with a generated secret). */
   demo: boolean;
   retention: { maxAgeMs: number; maxEventsPerOrg: number };
@@ -165,11 +170,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   // An empty variable means "unset": shells and .env files often export `FOO=`.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(cleaned);
+  const catalog = loadCatalog(cleaned.EVENTS_CATALOG);
   const problems = [
     ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)),
     ...crossChecks(cleaned),
+    ...catalog.problems,
   ];
-  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  if (!parsed.success || !catalog.catalog || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const claims: TokenRules = {
     issuer: e.AUTH_ISSUER,
@@ -196,6 +203,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     graphiql: e.GRAPHIQL ?? e.NODE_ENV !== 'production',
     introspection: e.INTROSPECTION ?? e.NODE_ENV !== 'production',
+    catalog: catalog.catalog,
     demo: auth.kind === 'generated' && e.NODE_ENV !== 'production',
     retention: { maxAgeMs: e.RETENTION_MAX_AGE, maxEventsPerOrg: e.RETENTION_MAX_EVENTS },
     presenceTtlMs: e.PRESENCE_TTL,
@@ -209,4 +217,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       bufferedBytesPerConnection: e.LIMIT_BUFFERED_BYTES_PER_CONNECTION,
     },
   };
+}
+
+/** The event catalog, its problems listed with the configuration's (each names the file). */
+function loadCatalog(path: string | undefined): { catalog?: EventCatalog; problems: string[] } {
+  if (path === undefined) return { catalog: defaultCatalog(), problems: [] };
+  try {
+    return { catalog: loadCatalogFile(path), problems: [] };
+  } catch (err) {
+    if (!(err instanceof CatalogError)) throw err;
+    return { problems: err.problems.map((p) => `EVENTS_CATALOG (${path}): ${p}`) };
+  }
 }

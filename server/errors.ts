@@ -38,6 +38,18 @@ export const noLongerMember = (orgId: string) => forbidden(`You are no longer a 
 export const notFound = (message: string) => appError('NOT_FOUND', message);
 export const badInput = (message: string, extra?: Record<string, unknown>) =>
   appError('BAD_USER_INPUT', message, extra);
+/**
+ * A published payload that does not match its type's declaration in the event catalog: every problem found
+ * (up to ten), each as the field's path and what it must be, in the message and as `extensions.problems`.
+ */
+export function payloadMismatch(type: string, problems: ReadonlyArray<{ path: string; message: string }>) {
+  const list = problems.map((p) => `${p.path} ${p.message}`).join('; ');
+  return badInput(`Invalid payload for event type "${type}": ${list}.`, {
+    reason: 'PAYLOAD_MISMATCH',
+    eventType: type,
+    problems: problems.map((p) => ({ path: p.path, message: p.message })),
+  });
+}
 /** Over one of the limits in docs/security.md; `extra` says when to retry (`retryAfterMs`) or why (`reason`). */
 export const rateLimited = (message: string, extra?: Record<string, unknown>) =>
   appError('RATE_LIMITED', message, extra);

@@ -72,6 +72,7 @@ export async function createServices(config: Config, tuning: Tuning, log: Logger
     instanceId,
     startedAt: Date.now(),
     log,
+    catalog: config.catalog,
     limits: {
       maxPayloadBytes: tuning.maxPayloadBytes,
       maxPageSize: tuning.maxPageSize,

@@ -1,22 +1,12 @@
-import type { DomainLimits } from '../context.js';
-import { badInput, forbidden } from '../errors.js';
+import { BUILT_IN_EVENT_TYPES } from '../catalog/built-in-types.js';
+import { NAME_PATTERN, SERVER_ONLY_TYPE_PREFIXES, isServerOnlyType } from '../catalog/event-names.js';
+import type { Services } from '../context.js';
+import { badInput, forbidden, payloadMismatch } from '../errors.js';
 
+export { NAME_PATTERN, SERVER_ONLY_TYPE_PREFIXES } from '../catalog/event-names.js';
 export const BUILT_IN_CHANNELS = ['user', 'property', 'organization', 'system', 'notifications'] as const;
-export const BUILT_IN_TYPES = [
-  'user.activity',
-  'property.update',
-  'member.join',
-  'member.leave',
-  'organization.change',
-  'notification.new',
-  'system.alert',
-  'data.sync',
-] as const;
-/** Event types under these prefixes are written by the server itself, never by a client. */
-export const SERVER_ONLY_TYPE_PREFIXES = ['member.', 'organization.', 'notification.'] as const;
-
-/** Channel and type names: lower-case words separated by dots, e.g. `property`, `content.updated`. */
-export const NAME_PATTERN = /^[a-z][a-z0-9_-]{0,31}(\.[a-z0-9_-]{1,32}){0,3}$/;
+/** The types of the default event catalog (server/catalog/built-in-types.ts). */
+export const BUILT_IN_TYPES = Object.keys(BUILT_IN_EVENT_TYPES);
 
 /** An event as a client asks to publish it, on any path (GraphQL, the HTTP API, a change feed). */
 export interface PublishInput {
@@ -29,10 +19,12 @@ export interface PublishInput {
 
 /**
  * The one check of a client's event before it may be appended, on every path: names, subject, server-only
- * types, payload size. Throws the error the client gets (BAD_USER_INPUT, FORBIDDEN); returns the payload as
+ * types, payload size, and the payload against its type's declaration in the event catalog (undeclared types
+ * take any payload). Throws the error the client gets (BAD_USER_INPUT, FORBIDDEN); returns the payload as
  * stored (`null` when absent).
  */
-export function checkEventInput(limits: DomainLimits, input: PublishInput): unknown {
+export function checkEventInput(services: Pick<Services, 'limits' | 'catalog'>, input: PublishInput): unknown {
+  const { limits, catalog } = services;
   if (!NAME_PATTERN.test(input.channel)) throw badInput(nameRule('channel', input.channel));
   if (!NAME_PATTERN.test(input.type)) throw badInput(nameRule('type', input.type));
   if (
@@ -42,7 +34,7 @@ export function checkEventInput(limits: DomainLimits, input: PublishInput): unkn
   ) {
     throw badInput('subjectId must be 1 to 128 characters.');
   }
-  if (SERVER_ONLY_TYPE_PREFIXES.some((p) => input.type.startsWith(p))) {
+  if (isServerOnlyType(input.type)) {
     throw forbidden(
       `Events of type "${input.type}" are published by the server itself (reserved: ${SERVER_ONLY_TYPE_PREFIXES.join('*, ')}*).`,
     );
@@ -51,6 +43,9 @@ export function checkEventInput(limits: DomainLimits, input: PublishInput): unkn
   const size = payload === null ? 0 : Buffer.byteLength(JSON.stringify(payload));
   if (size > limits.maxPayloadBytes)
     throw badInput(`payload is ${size} bytes; the limit is ${limits.maxPayloadBytes} bytes.`);
+  // After the size check: the validator never walks more than the limit.
+  const problems = catalog.types.get(input.type)?.check(payload) ?? [];
+  if (problems.length > 0) throw payloadMismatch(input.type, problems);
   return payload;
 }
 

@@ -28,7 +28,7 @@ export async function publishEvent(
   viewer: Viewer | null,
   input: PublishInput,
 ): Promise<EventRecord> {
-  const payload = checkEventInput(services.limits, input);
+  const payload = checkEventInput(services, input);
   const { viewer: v } = await requireOrgAccess(services.store, viewer, input.orgId, 'MEMBER', 'publish events');
   const [event] = await appendAndPublish(services, input.orgId, [
     {

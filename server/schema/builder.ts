@@ -5,8 +5,8 @@ import { DateTimeResolver, JSONResolver, SafeIntResolver } from 'graphql-scalars
 import type { Context } from '../context.js';
 import { badInput, forbidden, unauthenticated } from '../errors.js';
 
-/** Plugins, scalars and auth scopes only; domain types live in their own files. */
-export const builder = new SchemaBuilder<{
+/** The Pothos type parameters every domain file builds with. */
+export interface SchemaTypes {
   Context: Context;
   DefaultFieldNullability: false;
   AuthScopes: { loggedIn: boolean; service: boolean };
@@ -15,28 +15,38 @@ export const builder = new SchemaBuilder<{
     JSON: { Input: unknown; Output: unknown };
     SafeInt: { Input: number; Output: number };
   };
-}>({
-  plugins: [ScopeAuthPlugin, ValidationPlugin],
-  defaultFieldNullability: false,
-  scopeAuth: {
-    authScopes: (ctx) => ({ loggedIn: ctx.viewer !== null, service: ctx.viewer?.isService === true }),
-    unauthorizedError: (_parent, ctx) =>
-      ctx.viewer ? forbidden('This operation is not allowed for your token.') : unauthenticated(),
-  },
-  validation: {
-    validationError: (failure) =>
-      badInput(
-        failure.issues
-          .map((i) => `${(i.path ?? []).map((p) => (typeof p === 'object' ? p.key : p)).join('.')}: ${i.message}`)
-          .join('; '),
-      ),
-  },
-});
+}
 
-builder.addScalarType('DateTime', DateTimeResolver);
-builder.addScalarType('JSON', JSONResolver);
-builder.addScalarType('SafeInt', SafeIntResolver);
+export type Types = PothosSchemaTypes.ExtendDefaultTypes<SchemaTypes>;
+export type Builder = PothosSchemaTypes.SchemaBuilder<Types>;
 
-builder.queryType({});
-builder.mutationType({});
-builder.subscriptionType({});
+/**
+ * A fresh builder with the plugins, scalars, auth scopes and root types, and no domain types: one per
+ * schema, since a schema is built from an event catalog at start (several per process in tests).
+ */
+export function createBuilder(): Builder {
+  const builder = new SchemaBuilder<SchemaTypes>({
+    plugins: [ScopeAuthPlugin, ValidationPlugin],
+    defaultFieldNullability: false,
+    scopeAuth: {
+      authScopes: (ctx) => ({ loggedIn: ctx.viewer !== null, service: ctx.viewer?.isService === true }),
+      unauthorizedError: (_parent, ctx) =>
+        ctx.viewer ? forbidden('This operation is not allowed for your token.') : unauthenticated(),
+    },
+    validation: {
+      validationError: (failure) =>
+        badInput(
+          failure.issues
+            .map((i) => `${(i.path ?? []).map((p) => (typeof p === 'object' ? p.key : p)).join('.')}: ${i.message}`)
+            .join('; '),
+        ),
+    },
+  });
+  builder.addScalarType('DateTime', DateTimeResolver);
+  builder.addScalarType('JSON', JSONResolver);
+  builder.addScalarType('SafeInt', SafeIntResolver);
+  builder.queryType({});
+  builder.mutationType({});
+  builder.subscriptionType({});
+  return builder;
+}

@@ -1,102 +1,129 @@
 import { z } from 'zod';
 import { sessionGuard } from '../auth/session.js';
+import { type EventCatalog, typedPayload } from '../catalog/catalog.js';
 import * as events from '../domain/events.js';
 import type { Actor, EventRecord, Role } from '../store/types.js';
-import { builder } from './builder.js';
-import { RoleEnum } from './organization.js';
-
-const ActorRef = builder.objectRef<Actor>('Actor').implement({
-  description: 'Who caused an event: a user, or a backend service.',
-  fields: (t) => ({
-    id: t.exposeID('id'),
-    name: t.exposeString('name', { nullable: true }),
-    isService: t.exposeBoolean('isService'),
-  }),
-});
+import type { Builder } from './builder.js';
+import { addEventData } from './event-data.js';
+import type { OrganizationRefs } from './organization.js';
 
 type MemberData = { userId: string; role: Role; previousRole?: Role };
-const EventMemberRef = builder.objectRef<MemberData>('EventMember').implement({
-  description: 'The membership a `member.*` event is about.',
-  fields: (t) => ({
-    userId: t.exposeID('userId'),
-    role: t.field({ type: RoleEnum, resolve: (m) => m.role }),
-    previousRole: t.field({ type: RoleEnum, nullable: true, resolve: (m) => m.previousRole ?? null }),
-  }),
-});
-
 type OrgData = { id: string; name: string };
-const EventOrganizationRef = builder.objectRef<OrgData>('EventOrganization').implement({
-  description: 'The organization as it was after an `organization.change` event.',
-  fields: (t) => ({ id: t.exposeID('id'), name: t.exposeString('name') }),
-});
+
+/** Events: their types (typed payloads from the catalog), history, publishing and the live subscription. */
+export function addEventSchema(builder: Builder, organizations: OrganizationRefs, catalog: EventCatalog): void {
+  const EventRef = eventType(builder, organizations, catalog);
+  const EventConnectionRef = connectionTypes(builder, EventRef);
+  eventQueryAndMutation(builder, EventRef, EventConnectionRef);
+  eventSubscription(builder, EventRef);
+}
+
+type EventRefType = ReturnType<typeof eventType>;
 
 const payloadField = <K extends string>(e: EventRecord, key: K): unknown =>
   e.payload !== null && typeof e.payload === 'object' ? (e.payload as Record<string, unknown>)[key] : undefined;
 
-export const EventRef = builder.objectRef<EventRecord>('Event').implement({
-  description: "One event of an organization's ordered log.",
-  fields: (t) => ({
-    id: t.exposeID('id'),
-    orgId: t.exposeID('orgId'),
-    cursor: t.string({
-      description: "Opaque position in the organization's log: pass it as `after` to resume.",
-      resolve: events.cursorOf,
+/** The parts of an Event that are not the catalog's: its actor, and the member and organization it names. */
+function eventParts(builder: Builder, { RoleEnum }: OrganizationRefs) {
+  const ActorRef = builder.objectRef<Actor>('Actor').implement({
+    description: 'Who caused an event: a user, or a backend service.',
+    fields: (t) => ({
+      id: t.exposeID('id'),
+      name: t.exposeString('name', { nullable: true }),
+      isService: t.exposeBoolean('isService'),
     }),
-    sequence: t.field({
-      type: 'SafeInt',
-      description: "Position in the organization's log; strictly increasing, no holes.",
-      resolve: (e) => e.seq,
+  });
+  const EventMemberRef = builder.objectRef<MemberData>('EventMember').implement({
+    description: 'The membership a `member.*` event is about.',
+    fields: (t) => ({
+      userId: t.exposeID('userId'),
+      role: t.field({ type: RoleEnum, resolve: (m) => m.role }),
+      previousRole: t.field({ type: RoleEnum, nullable: true, resolve: (m) => m.previousRole ?? null }),
     }),
-    channel: t.exposeString('channel'),
-    type: t.exposeString('type'),
-    subjectId: t.exposeID('subjectId', { nullable: true }),
-    payload: t.field({ type: 'JSON', nullable: true, resolve: (e) => e.payload ?? null }),
-    actor: t.field({ type: ActorRef, resolve: (e) => e.actor }),
-    occurredAt: t.field({ type: 'DateTime', resolve: (e) => new Date(e.occurredAt) }),
-    member: t.field({
-      type: EventMemberRef,
-      nullable: true,
-      description: 'Set on `member.join`, `member.leave` and `member.update`.',
-      resolve: (e) =>
-        e.type.startsWith('member.') ? ((payloadField(e, 'member') as MemberData | undefined) ?? null) : null,
-    }),
-    organization: t.field({
-      type: EventOrganizationRef,
-      nullable: true,
-      description: 'Set on `organization.change`.',
-      resolve: (e) =>
-        e.type === 'organization.change' ? ((payloadField(e, 'organization') as OrgData | undefined) ?? null) : null,
-    }),
-  }),
-});
+  });
+  const EventOrganizationRef = builder.objectRef<OrgData>('EventOrganization').implement({
+    description: 'The organization as it was after an `organization.change` event.',
+    fields: (t) => ({ id: t.exposeID('id'), name: t.exposeString('name') }),
+  });
+  return { ActorRef, EventMemberRef, EventOrganizationRef };
+}
 
-const PageInfoRef = builder.objectRef<{ hasNextPage: boolean; endCursor: string | null }>('PageInfo').implement({
-  fields: (t) => ({
-    hasNextPage: t.exposeBoolean('hasNextPage'),
-    endCursor: t.exposeString('endCursor', { nullable: true }),
-  }),
-});
-
-const EventEdgeRef = builder.objectRef<EventRecord>('EventEdge').implement({
-  fields: (t) => ({
-    cursor: t.string({ resolve: events.cursorOf }),
-    node: t.field({ type: EventRef, resolve: (e) => e }),
-  }),
-});
-
-const EventConnectionRef = builder.objectRef<events.EventPage>('EventConnection').implement({
-  fields: (t) => ({
-    edges: t.field({ type: [EventEdgeRef], resolve: (p) => p.events }),
-    nodes: t.field({ type: [EventRef], resolve: (p) => p.events }),
-    pageInfo: t.field({
-      type: PageInfoRef,
-      resolve: (p) => {
-        const last = p.events.at(-1);
-        return { hasNextPage: p.hasNextPage, endCursor: last ? events.cursorOf(last) : null };
-      },
+function eventType(builder: Builder, organizations: OrganizationRefs, catalog: EventCatalog) {
+  const { ActorRef, EventMemberRef, EventOrganizationRef } = eventParts(builder, organizations);
+  const EventDataRef = addEventData(builder, catalog);
+  return builder.objectRef<EventRecord>('Event').implement({
+    description: "One event of an organization's ordered log.",
+    fields: (t) => ({
+      id: t.exposeID('id'),
+      orgId: t.exposeID('orgId'),
+      cursor: t.string({
+        description: "Opaque position in the organization's log: pass it as `after` to resume.",
+        resolve: events.cursorOf,
+      }),
+      sequence: t.field({
+        type: 'SafeInt',
+        description: "Position in the organization's log; strictly increasing, no holes.",
+        resolve: (e) => e.seq,
+      }),
+      channel: t.exposeString('channel'),
+      type: t.exposeString('type'),
+      subjectId: t.exposeID('subjectId', { nullable: true }),
+      payload: t.field({ type: 'JSON', nullable: true, resolve: (e) => e.payload ?? null }),
+      data: t.field({
+        type: EventDataRef,
+        nullable: true,
+        description:
+          "The payload, typed by the server's event catalog: set when the event's type declares payload fields and the payload matches them (one stored before its type was declared, or declared otherwise, may not); `payload` has it either way.",
+        // Depends on the event alone, as every Event field must: results are shared by all subscribers.
+        resolve: (e) => typedPayload(catalog, e.type, e.payload),
+      }),
+      actor: t.field({ type: ActorRef, resolve: (e) => e.actor }),
+      occurredAt: t.field({ type: 'DateTime', resolve: (e) => new Date(e.occurredAt) }),
+      member: t.field({
+        type: EventMemberRef,
+        nullable: true,
+        description: 'Set on `member.join`, `member.leave` and `member.update`.',
+        resolve: (e) =>
+          e.type.startsWith('member.') ? ((payloadField(e, 'member') as MemberData | undefined) ?? null) : null,
+      }),
+      organization: t.field({
+        type: EventOrganizationRef,
+        nullable: true,
+        description: 'Set on `organization.change`.',
+        resolve: (e) =>
+          e.type === 'organization.change' ? ((payloadField(e, 'organization') as OrgData | undefined) ?? null) : null,
+      }),
     }),
-  }),
-});
+  });
+}
+
+function connectionTypes(builder: Builder, EventRef: EventRefType) {
+  const PageInfoRef = builder.objectRef<{ hasNextPage: boolean; endCursor: string | null }>('PageInfo').implement({
+    fields: (t) => ({
+      hasNextPage: t.exposeBoolean('hasNextPage'),
+      endCursor: t.exposeString('endCursor', { nullable: true }),
+    }),
+  });
+  const EventEdgeRef = builder.objectRef<EventRecord>('EventEdge').implement({
+    fields: (t) => ({
+      cursor: t.string({ resolve: events.cursorOf }),
+      node: t.field({ type: EventRef, resolve: (e) => e }),
+    }),
+  });
+  return builder.objectRef<events.EventPage>('EventConnection').implement({
+    fields: (t) => ({
+      edges: t.field({ type: [EventEdgeRef], resolve: (p) => p.events }),
+      nodes: t.field({ type: [EventRef], resolve: (p) => p.events }),
+      pageInfo: t.field({
+        type: PageInfoRef,
+        resolve: (p) => {
+          const last = p.events.at(-1);
+          return { hasNextPage: p.hasNextPage, endCursor: last ? events.cursorOf(last) : null };
+        },
+      }),
+    }),
+  });
+}
 
 const name = (what: string) =>
   z
@@ -108,89 +135,95 @@ const name = (what: string) =>
 const nameList = (what: string) => z.array(name(what)).max(50, `at most 50 ${what}s`);
 const idList = z.array(z.string().max(128)).max(100, 'at most 100 subjectIds');
 
-const PublishEventInput = builder.inputType('PublishEventInput', {
-  fields: (t) => ({
-    orgId: t.id({ required: true }),
-    channel: t.string({
-      required: true,
-      validate: name('channel'),
-      description: `Built in: ${events.BUILT_IN_CHANNELS.join(', ')}; apps may use their own.`,
-    }),
-    type: t.string({
-      required: true,
-      validate: name('type'),
-      description: `Built in: ${events.BUILT_IN_TYPES.join(', ')}; apps may use their own, except under ${events.SERVER_ONLY_TYPE_PREFIXES.map((p) => `${p}*`).join(', ')}.`,
-    }),
-    subjectId: t.id({ required: false, validate: z.string().min(1).max(128) }),
-    payload: t.field({ type: 'JSON', required: false }),
-  }),
-});
-
-builder.queryField('events', (t) =>
-  t.field({
-    type: EventConnectionRef,
-    description: 'Stored history of an organization, oldest first, paged with the same cursors as the live stream.',
-    authScopes: { loggedIn: true },
-    args: {
-      orgId: t.arg.id({ required: true }),
-      channels: t.arg.stringList({ required: false, validate: nameList('channel') }),
-      types: t.arg.stringList({ required: false, validate: nameList('type') }),
-      subjectIds: t.arg.idList({ required: false, validate: idList }),
-      first: t.arg.int({ required: false }),
-      after: t.arg.string({ required: false }),
-    },
-    resolve: (_root, args, ctx) =>
-      events.listEventHistory(
-        ctx.services,
-        ctx.viewer,
-        { ...args, orgId: String(args.orgId), subjectIds: args.subjectIds?.map(String) },
-        ctx.responseBudget,
-      ),
-  }),
-);
-
-builder.mutationField('publishEvent', (t) =>
-  t.field({
-    type: EventRef,
-    description: "Appends an event to the organization's log, then delivers it live. Returns the stored event.",
-    authScopes: { loggedIn: true },
-    args: { input: t.arg({ type: PublishEventInput, required: true }) },
-    resolve: (_root, { input }, ctx) =>
-      events.publishEvent(ctx.services, ctx.viewer, {
-        ...input,
-        orgId: String(input.orgId),
-        subjectId: input.subjectId === null || input.subjectId === undefined ? null : String(input.subjectId),
+function eventQueryAndMutation(
+  builder: Builder,
+  EventRef: EventRefType,
+  EventConnectionRef: ReturnType<typeof connectionTypes>,
+): void {
+  const PublishEventInput = builder.inputType('PublishEventInput', {
+    fields: (t) => ({
+      orgId: t.id({ required: true }),
+      channel: t.string({
+        required: true,
+        validate: name('channel'),
+        description: `Built in: ${events.BUILT_IN_CHANNELS.join(', ')}; apps may use their own.`,
       }),
-  }),
-);
+      type: t.string({
+        required: true,
+        validate: name('type'),
+        description: `Built in: ${events.BUILT_IN_TYPES.join(', ')}; apps may use their own, except under ${events.SERVER_ONLY_TYPE_PREFIXES.map((p) => `${p}*`).join(', ')}. A type declared in the event catalog must have a payload that matches its declaration.`,
+      }),
+      subjectId: t.id({ required: false, validate: z.string().min(1).max(128) }),
+      payload: t.field({ type: 'JSON', required: false }),
+    }),
+  });
+  builder.queryField('events', (t) =>
+    t.field({
+      type: EventConnectionRef,
+      description: 'Stored history of an organization, oldest first, paged with the same cursors as the live stream.',
+      authScopes: { loggedIn: true },
+      args: {
+        orgId: t.arg.id({ required: true }),
+        channels: t.arg.stringList({ required: false, validate: nameList('channel') }),
+        types: t.arg.stringList({ required: false, validate: nameList('type') }),
+        subjectIds: t.arg.idList({ required: false, validate: idList }),
+        first: t.arg.int({ required: false }),
+        after: t.arg.string({ required: false }),
+      },
+      resolve: (_root, args, ctx) =>
+        events.listEventHistory(
+          ctx.services,
+          ctx.viewer,
+          { ...args, orgId: String(args.orgId), subjectIds: args.subjectIds?.map(String) },
+          ctx.responseBudget,
+        ),
+    }),
+  );
+  builder.mutationField('publishEvent', (t) =>
+    t.field({
+      type: EventRef,
+      description: "Appends an event to the organization's log, then delivers it live. Returns the stored event.",
+      authScopes: { loggedIn: true },
+      args: { input: t.arg({ type: PublishEventInput, required: true }) },
+      resolve: (_root, { input }, ctx) =>
+        events.publishEvent(ctx.services, ctx.viewer, {
+          ...input,
+          orgId: String(input.orgId),
+          subjectId: input.subjectId === null || input.subjectId === undefined ? null : String(input.subjectId),
+        }),
+    }),
+  );
+}
 
-builder.subscriptionField('events', (t) =>
-  t.field({
-    type: EventRef,
-    description:
-      'Live events of one organization, narrowed by channel, type and subject. With `after` (or an SSE `Last-Event-ID`), stored events after that cursor come first. ' +
-      'Every result carries its cursor in `extensions.cursor`. ' +
-      `A first event of type "${events.RESYNC_TYPE}" means the cursor could not be resumed from: reload history.`,
-    authScopes: { loggedIn: true },
-    args: {
-      orgId: t.arg.id({ required: true }),
-      channels: t.arg.stringList({ required: false, validate: nameList('channel') }),
-      types: t.arg.stringList({ required: false, validate: nameList('type') }),
-      subjectIds: t.arg.idList({ required: false, validate: idList }),
-      after: t.arg.string({ required: false }),
-    },
-    subscribe: (_root, args, ctx) =>
-      events.subscribeEvents(
-        ctx.services,
-        ctx.viewer,
-        {
-          ...args,
-          orgId: String(args.orgId),
-          subjectIds: args.subjectIds?.map(String),
-          after: args.after ?? ctx.lastEventId,
-        },
-        sessionGuard(ctx.session),
-      ),
-    resolve: (event) => event,
-  }),
-);
+function eventSubscription(builder: Builder, EventRef: EventRefType): void {
+  builder.subscriptionField('events', (t) =>
+    t.field({
+      type: EventRef,
+      description:
+        'Live events of one organization, narrowed by channel, type and subject. With `after` (or an SSE `Last-Event-ID`), stored events after that cursor come first. ' +
+        'Every result carries its cursor in `extensions.cursor`. ' +
+        `A first event of type "${events.RESYNC_TYPE}" means the cursor could not be resumed from: reload history.`,
+      authScopes: { loggedIn: true },
+      args: {
+        orgId: t.arg.id({ required: true }),
+        channels: t.arg.stringList({ required: false, validate: nameList('channel') }),
+        types: t.arg.stringList({ required: false, validate: nameList('type') }),
+        subjectIds: t.arg.idList({ required: false, validate: idList }),
+        after: t.arg.string({ required: false }),
+      },
+      subscribe: (_root, args, ctx) =>
+        events.subscribeEvents(
+          ctx.services,
+          ctx.viewer,
+          {
+            ...args,
+            orgId: String(args.orgId),
+            subjectIds: args.subjectIds?.map(String),
+            after: args.after ?? ctx.lastEventId,
+          },
+          sessionGuard(ctx.session),
+        ),
+      resolve: (event) => event,
+    }),
+  );
+}

@@ -1,11 +1,26 @@
-import { builder } from './builder.js';
-import './organization.js';
-import './user.js';
-import './event.js';
-import './notification.js';
-import './session.js';
-import './presence.js';
-import './server.js';
+import type { GraphQLSchema } from 'graphql';
+import type { EventCatalog } from '../catalog/catalog.js';
+import { createBuilder } from './builder.js';
+import { addEventSchema } from './event.js';
+import { addNotificationSchema } from './notification.js';
+import { addOrganizationSchema } from './organization.js';
+import { addPresenceSchema } from './presence.js';
+import { addServerSchema } from './server.js';
+import { addSessionSchema } from './session.js';
+import { addUserSchema } from './user.js';
 
-/** The executable schema, assembled from the domain files above (types and fields sorted). */
-export const schema = builder.toSchema({ sortSchema: true });
+/**
+ * The executable schema for an event catalog, assembled from the domain files (types and fields sorted).
+ * Each call builds a fresh one: nothing is shared between schemas of different catalogs.
+ */
+export function createSchema(catalog: EventCatalog): GraphQLSchema {
+  const builder = createBuilder();
+  const organizations = addOrganizationSchema(builder);
+  addUserSchema(builder, organizations);
+  addEventSchema(builder, organizations, catalog);
+  addNotificationSchema(builder);
+  addSessionSchema(builder);
+  addPresenceSchema(builder);
+  addServerSchema(builder);
+  return builder.toSchema({ sortSchema: true });
+}

@@ -1,11 +1,11 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import type { GraphQLSchema } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import type { Viewer } from '../auth/viewer.js';
 import type { Config } from '../config.js';
 import type { Services } from '../context.js';
 import { createErrorMasker } from '../errors.js';
 import type { PubSubBackend } from '../realtime/pubsub.js';
-import { schema } from '../schema/index.js';
 import type { Tuning } from '../tuning.js';
 import { createContextFactory } from './context-factory.js';
 import { SharedResults } from './fanout/shared-results.js';
@@ -31,6 +31,8 @@ export const SINGLE_CONNECTION_ENDPOINT = '/graphql/stream';
 
 export interface YogaOptions {
   config: Config;
+  /** Built from the config's event catalog (schema/index.ts). */
+  schema: GraphQLSchema;
   tuning: Tuning;
   services: Services;
   pubsub: PubSubBackend;
@@ -53,7 +55,7 @@ export function createYogaServer(o: YogaOptions) {
   const { config, tuning, services } = o;
   const maskError = createErrorMasker(services.log);
   return createYoga<HttpServerContext>({
-    schema,
+    schema: o.schema,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     healthCheckEndpoint: '/health',
     landingPage: false,

@@ -72,6 +72,8 @@ describe('web dashboard in a real browser', () => {
     await alice.getByLabel('Payload').fill('{"price": 455000}');
     await alice.getByRole('button', { name: 'Publish' }).click();
     await bob.locator('[data-testid=events] li', { hasText: '455000' }).waitFor();
+    // Its typed price (Event.data), on a server with only the built-in catalog too.
+    await bob.locator('[data-testid=listing]', { hasText: '455,000' }).waitFor();
 
     // Alice types; Bob sees it.
     await alice.getByLabel('Message').fill('Offer looks good');
@@ -119,6 +121,9 @@ describe('web dashboard in a real browser', () => {
     expect(new Set(sequences).size).toBe(sequences.length);
     expect(sequences.length).toBe(before + 2);
 
+    // Alice's page reconnects on its own schedule: the picture in the docs shows it live, with the new rows.
+    await alice.locator('[data-testid=connection][data-state=live]').waitFor({ timeout: 20_000 });
+    await alice.locator('[data-testid=events] li', { hasText: '999002' }).waitFor();
     await alice.screenshot({
       path: process.env.UPDATE_SCREENSHOT ? 'docs/dashboard.png' : join(dataDir, 'dashboard.png'),
       fullPage: true,

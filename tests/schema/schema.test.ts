@@ -1,12 +1,27 @@
 import { readFileSync } from 'node:fs';
 import { printSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { schema } from '../../server/schema/index.js';
+import { RESERVED_TYPE_NAMES, defaultCatalog, loadCatalogFile } from '../../server/catalog/catalog.js';
+import { createSchema } from '../../server/schema/index.js';
+
+const committed = (file: string) => readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
 
 describe('schema.graphql', () => {
-  it('is the schema the server serves (run `npm run schema` after changing server/schema)', () => {
-    const committed = readFileSync(new URL('../../schema.graphql', import.meta.url), 'utf8');
-    expect(committed).toBe(`${printSchema(schema)}\n`);
+  const schema = createSchema(defaultCatalog());
+
+  it('is the schema the server serves with the built-in event types (run `npm run schema` after changing server/schema)', () => {
+    expect(committed('schema.graphql')).toBe(`${printSchema(schema)}\n`);
+  });
+
+  it('web/schema.demo.graphql is the schema of the demo catalog, which the dashboard is typed with', () => {
+    const demo = createSchema(loadCatalogFile(new URL('../../web/catalog.demo.json', import.meta.url).pathname));
+    expect(committed('web/schema.demo.graphql')).toBe(`${printSchema(demo)}\n`);
+  });
+
+  it("lists every type of the server's own in RESERVED_TYPE_NAMES, which no catalog type may take", () => {
+    const catalogTypes = new Set(defaultCatalog().graphqlTypes.map((t) => t.name));
+    const own = Object.keys(schema.getTypeMap()).filter((n) => !n.startsWith('__') && !catalogTypes.has(n));
+    expect(own.sort()).toEqual([...RESERVED_TYPE_NAMES].sort());
   });
 
   it('keeps the public contract names', () => {
@@ -18,6 +33,8 @@ describe('schema.graphql', () => {
       'removeMember(orgId: ID!, userId: ID!): Boolean!',
       'publishEvent(input: PublishEventInput!): Event!',
       'events(after: String, channels: [String!], orgId: ID!, subjectIds: [ID!], types: [String!]): Event!',
+      'payload: JSON',
+      'data: EventData',
     ]) {
       expect(sdl).toContain(field);
     }

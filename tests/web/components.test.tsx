@@ -4,15 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import { Provider } from 'urql';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { ConnectionBadge } from '../../web/src/features/ConnectionBadge';
 import { EventFeed } from '../../web/src/features/EventFeed';
+import { type ListingUpdate, ListingSummary } from '../../web/src/features/ListingSummary';
+import type { EventFieldsFragment } from '../../web/src/gql/graphql';
 import { NotificationsBell } from '../../web/src/features/NotificationsBell';
 import { PresenceList } from '../../web/src/features/PresenceList';
 import { TypingBox } from '../../web/src/features/TypingBox';
 import { type ConnectionState, createSwitchboardClient } from '../../web/src/lib/urql';
 import { gqlOk } from '../support/http';
-import { type ServerProcess, spawnServer } from '../support/process';
+import { ROOT, type ServerProcess, spawnServer } from '../support/process';
 
 // The dashboard's components with the real urql client, over a real socket, against a real server. The
 // server runs in its own process: this file's DOM environment is for the components, not for the server.
@@ -24,7 +26,8 @@ describe('dashboard components', () => {
   const graphql = () => `${server.url}/graphql`;
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'switchboard-components-'));
-    server = await spawnServer({ DATA_DIR: dataDir });
+    // The demo catalog, which the dashboard's generated types come from (web/schema.demo.graphql).
+    server = await spawnServer({ DATA_DIR: dataDir, EVENTS_CATALOG: join(ROOT, 'web', 'catalog.demo.json') });
     tokens = Object.fromEntries(
       [...server.stdout().matchAll(/(\w+) Demo \(\w+\): Authorization: Bearer (\S+)/g)].map((m) => [
         m[1]!.toLowerCase(),
@@ -61,12 +64,30 @@ describe('dashboard components', () => {
     // The live subscription resumes from the history's last cursor: nothing published now can be missed.
     await gqlOk(
       graphql(),
-      'mutation { publishEvent(input: { orgId: "org_demo", channel: "property", type: "property.update", payload: { price: 321000 } }) { id } }',
+      'mutation { publishEvent(input: { orgId: "org_demo", channel: "property", type: "property.update", payload: { price: 321000, status: "under_offer" } }) { id } }',
       {},
       tokens.alice,
     );
-    await screen.findByText('{"price":321000}', undefined, { timeout: 5_000 });
+    await screen.findByText('{"price":321000,"status":"under_offer"}', undefined, { timeout: 5_000 });
     expect(screen.getAllByText('property.update')).toHaveLength(1);
+    // The typed fields, through `data { ... on PropertyUpdatePayload }` and the generated types.
+    expect(screen.getByTestId('listing').textContent).toBe('321,000Under offer');
+  });
+
+  it('ListingSummary gets typed catalog fields from the generated types, not unknown JSON', () => {
+    // Checked by `tsc -p tests/web` (npm run typecheck): these fail to compile if codegen typed them otherwise.
+    expectTypeOf<ListingUpdate['price']>().toEqualTypeOf<number | null>();
+    expectTypeOf<ListingUpdate['status']>().toEqualTypeOf<'listed' | 'sold' | 'under_offer' | null>();
+    expectTypeOf<EventFieldsFragment['payload']>().toEqualTypeOf<unknown>();
+    const listing: ListingUpdate = {
+      __typename: 'PropertyUpdatePayload',
+      price: 1250000.5,
+      status: 'sold',
+      address: '1 Harbour Lane',
+    };
+    render(<ListingSummary listing={listing} />);
+    expect(screen.getByTestId('price').textContent).toBe('1,250,000.5');
+    expect(screen.getByTestId('listing').textContent).toBe('1,250,000.5Sold1 Harbour Lane');
   });
 
   it('PresenceList shows who is online; TypingBox shows who is typing', async () => {

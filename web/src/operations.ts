@@ -24,6 +24,14 @@ export const EventFields = graphql(`
     type
     subjectId
     payload
+    data {
+      __typename
+      ... on PropertyUpdatePayload {
+        price
+        status
+        address
+      }
+    }
     occurredAt
     actor {
       id

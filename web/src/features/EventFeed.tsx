@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { useMutation, useQuery, useSubscription } from 'urql';
 import type { EventFieldsFragment } from '../gql/graphql';
 import { EventHistoryQuery, LiveEventsSubscription, PublishEventMutation } from '../operations';
+import { ListingSummary } from './ListingSummary';
 
 const CHANNELS = ['', 'property', 'user', 'organization', 'system', 'notifications'];
 
@@ -71,6 +72,7 @@ export function EventFeed({ orgId, onResync }: { orgId: string; onResync: () => 
             <span className="chip">{e.channel}</span>
             <strong>{e.type}</strong>
             {e.subjectId && <span className="subject">{e.subjectId}</span>}
+            {e.data?.__typename === 'PropertyUpdatePayload' && <ListingSummary listing={e.data} />}
             <code className="payload">
               {e.payload === null || e.payload === undefined ? '' : JSON.stringify(e.payload)}
             </code>

@@ -15,7 +15,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  */
 type Documents = {
     "\n  query Me {\n    me {\n      id\n      name\n      organizations {\n        id\n        name\n      }\n    }\n  }\n": typeof types.MeDocument,
-    "\n  fragment EventFields on Event {\n    id\n    cursor\n    sequence\n    channel\n    type\n    subjectId\n    payload\n    occurredAt\n    actor {\n      id\n      name\n    }\n  }\n": typeof types.EventFieldsFragmentDoc,
+    "\n  fragment EventFields on Event {\n    id\n    cursor\n    sequence\n    channel\n    type\n    subjectId\n    payload\n    data {\n      __typename\n      ... on PropertyUpdatePayload {\n        price\n        status\n        address\n      }\n    }\n    occurredAt\n    actor {\n      id\n      name\n    }\n  }\n": typeof types.EventFieldsFragmentDoc,
     "\n  query EventHistory($orgId: ID!, $channels: [String!], $types: [String!], $after: String) {\n    events(orgId: $orgId, channels: $channels, types: $types, first: 100, after: $after) {\n      nodes {\n        ...EventFields\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.EventHistoryDocument,
     "\n  subscription LiveEvents($orgId: ID!, $channels: [String!], $types: [String!], $after: String) {\n    events(orgId: $orgId, channels: $channels, types: $types, after: $after) {\n      ...EventFields\n    }\n  }\n": typeof types.LiveEventsDocument,
     "\n  mutation PublishEvent($input: PublishEventInput!) {\n    publishEvent(input: $input) {\n      ...EventFields\n    }\n  }\n": typeof types.PublishEventDocument,
@@ -30,7 +30,7 @@ type Documents = {
 };
 const documents: Documents = {
     "\n  query Me {\n    me {\n      id\n      name\n      organizations {\n        id\n        name\n      }\n    }\n  }\n": types.MeDocument,
-    "\n  fragment EventFields on Event {\n    id\n    cursor\n    sequence\n    channel\n    type\n    subjectId\n    payload\n    occurredAt\n    actor {\n      id\n      name\n    }\n  }\n": types.EventFieldsFragmentDoc,
+    "\n  fragment EventFields on Event {\n    id\n    cursor\n    sequence\n    channel\n    type\n    subjectId\n    payload\n    data {\n      __typename\n      ... on PropertyUpdatePayload {\n        price\n        status\n        address\n      }\n    }\n    occurredAt\n    actor {\n      id\n      name\n    }\n  }\n": types.EventFieldsFragmentDoc,
     "\n  query EventHistory($orgId: ID!, $channels: [String!], $types: [String!], $after: String) {\n    events(orgId: $orgId, channels: $channels, types: $types, first: 100, after: $after) {\n      nodes {\n        ...EventFields\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.EventHistoryDocument,
     "\n  subscription LiveEvents($orgId: ID!, $channels: [String!], $types: [String!], $after: String) {\n    events(orgId: $orgId, channels: $channels, types: $types, after: $after) {\n      ...EventFields\n    }\n  }\n": types.LiveEventsDocument,
     "\n  mutation PublishEvent($input: PublishEventInput!) {\n    publishEvent(input: $input) {\n      ...EventFields\n    }\n  }\n": types.PublishEventDocument,
@@ -65,7 +65,7 @@ export function graphql(source: "\n  query Me {\n    me {\n      id\n      name\
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment EventFields on Event {\n    id\n    cursor\n    sequence\n    channel\n    type\n    subjectId\n    payload\n    occurredAt\n    actor {\n      id\n      name\n    }\n  }\n"): (typeof documents)["\n  fragment EventFields on Event {\n    id\n    cursor\n    sequence\n    channel\n    type\n    subjectId\n    payload\n    occurredAt\n    actor {\n      id\n      name\n    }\n  }\n"];
+export function graphql(source: "\n  fragment EventFields on Event {\n    id\n    cursor\n    sequence\n    channel\n    type\n    subjectId\n    payload\n    data {\n      __typename\n      ... on PropertyUpdatePayload {\n        price\n        status\n        address\n      }\n    }\n    occurredAt\n    actor {\n      id\n      name\n    }\n  }\n"): (typeof documents)["\n  fragment EventFields on Event {\n    id\n    cursor\n    sequence\n    channel\n    type\n    subjectId\n    payload\n    data {\n      __typename\n      ... on PropertyUpdatePayload {\n        price\n        status\n        address\n      }\n    }\n    occurredAt\n    actor {\n      id\n      name\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
