@@ -1,5 +1,5 @@
 import type { Store } from '../store/store.js';
-import { forbidden, notFound, unauthenticated } from '../errors.js';
+import { apiKeyOtherOrganization, apiKeyPublishOnly, forbidden, notFound, unauthenticated } from '../errors.js';
 import { getMembership, getOrganization } from '../store/repository.js';
 import type { Membership, Organization, Role } from '../store/types.js';
 import type { Viewer } from './viewer.js';
@@ -22,7 +22,8 @@ export interface OrgAccess {
 
 /**
  * The one organization gate: the org exists, and the viewer is a service or a member with at least
- * `minRole`. Unknown organizations and non-members get distinct, actionable errors.
+ * `minRole`. Unknown organizations and non-members get distinct, actionable errors. An API key passes only in
+ * its own organization (FORBIDDEN elsewhere) and only where `options.apiKeys` lets it (publishing).
  */
 export async function requireOrgAccess(
   store: Store,
@@ -30,11 +31,16 @@ export async function requireOrgAccess(
   orgId: string,
   minRole: Role,
   action: string,
+  options: { apiKeys?: boolean } = {},
 ): Promise<OrgAccess> {
   const v = requireViewer(viewer);
+  if (v.apiKey) {
+    if (v.apiKey.orgId !== orgId) throw apiKeyOtherOrganization(v.apiKey.orgId, orgId);
+    if (!options.apiKeys) throw apiKeyPublishOnly();
+  }
   const org = await getOrganization(store.db, orgId);
   if (!org) throw notFound(`Organization "${truncate(orgId)}" does not exist.`);
-  if (v.isService) return { viewer: v, org };
+  if (v.isService || v.apiKey) return { viewer: v, org };
   const membership = await getMembership(store.db, orgId, v.userId);
   if (!membership) throw forbidden(`You are not a member of organization "${orgId}"; only its members can ${action}.`);
   if (!roleAtLeast(membership.role, minRole)) {
@@ -49,5 +55,6 @@ const truncate = (s: string) => (s.length > 64 ? `${s.slice(0, 64)}…` : s);
 
 /** A second look after a stream is registered, closing the window in which a removal could slip past. */
 export async function isStillMember(store: Store, viewer: Viewer, orgId: string): Promise<boolean> {
+  if (viewer.apiKey) return viewer.apiKey.orgId === orgId;
   return viewer.isService || (await getMembership(store.db, orgId, viewer.userId)) !== undefined;
 }

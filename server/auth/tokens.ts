@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { AuthConfig, TokenRules } from '../config.js';
+import { looksLikeApiKey } from './api-keys.js';
 import type { Viewer } from './viewer.js';
 
 export type VerifyResult = { ok: true; viewer: Viewer } | { ok: false; reason: string };
@@ -42,6 +43,9 @@ export function createTokenVerifier(auth: AuthConfig, secret: string | undefined
 
   return {
     async verify(token) {
+      // Over graphql-ws and single-connection SSE, which take JWTs only: say what was sent instead of "malformed".
+      if (looksLikeApiKey(token))
+        return { ok: false, reason: 'API keys are accepted by POST /v1/events and POST /graphql only (to publish)' };
       try {
         const { payload } = await verifyJwt(token);
         const refused = checkTokenTimes(payload, auth);

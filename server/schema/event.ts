@@ -108,22 +108,34 @@ const name = (what: string) =>
 const nameList = (what: string) => z.array(name(what)).max(50, `at most 50 ${what}s`);
 const idList = z.array(z.string().max(128)).max(100, 'at most 100 subjectIds');
 
-const PublishEventInput = builder.inputType('PublishEventInput', {
+// Names, subject and payload are checked by the domain (checkEventInput), not here: in a batch each event
+// gets its own result, where a schema-level check would refuse the whole operation.
+export const PublishEventInput = builder.inputType('PublishEventInput', {
   fields: (t) => ({
     orgId: t.id({ required: true }),
     channel: t.string({
       required: true,
-      validate: name('channel'),
-      description: `Built in: ${events.BUILT_IN_CHANNELS.join(', ')}; apps may use their own.`,
+      description: `Lower-case words joined by dots (at most 4 parts). Built in: ${events.BUILT_IN_CHANNELS.join(', ')}; apps may use their own.`,
     }),
     type: t.string({
       required: true,
-      validate: name('type'),
-      description: `Built in: ${events.BUILT_IN_TYPES.join(', ')}; apps may use their own, except under ${events.SERVER_ONLY_TYPE_PREFIXES.map((p) => `${p}*`).join(', ')}.`,
+      description: `Lower-case words joined by dots (at most 4 parts). Built in: ${events.BUILT_IN_TYPES.join(', ')}; apps may use their own, except under ${events.SERVER_ONLY_TYPE_PREFIXES.map((p) => `${p}*`).join(', ')}.`,
     }),
-    subjectId: t.id({ required: false, validate: z.string().min(1).max(128) }),
-    payload: t.field({ type: 'JSON', required: false }),
+    subjectId: t.id({ required: false, description: '1 to 128 characters.' }),
+    payload: t.field({ type: 'JSON', required: false, description: 'At most 32 KiB as JSON.' }),
+    idempotencyKey: t.string({
+      required: false,
+      description:
+        'Names this event within its organization (1 to 255 characters): a retry with the same key, while the first event is retained, publishes nothing and returns the first event.',
+    }),
   }),
+});
+
+/** A `PublishEventInput` as the domain takes it. */
+export const fromPublishEventInput = (input: typeof PublishEventInput.$inferInput) => ({
+  ...input,
+  orgId: String(input.orgId),
+  subjectId: input.subjectId === null || input.subjectId === undefined ? null : String(input.subjectId),
 });
 
 builder.queryField('events', (t) =>
@@ -152,15 +164,11 @@ builder.queryField('events', (t) =>
 builder.mutationField('publishEvent', (t) =>
   t.field({
     type: EventRef,
-    description: "Appends an event to the organization's log, then delivers it live. Returns the stored event.",
-    authScopes: { loggedIn: true },
+    description:
+      "Appends an event to the organization's log, then delivers it live. Returns the stored event (with an `idempotencyKey` already used: the first event, and nothing is published).",
+    authScopes: { loggedIn: true, apiKey: true },
     args: { input: t.arg({ type: PublishEventInput, required: true }) },
-    resolve: (_root, { input }, ctx) =>
-      events.publishEvent(ctx.services, ctx.viewer, {
-        ...input,
-        orgId: String(input.orgId),
-        subjectId: input.subjectId === null || input.subjectId === undefined ? null : String(input.subjectId),
-      }),
+    resolve: (_root, { input }, ctx) => events.publishEvent(ctx.services, ctx.viewer, fromPublishEventInput(input)),
   }),
 );
 

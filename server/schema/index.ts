@@ -2,6 +2,8 @@ import { builder } from './builder.js';
 import './organization.js';
 import './user.js';
 import './event.js';
+import './publish-batch.js';
+import './api-key.js';
 import './notification.js';
 import './session.js';
 import './presence.js';
