@@ -33,6 +33,7 @@ export function parsePublishBody(text: string, maxEvents: number): ParsedBody {
   if (extra.length > 0)
     return refuse(`Request body has unknown fields (${extra.slice(0, 5).join(', ')}); it holds "events" only.`);
   const events = body.events;
+  if (events === undefined) return refuse('Request body has no "events": send {"events": [ … ]}.');
   if (!Array.isArray(events)) return refuse(`"events" must be an array of events, not ${kind(events)}.`);
   if (events.length > maxEvents) return { ok: false, tooMany: events.length };
   const problems = events.flatMap((e, i) => shapeProblems(e, i));
