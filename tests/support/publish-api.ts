@@ -31,23 +31,31 @@ export const event = (orgId: string, extra: Record<string, unknown> = {}) => ({
 /** A service's token, which may publish to and read any organization. */
 export const serviceToken = () => token('backend', { service: true, name: 'Backend' });
 
-/** Every stored event of an organization, oldest first, as a service reads them. */
-export async function storedEvents(server: TestServer, orgId: string) {
-  const data = await gqlOk(
-    server.graphqlUrl,
-    'query($o: ID!) { events(orgId: $o, first: 500) { nodes { id sequence cursor type subjectId payload actor { id name isService } } } }',
-    { o: orgId },
-    await serviceToken(),
-  );
-  return data.events.nodes as Array<{
-    id: string;
-    sequence: number;
-    cursor: string;
-    type: string;
-    subjectId: string | null;
-    payload: any;
-    actor: { id: string; name: string | null; isService: boolean };
-  }>;
+type Stored = {
+  id: string;
+  sequence: number;
+  cursor: string;
+  type: string;
+  subjectId: string | null;
+  payload: any;
+  actor: { id: string; name: string | null; isService: boolean };
+};
+
+/** Every stored event of an organization, oldest first, as a service reads them (page after page). */
+export async function storedEvents(server: TestServer, orgId: string): Promise<Stored[]> {
+  const auth = await serviceToken();
+  const all: Stored[] = [];
+  for (let after: string | null = null; ;) {
+    const data = await gqlOk(
+      server.graphqlUrl,
+      'query($o: ID!, $a: String) { events(orgId: $o, first: 500, after: $a) { pageInfo { hasNextPage endCursor } nodes { id sequence cursor type subjectId payload actor { id name isService } } } }',
+      { o: orgId, a: after },
+      auth,
+    );
+    all.push(...(data.events.nodes as Stored[]));
+    if (!data.events.pageInfo.hasNextPage) return all;
+    after = data.events.pageInfo.endCursor;
+  }
 }
 
 /** A new API key of the organization, made by `auth` (an OWNER, ADMIN or service). */
