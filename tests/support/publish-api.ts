@@ -46,7 +46,7 @@ export async function storedEvents(server: TestServer, orgId: string): Promise<S
   const auth = await serviceToken();
   const all: Stored[] = [];
   for (let after: string | null = null; ;) {
-    const data = await gqlOk(
+    const data: any = await gqlOk(
       server.graphqlUrl,
       'query($o: ID!, $a: String) { events(orgId: $o, first: 500, after: $a) { pageInfo { hasNextPage endCursor } nodes { id sequence cursor type subjectId payload actor { id name isService } } } }',
       { o: orgId, a: after },
