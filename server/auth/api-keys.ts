@@ -35,8 +35,9 @@ export async function verifyApiKey(store: Store, credential: string, now = Date.
   const m = FORMAT.exec(credential);
   if (!m) throw invalidApiKey('malformed (expected sbk_ followed by 32 hex digits, "_" and 43 characters)');
   const [, hex, secret] = m as unknown as [string, string, string];
+  const hash = sha256(secret);
   const key = await findApiKey(store.db, `key_${hex}`);
-  if (!key || !sameHash(sha256(secret), key.secretHash)) throw invalidApiKey('unknown key or wrong secret');
+  if (!key || !sameHash(hash, key.secretHash)) throw invalidApiKey('unknown key or wrong secret');
   if (key.revokedAt !== null) throw apiKeyRevoked({ ...key, revokedAt: key.revokedAt });
   if (key.lastUsedAt === null || now - key.lastUsedAt >= LAST_USED_RESOLUTION_MS)
     await touchApiKey(store.db, key.id, now, now - LAST_USED_RESOLUTION_MS);
