@@ -136,6 +136,23 @@ describe('the TypeScript publisher', () => {
     expect((await storedEvents(server, org.id)).slice(1).map((e) => e.payload)).toEqual([{ n: 1 }, { n: 2 }]);
   });
 
+  it("an event for another organization than the key's fails alone; the others publish", async () => {
+    const org = await createOrg(server, 'alice');
+    const other = await createOrg(server, 'alice');
+    const { secret } = await createApiKey(server, org.tokens.alice!, org.id);
+    const publisher = createPublisher({ url: server.url, credential: secret, ...fast });
+    const outcomes = await Promise.allSettled([
+      publisher.publish(event(org.id)),
+      publisher.publish(event(other.id)),
+      publisher.publish(event(org.id)),
+    ]);
+    await publisher.close();
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'FORBIDDEN', status: 403 });
+    expect(await storedEvents(server, org.id)).toHaveLength(3);
+    expect(await storedEvents(server, other.id)).toHaveLength(1);
+  });
+
   it('a revoked key fails at once, without retrying', async () => {
     const org = await createOrg(server, 'alice');
     const { secret, apiKey } = await createApiKey(server, org.tokens.alice!, org.id);

@@ -76,13 +76,21 @@ async function send(settings: DeliverySettings, pending: Pending[]): Promise<Att
   }
   if (Array.isArray(body?.results) && body.results.length === pending.length)
     return settle(pending, body.results, res.status, waitMs);
-  const first = body?.errors?.[0] as { message?: string; extensions?: { code?: string } } | undefined;
+  const first = body?.errors?.[0] as
+    { message?: string; extensions?: { code?: string; position?: unknown } } | undefined;
   const error = new PublishError(
     first?.extensions?.code ?? `HTTP_${res.status}`,
     first?.message ?? `${settings.endpoint} answered HTTP ${res.status}`,
     res.status,
   );
   if (res.status === 429 || res.status >= 500) return { retry: pending, error, waitMs };
+  // Refused as a whole for one event's sake (an API key's event for another organization): that one fails alone.
+  const position = first?.extensions?.position;
+  const culprit = typeof position === 'number' ? pending[position] : undefined;
+  if (culprit) {
+    culprit.reject(error);
+    return { retry: pending.filter((p) => p !== culprit), error, waitMs: 0 };
+  }
   for (const p of pending) p.reject(error);
   return { retry: [], waitMs: 0 };
 }
