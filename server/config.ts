@@ -69,6 +69,7 @@ const envSchema = z.object({
   LIMIT_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).default(20),
   LIMIT_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(100),
   LIMIT_PUBLISHES_PER_SECOND: z.coerce.number().positive().default(20),
+  LIMIT_API_KEY_EVENTS_PER_SECOND: z.coerce.number().positive().default(1_000),
   LIMIT_ANONYMOUS_CONNECTIONS: z.coerce.number().int().min(0).default(500),
   // Unset: the defaults in tuning.ts (8 MiB, 20, 4 MiB), where the tests' smaller values are set too.
   LIMIT_RESPONSE_BYTES: z.coerce
@@ -147,6 +148,11 @@ export interface Config {
      * organization, per instance; bursts up to twice this. Services are exempt.
      */
     publishesPerSecond: number;
+    /**
+     * Events one organization API key may publish per second, per instance; bursts up to twice this, and never
+     * below one full batch. Services are exempt.
+     */
+    apiKeyEventsPerSecond: number;
     /** graphql-ws connections acknowledged without a token, per instance. */
     anonymousConnections: number;
     /** Overrides Tuning.maxResponseBytes when set. */
@@ -211,6 +217,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       connectionsPerUser: e.LIMIT_CONNECTIONS_PER_USER,
       subscriptionsPerConnection: e.LIMIT_SUBSCRIPTIONS_PER_CONNECTION,
       publishesPerSecond: e.LIMIT_PUBLISHES_PER_SECOND,
+      apiKeyEventsPerSecond: e.LIMIT_API_KEY_EVENTS_PER_SECOND,
       anonymousConnections: e.LIMIT_ANONYMOUS_CONNECTIONS,
       responseBytes: e.LIMIT_RESPONSE_BYTES,
       organizationsPerUser: e.LIMIT_ORGANIZATIONS_PER_USER,

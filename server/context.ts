@@ -27,6 +27,8 @@ export interface Services {
   verifier: TokenVerifier;
   /** Events appended for a user, per user and organization (domain/publish.ts); services are exempt. */
   publishRate: RateLimiter;
+  /** Events published with an organization API key, per key (domain/publish.ts). */
+  apiKeyRate: RateLimiter;
   metrics: Metrics;
   /** This process among the instances sharing Redis. */
   instanceId: string;
@@ -47,6 +49,8 @@ export interface DomainLimits {
   maxResponseBytes: number;
   /** Organizations one user may own (services are exempt). */
   maxOrganizationsPerUser: number;
+  /** Events in one publish batch (POST /v1/events, publishEvents). */
+  maxBatchEvents: number;
 }
 
 /** One fresh object per operation, on every transport (HTTP, SSE, graphql-ws). */

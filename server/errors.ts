@@ -33,6 +33,30 @@ export const tokenExpired = () =>
   appError('UNAUTHENTICATED', 'Your token expired. Sign in again (or refresh the session) and resubscribe.', {
     reason: 'TOKEN_EXPIRED',
   });
+/** An API key that failed verification (unknown, wrong secret, malformed); over HTTP a 401. */
+export const invalidApiKey = (reason: string) => appError('UNAUTHENTICATED', `Invalid API key: ${reason}.`);
+/** A revoked API key with its right secret: over HTTP a 403, so that a client stops retrying it. */
+export const apiKeyRevoked = (key: { id: string; name: string; orgId: string; revokedAt: number }) =>
+  appError(
+    'FORBIDDEN',
+    `API key "${key.name}" (${key.id}) was revoked at ${new Date(key.revokedAt).toISOString()}; ask an OWNER or ADMIN of organization "${key.orgId}" for a new one.`,
+    { reason: 'API_KEY_REVOKED', http: { status: 403 } },
+  );
+/** What an API key may not do: anything but publishing. */
+export const apiKeyPublishOnly = () =>
+  appError(
+    'FORBIDDEN',
+    'API keys can only publish events (POST /v1/events, publishEvents, publishEvent); use a user or service token for anything else.',
+  );
+/** An API key used for another organization than its own; `position` names the batch event that was. */
+export const apiKeyOtherOrganization = (keyOrgId: string, orgId: string, position?: number) =>
+  appError(
+    'FORBIDDEN',
+    position === undefined
+      ? `This API key belongs to organization "${keyOrgId}"; it cannot act in organization "${orgId.slice(0, 64)}".`
+      : `This API key belongs to organization "${keyOrgId}"; events[${position}] is for organization "${orgId.slice(0, 64)}". Nothing was published.`,
+    position === undefined ? {} : { position },
+  );
 export const forbidden = (message: string) => appError('FORBIDDEN', message);
 export const noLongerMember = (orgId: string) => forbidden(`You are no longer a member of organization "${orgId}".`);
 export const notFound = (message: string) => appError('NOT_FOUND', message);
@@ -53,6 +77,40 @@ export function payloadMismatch(type: string, problems: ReadonlyArray<{ path: st
 /** Over one of the limits in docs/security.md; `extra` says when to retry (`retryAfterMs`) or why (`reason`). */
 export const rateLimited = (message: string, extra?: Record<string, unknown>) =>
   appError('RATE_LIMITED', message, extra);
+
+/** A publish batch over the limit: refused as a whole (HTTP 413), nothing published. */
+export const batchTooLarge = (count: number, limit: number) =>
+  badInput(`A batch holds at most ${limit} events; this one has ${count}. Send it in smaller batches.`, {
+    reason: 'BATCH_TOO_LARGE',
+    limit,
+  });
+
+/** Batches are for app backends, whose budgets are per service or key (docs/publishing.md). */
+export const batchesForBackends = () =>
+  forbidden(
+    'Publishing batches is for app backends: send a service token or an API key of the organization (createApiKey). A user publishes one event at a time with publishEvent.',
+  );
+
+/**
+ * Why an event was not published although it passed every check: another event of its organization in the
+ * same batch was refused, and a batch is all-or-nothing per organization.
+ */
+export const refusedWithSibling = (position: number, cause: GraphQLError) =>
+  appError(
+    (cause.extensions.code as ErrorCode | undefined) ?? 'BAD_USER_INPUT',
+    `Not published: events[${position}] of the same organization was refused (${cause.message}); a batch is all-or-nothing per organization.`,
+    { position },
+  );
+
+/** One event of a batch refused by the checks, naming its position. */
+export const refusedAt = (position: number, cause: GraphQLError) =>
+  appError(
+    (cause.extensions.code as ErrorCode | undefined) ?? 'BAD_USER_INPUT',
+    `events[${position}]: ${cause.message}`,
+    {
+      position,
+    },
+  );
 
 /**
  * The cut-off of a subscriber that fell too far behind. An event stream says where to resume

@@ -68,6 +68,11 @@ export async function createServices(config: Config, tuning: Tuning, log: Logger
     }),
     verifier: createTokenVerifier(config.auth, secret),
     publishRate: new RateLimiter(config.limits.publishesPerSecond, config.limits.publishesPerSecond * 2),
+    // A full batch must always be able to pass once the bucket is full: a cost above the burst never would.
+    apiKeyRate: new RateLimiter(
+      config.limits.apiKeyEventsPerSecond,
+      Math.max(config.limits.apiKeyEventsPerSecond * 2, tuning.maxBatchEvents),
+    ),
     metrics,
     instanceId,
     startedAt: Date.now(),
@@ -78,6 +83,7 @@ export async function createServices(config: Config, tuning: Tuning, log: Logger
       maxPageSize: tuning.maxPageSize,
       maxResponseBytes: tuning.maxResponseBytes,
       maxOrganizationsPerUser: tuning.maxOrganizationsPerUser,
+      maxBatchEvents: tuning.maxBatchEvents,
     },
   };
 

@@ -24,6 +24,7 @@ export const DEFAULT_TUNING: Tuning = {
   maxPageSize: 500,
   maxResponseBytes: 8 * 1024 * 1024,
   maxOrganizationsPerUser: 20,
+  maxBatchEvents: 1_000,
   maxHttpBodyBytes: 1024 * 1024,
   maxWsPayloadBytes: 64 * 1024,
   keepAliveMs: 12_000,

@@ -1,5 +1,5 @@
 import type { Store } from '../store/store.js';
-import { forbidden, notFound, unauthenticated } from '../errors.js';
+import { apiKeyOtherOrganization, apiKeyPublishOnly, forbidden, notFound, unauthenticated } from '../errors.js';
 import { getMembership, getOrganization } from '../store/repository.js';
 import type { Membership, Role } from '../store/types.js';
 import type { Viewer } from './viewer.js';
@@ -39,7 +39,8 @@ async function orgExists(store: Store, orgId: string): Promise<boolean> {
 
 /**
  * The one organization gate: the org exists, and the viewer is a service or a member with at least
- * `minRole`. Unknown organizations and non-members get distinct, actionable errors.
+ * `minRole`. Unknown organizations and non-members get distinct, actionable errors. An API key passes only in
+ * its own organization (FORBIDDEN elsewhere) and only where `options.apiKeys` lets it (publishing).
  */
 export async function requireOrgAccess(
   store: Store,
@@ -47,9 +48,14 @@ export async function requireOrgAccess(
   orgId: string,
   minRole: Role,
   action: string,
+  options: { apiKeys?: boolean } = {},
 ): Promise<OrgAccess> {
   const v = requireViewer(viewer);
-  if (v.isService) {
+  if (v.apiKey) {
+    if (v.apiKey.orgId !== orgId) throw apiKeyOtherOrganization(v.apiKey.orgId, orgId);
+    if (!options.apiKeys) throw apiKeyPublishOnly();
+  }
+  if (v.isService || v.apiKey) {
     if (!(await orgExists(store, orgId))) throw notFound(`Organization "${truncate(orgId)}" does not exist.`);
     return { viewer: v };
   }
@@ -71,5 +77,6 @@ const truncate = (s: string) => (s.length > 64 ? `${s.slice(0, 64)}…` : s);
 
 /** A second look after a stream is registered, closing the window in which a removal could slip past. */
 export async function isStillMember(store: Store, viewer: Viewer, orgId: string): Promise<boolean> {
+  if (viewer.apiKey) return viewer.apiKey.orgId === orgId;
   return viewer.isService || (await getMembership(store.db, orgId, viewer.userId)) !== undefined;
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { SignJWT, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { AuthConfig, TokenRules } from '../config.js';
 import { VerifiedTokens } from './verified-tokens.js';
+import { looksLikeApiKey } from './api-keys.js';
 import type { Viewer } from './viewer.js';
 
 export type VerifyResult = { ok: true; viewer: Viewer } | { ok: false; reason: string };
@@ -52,6 +53,9 @@ export function createTokenVerifier(auth: AuthConfig, secret: string | undefined
   const verified = new VerifiedTokens();
   return {
     async verify(token) {
+      // Over graphql-ws and single-connection SSE, which take JWTs only: say what was sent instead of "malformed".
+      if (looksLikeApiKey(token))
+        return { ok: false, reason: 'API keys are accepted by POST /v1/events and POST /graphql only (to publish)' };
       const known = verified.get(token);
       if (known) return { ok: true, viewer: known };
       try {

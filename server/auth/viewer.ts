@@ -6,4 +6,9 @@ export interface Viewer {
   isService: boolean;
   /** Token expiry, seconds since the epoch, when the token has one. */
   expiresAt?: number;
+  /**
+   * Set when the caller is an organization's API key (auth/api-keys.ts): it publishes in that organization,
+   * as a service would there, and does nothing else. `userId` is then the key's id and `name` its name.
+   */
+  apiKey?: { id: string; orgId: string };
 }

@@ -47,9 +47,10 @@ export class CatalogError extends Error {
  */
 export const RESERVED_TYPE_NAMES = new Set(
   (
-    'Actor Boolean DateTime Event EventConnection EventData EventEdge EventMember EventOrganization Float ID Int ' +
+    'Actor ApiKey Boolean CreatedApiKey DateTime Event EventConnection EventData EventEdge EventMember EventOrganization Float ID Int ' +
     'JSON Membership Mutation Notification NotificationConnection NotificationUpdate Organization OrganizationStats ' +
-    'PageInfo PresenceUpdate PresenceUpdateKind PresenceUser PublishEventInput Query Role SafeInt ' +
+    'PageInfo PresenceUpdate PresenceUpdateKind PresenceUser PublishError PublishEventInput PublishResult Query Role ' +
+    'SafeInt ' +
     'SendNotificationInput ServerStats Session String Subscription TypingState TypingUser Viewer'
   ).split(' '),
 );

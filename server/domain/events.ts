@@ -11,7 +11,7 @@ import * as repo from '../store/repository.js';
 import type { EventRecord } from '../store/types.js';
 import { checkEventInput, type PublishInput } from './event-input.js';
 import { holdPresence } from './presence.js';
-import { actorOf, appendAndPublish } from './publish.js';
+import { actorOf, appendAndPublish, checkIdempotencyKey, payerOf } from './publish.js';
 import type { ResponseBudget } from '../limits/response-budget.js';
 
 export {
@@ -23,26 +23,42 @@ export {
 } from './event-input.js';
 export { RESYNC_TYPE } from '../realtime/resync.js';
 
+/**
+ * One event, by a member (their publish budget), a service or an API key of the organization. With an
+ * `idempotencyKey` that already published an event of the organization (within retention), nothing is appended
+ * and that original event is returned.
+ */
 export async function publishEvent(
   services: Services,
   viewer: Viewer | null,
-  input: PublishInput,
+  input: PublishInput & { idempotencyKey?: string | null },
 ): Promise<EventRecord> {
   const payload = checkEventInput(services, input);
-  const { viewer: v } = await requireOrgAccess(services.store, viewer, input.orgId, 'MEMBER', 'publish events');
-  const [event] = await appendAndPublish(services, input.orgId, [
-    {
-      orgId: input.orgId,
-      channel: input.channel,
-      type: input.type,
-      subjectId: input.subjectId ?? null,
-      payload,
-      actor: actorOf(v),
-    },
-  ]);
-  if (!event) throw new Error('publishEvent appended nothing');
-  return event;
+  const key = checkIdempotencyKey(input.idempotencyKey);
+  const { viewer: v } = await requireOrgAccess(services.store, viewer, input.orgId, 'MEMBER', 'publish events', {
+    apiKeys: true,
+  });
+  const [outcome] = await appendAndPublish(services, {
+    orgId: input.orgId,
+    events: [{ ...eventFieldsOf(input), payload, actor: actorOf(v) }],
+    idempotencyKeys: [key],
+    payer: payerOf(v),
+  });
+  if (!outcome) throw new Error('publishEvent appended nothing');
+  if (!outcome.duplicate) return outcome.event;
+  const { seq, id } = outcome.original;
+  const [original] = await repo.listEvents(services.store.db, { orgId: input.orgId, afterSeq: seq - 1, limit: 1 });
+  if (original?.id !== id) throw new Error(`the event of idempotency key at ${input.orgId}/${seq} is gone`);
+  return original;
 }
+
+/** The parts of a client's event that are stored as given. */
+export const eventFieldsOf = (input: PublishInput) => ({
+  orgId: input.orgId,
+  channel: input.channel,
+  type: input.type,
+  subjectId: input.subjectId ?? null,
+});
 
 export interface EventsArgs {
   orgId: string;

@@ -1,15 +1,23 @@
 import type { Services } from '../context.js';
 import type { Viewer } from '../auth/viewer.js';
-import { rateLimited } from '../errors.js';
+import { badInput, rateLimited } from '../errors.js';
+import type { AppendOutcome } from '../store/idempotency.js';
 import { appendEvent } from '../store/repository.js';
 import type { Db, EventRecord, NewEvent } from '../store/types.js';
 
-export const actorOf = (viewer: Viewer) => ({ id: viewer.userId, name: viewer.name, isService: viewer.isService });
+export type { AppendOutcome } from '../store/idempotency.js';
+
+/** An API key publishes as a backend of its organization: `isService` in the events it writes. */
+export const actorOf = (viewer: Viewer) => ({
+  id: viewer.userId,
+  name: viewer.name,
+  isService: viewer.isService || viewer.apiKey !== undefined,
+});
 
 /**
  * Durable first: `write` (optional domain change) and the event append commit together, and only
  * then is the event published. A crash in between loses nothing: feeds repair gaps from the log.
- * Every event appended for a user takes from their publish budget first (see takePublishToken): over it,
+ * Every event appended for a user takes from their publish budget first (see chargeUser): over it,
  * RATE_LIMITED and the whole transaction, `write` included, is rolled back.
  */
 export async function commitAndPublish<T>(
@@ -21,7 +29,7 @@ export async function commitAndPublish<T>(
     const result = await write(tx);
     const input = event(result);
     if (!input) return { result };
-    takePublishToken(services, input);
+    if (!input.actor.isService) chargeUser(services, input.actor.id, input.orgId, 1);
     return { result, event: await appendEvent(tx, input) };
   });
   if (committed.event) {
@@ -31,18 +39,61 @@ export async function commitAndPublish<T>(
   return committed;
 }
 
+/** Whose budget the new events of a publish take from. */
+export type Payer =
+  { kind: 'user'; userId: string } | { kind: 'apiKey'; keyId: string; name: string } | { kind: 'exempt' };
+
+/** Users pay per user and organization, API keys per key; services (and the server itself) are exempt. */
+export function payerOf(viewer: Viewer): Payer {
+  if (viewer.apiKey) return { kind: 'apiKey', keyId: viewer.apiKey.id, name: viewer.name ?? viewer.apiKey.id };
+  return viewer.isService ? { kind: 'exempt' } : { kind: 'user', userId: viewer.userId };
+}
+
+/** Longest idempotency key, in characters. */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+
+/** An idempotency key as a client sent it (absent, null or a string) → the key to store, or BAD_USER_INPUT. */
+export function checkIdempotencyKey(key: string | null | undefined): string | undefined {
+  if (key === undefined || key === null) return undefined;
+  if (key.length < 1 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH)
+    throw badInput(`idempotencyKey must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters; it has ${key.length}.`);
+  return key;
+}
+
+/** Events of one organization to publish together, with their idempotency keys (same length; undefined = none). */
+export interface OrgBatch {
+  orgId: string;
+  events: readonly NewEvent[];
+  idempotencyKeys: readonly (string | undefined)[];
+  payer: Payer;
+}
+
 /**
- * Appends events of one organization that need no other change with them (a client's publishes), through
- * the group commit (services.appender): committed with whatever else is being appended to the organization,
- * published after the commit, in order. Each takes from its user's publish budget first.
+ * THE append of client events (publishEvent, publishEvents, POST /v1/events): one organization's events, all or
+ * none, with consecutive sequences; an event whose idempotency key already named an event is not appended again
+ * (its outcome points at the original). New events take from the payer's budget inside the transaction (a
+ * refusal appends nothing of this caller). It goes through the group commit (services.appender): committed
+ * with whatever else is being appended to the organization, published after the commit, in order.
  */
-export async function appendAndPublish(
-  services: Services,
-  orgId: string,
-  inputs: readonly NewEvent[],
-): Promise<EventRecord[]> {
-  for (const input of inputs) takePublishToken(services, input);
-  return services.appender.append(orgId, inputs);
+export function appendAndPublish(services: Services, batch: OrgBatch): Promise<AppendOutcome[]> {
+  return services.appender.append(batch.orgId, {
+    events: batch.events,
+    keys: batch.idempotencyKeys,
+    admit: (count) => charge(services, batch.payer, batch.orgId, count),
+  });
+}
+
+function charge(services: Services, payer: Payer, orgId: string, count: number): void {
+  if (payer.kind === 'user') chargeUser(services, payer.userId, orgId, count);
+  if (payer.kind !== 'apiKey') return;
+  const limiter = services.apiKeyRate;
+  const wait = limiter.take(payer.keyId, Date.now(), count);
+  if (wait > 0) {
+    throw rateLimited(
+      `API key "${payer.name}" is over its budget of ${limiter.rate} events per second (bursts of ${limiter.burst}). Retry in ${wait} ms.`,
+      { retryAfterMs: wait },
+    );
+  }
 }
 
 /**
@@ -50,12 +101,11 @@ export async function appendAndPublish(
  * notifications, a new organization's `member.join`) takes a token per user and organization, so no
  * mutation is a way around the limit. Events of services (and of the server itself) are exempt.
  */
-function takePublishToken(services: Services, event: NewEvent): void {
-  if (event.actor.isService) return;
-  const wait = services.publishRate.take(`${event.actor.id}\u0000${event.orgId}`);
+function chargeUser(services: Services, userId: string, orgId: string, count: number): void {
+  const wait = services.publishRate.take(`${userId}\u0000${orgId}`, Date.now(), count);
   if (wait > 0) {
     throw rateLimited(
-      `Too many changes in organization "${event.orgId}": published events, renames, membership changes and notifications share one budget per user. Slow down and retry in ${wait} ms.`,
+      `Too many changes in organization "${orgId}": published events, renames, membership changes and notifications share one budget per user. Slow down and retry in ${wait} ms.`,
       { retryAfterMs: wait },
     );
   }

@@ -6,22 +6,25 @@ export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
   constructor(
-    private readonly rate: number,
-    private readonly burst: number,
+    readonly rate: number,
+    readonly burst: number,
   ) {}
 
-  /** Takes one token; returns 0 when allowed, else the milliseconds until the next token. */
-  take(key: string, now = Date.now()): number {
+  /**
+   * Takes `cost` tokens (one by default) or none; returns 0 when allowed, else the milliseconds until that many
+   * are there. A cost above the burst never passes: callers keep their costs within it.
+   */
+  take(key: string, now = Date.now(), cost = 1): number {
     const b = this.buckets.get(key) ?? { tokens: this.burst, at: now };
     b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.rate);
     b.at = now;
     if (this.buckets.size > 100_000) this.sweep(now);
     this.buckets.set(key, b);
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
+    if (b.tokens >= cost) {
+      b.tokens -= cost;
       return 0;
     }
-    return Math.ceil(((1 - b.tokens) / this.rate) * 1000);
+    return Math.ceil(((cost - b.tokens) / this.rate) * 1000);
   }
 
   private sweep(now: number): void {

@@ -3,13 +3,14 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
 import { DateTimeResolver, JSONResolver, SafeIntResolver } from 'graphql-scalars';
 import type { Context } from '../context.js';
-import { badInput, forbidden, unauthenticated } from '../errors.js';
+import { apiKeyPublishOnly, badInput, forbidden, unauthenticated } from '../errors.js';
 
 /** The Pothos type parameters every domain file builds with. */
 export interface SchemaTypes {
   Context: Context;
   DefaultFieldNullability: false;
-  AuthScopes: { loggedIn: boolean; service: boolean };
+  /** `loggedIn`: a user or service token. `apiKey`: an organization's API key, which only publishes. */
+  AuthScopes: { loggedIn: boolean; service: boolean; apiKey: boolean };
   Scalars: {
     DateTime: { Input: Date; Output: Date | string | number };
     JSON: { Input: unknown; Output: unknown };
@@ -29,9 +30,17 @@ export function createBuilder(): Builder {
     plugins: [ScopeAuthPlugin, ValidationPlugin],
     defaultFieldNullability: false,
     scopeAuth: {
-      authScopes: (ctx) => ({ loggedIn: ctx.viewer !== null, service: ctx.viewer?.isService === true }),
+      authScopes: (ctx) => ({
+        loggedIn: ctx.viewer !== null && ctx.viewer.apiKey === undefined,
+        service: ctx.viewer?.isService === true,
+        apiKey: ctx.viewer?.apiKey !== undefined,
+      }),
       unauthorizedError: (_parent, ctx) =>
-        ctx.viewer ? forbidden('This operation is not allowed for your token.') : unauthenticated(),
+        ctx.viewer?.apiKey
+          ? apiKeyPublishOnly()
+          : ctx.viewer
+            ? forbidden('This operation is not allowed for your token.')
+            : unauthenticated(),
     },
     validation: {
       validationError: (failure) =>

@@ -6,16 +6,22 @@ import type { Actor, EventRecord, Role } from '../store/types.js';
 import type { Builder } from './builder.js';
 import { addEventData } from './event-data.js';
 import type { OrganizationRefs } from './organization.js';
+import { type PublishEventInputRef, fromPublishEventInput, publishEventInput } from './publish-input.js';
 
 type MemberData = { userId: string; role: Role; previousRole?: Role };
 type OrgData = { id: string; name: string };
 
 /** Events: their types (typed payloads from the catalog), history, publishing and the live subscription. */
-export function addEventSchema(builder: Builder, organizations: OrganizationRefs, catalog: EventCatalog): void {
+export function addEventSchema(
+  builder: Builder,
+  organizations: OrganizationRefs,
+  catalog: EventCatalog,
+): { PublishEventInput: PublishEventInputRef } {
   const EventRef = eventType(builder, organizations, catalog);
   const EventConnectionRef = connectionTypes(builder, EventRef);
-  eventQueryAndMutation(builder, EventRef, EventConnectionRef);
+  const PublishEventInput = eventQueryAndMutation(builder, EventRef, EventConnectionRef);
   eventSubscription(builder, EventRef);
+  return { PublishEventInput };
 }
 
 type EventRefType = ReturnType<typeof eventType>;
@@ -139,24 +145,8 @@ function eventQueryAndMutation(
   builder: Builder,
   EventRef: EventRefType,
   EventConnectionRef: ReturnType<typeof connectionTypes>,
-): void {
-  const PublishEventInput = builder.inputType('PublishEventInput', {
-    fields: (t) => ({
-      orgId: t.id({ required: true }),
-      channel: t.string({
-        required: true,
-        validate: name('channel'),
-        description: `Built in: ${events.BUILT_IN_CHANNELS.join(', ')}; apps may use their own.`,
-      }),
-      type: t.string({
-        required: true,
-        validate: name('type'),
-        description: `Built in: ${events.BUILT_IN_TYPES.join(', ')}; apps may use their own, except under ${events.SERVER_ONLY_TYPE_PREFIXES.map((p) => `${p}*`).join(', ')}. A type declared in the event catalog must have a payload that matches its declaration.`,
-      }),
-      subjectId: t.id({ required: false, validate: z.string().min(1).max(128) }),
-      payload: t.field({ type: 'JSON', required: false }),
-    }),
-  });
+): PublishEventInputRef {
+  const PublishEventInput = publishEventInput(builder);
   builder.queryField('events', (t) =>
     t.field({
       type: EventConnectionRef,
@@ -182,17 +172,14 @@ function eventQueryAndMutation(
   builder.mutationField('publishEvent', (t) =>
     t.field({
       type: EventRef,
-      description: "Appends an event to the organization's log, then delivers it live. Returns the stored event.",
-      authScopes: { loggedIn: true },
+      description:
+        "Appends an event to the organization's log, then delivers it live. Returns the stored event (with an `idempotencyKey` already used: the first event, and nothing is published).",
+      authScopes: { loggedIn: true, apiKey: true },
       args: { input: t.arg({ type: PublishEventInput, required: true }) },
-      resolve: (_root, { input }, ctx) =>
-        events.publishEvent(ctx.services, ctx.viewer, {
-          ...input,
-          orgId: String(input.orgId),
-          subjectId: input.subjectId === null || input.subjectId === undefined ? null : String(input.subjectId),
-        }),
+      resolve: (_root, { input }, ctx) => events.publishEvent(ctx.services, ctx.viewer, fromPublishEventInput(input)),
     }),
   );
+  return PublishEventInput;
 }
 
 function eventSubscription(builder: Builder, EventRef: EventRefType): void {

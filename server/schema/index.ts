@@ -1,10 +1,12 @@
 import type { GraphQLSchema } from 'graphql';
 import type { EventCatalog } from '../catalog/catalog.js';
 import { createBuilder } from './builder.js';
+import { addApiKeySchema } from './api-key.js';
 import { addEventSchema } from './event.js';
 import { addNotificationSchema } from './notification.js';
 import { addOrganizationSchema } from './organization.js';
 import { addPresenceSchema } from './presence.js';
+import { addPublishBatchSchema } from './publish-batch.js';
 import { addServerSchema } from './server.js';
 import { addSessionSchema } from './session.js';
 import { addUserSchema } from './user.js';
@@ -17,7 +19,9 @@ export function createSchema(catalog: EventCatalog): GraphQLSchema {
   const builder = createBuilder();
   const organizations = addOrganizationSchema(builder);
   addUserSchema(builder, organizations);
-  addEventSchema(builder, organizations, catalog);
+  const { PublishEventInput } = addEventSchema(builder, organizations, catalog);
+  addPublishBatchSchema(builder, PublishEventInput);
+  addApiKeySchema(builder);
   addNotificationSchema(builder);
   addSessionSchema(builder);
   addPresenceSchema(builder);

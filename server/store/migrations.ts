@@ -93,6 +93,52 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('events').dropColumn('restricted').execute();
     },
   },
+  '0003_api_keys': {
+    async up(db: Kysely<unknown>) {
+      // Per-organization credentials for app backends. Only a hash of the secret is kept (shown once at creation).
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('org_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('secret_hash', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_used_at', 'bigint')
+        .addColumn('revoked_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('api_keys_org_idx').on('api_keys').columns(['org_id', 'created_at']).execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await sql`drop table api_keys`.execute(db);
+    },
+  },
+  '0004_idempotency_keys': {
+    async up(db: Kysely<unknown>) {
+      // (org, key) -> the event it published. The primary key makes a second event for a key impossible; the
+      // cascade removes a key with its event (retention, a restored log), so a key lives as long as its event.
+      await db.schema
+        .createTable('idempotency_keys')
+        .addColumn('org_id', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('idempotency_keys_pk', ['org_id', 'key'])
+        .addForeignKeyConstraint('idempotency_keys_event_fk', ['org_id', 'seq'], 'events', ['org_id', 'seq'], (fk) =>
+          fk.onDelete('cascade'),
+        )
+        .execute();
+      // What the cascade looks up for every deleted event.
+      await db.schema
+        .createIndex('idempotency_keys_seq_idx')
+        .on('idempotency_keys')
+        .columns(['org_id', 'seq'])
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await sql`drop table idempotency_keys`.execute(db);
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

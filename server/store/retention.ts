@@ -36,7 +36,8 @@ export async function pruneEvents(
 
   let removed = 0;
   for (const [orgId, through] of cutoffs) {
-    // One transaction: a resume never sees the events gone but `pruned_through` not yet moved.
+    // One transaction: a resume never sees the events gone but `pruned_through` not yet moved. The idempotency
+    // keys of these events go with them (foreign key, cascade): a retry after retention publishes again.
     removed += await store.transaction(async (tx) => {
       const res = await tx
         .deleteFrom('events')

@@ -59,6 +59,29 @@ export interface NotificationsTable {
   read_at: number | null;
 }
 
+export interface ApiKeysTable {
+  /** `key_<32 hex>`; the hex part is also the middle of the key a client sends (auth/api-keys.ts). */
+  id: string;
+  org_id: string;
+  name: string;
+  /** SHA-256 (hex) of the key's secret part; the secret itself is never stored. */
+  secret_hash: string;
+  /** User id (or service `sub`) that created the key. */
+  created_by: string;
+  created_at: number;
+  /** Refreshed at most once a minute (auth/api-keys.ts). */
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface IdempotencyKeysTable {
+  org_id: string;
+  key: string;
+  /** The event the key published; the row goes when that event does (foreign key, cascade). */
+  seq: number;
+  created_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   organizations: OrganizationsTable;
@@ -66,6 +89,8 @@ export interface Database {
   events: EventsTable;
   event_audience: EventAudienceTable;
   notifications: NotificationsTable;
+  api_keys: ApiKeysTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 export type Db = Kysely<Database> | Transaction<Database>;
@@ -126,6 +151,17 @@ export interface Notification {
 }
 
 export type NewEvent = Omit<EventRecord, 'seq' | 'id' | 'occurredAt'>;
+
+/** A per-organization credential of an app backend, as listed (never with its secret). */
+export interface ApiKey {
+  id: string;
+  orgId: string;
+  name: string;
+  createdBy: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
 
 export interface EventQuery {
   orgId: string;

@@ -1,3 +1,4 @@
+import { looksLikeApiKey, verifyApiKey } from '../auth/api-keys.js';
 import type { Session } from '../auth/session.js';
 import { createSession } from '../auth/session.js';
 import type { TokenVerifier } from '../auth/tokens.js';
@@ -17,22 +18,40 @@ export interface TransportContext {
 }
 
 /**
- * Yoga's context factory, shared by every transport: HTTP and SSE verify the request's bearer token,
- * graphql-ws and single-connection SSE reuse the session their transport authenticated. Always a fresh
- * object per operation.
+ * The caller of one HTTP request from its `Authorization` header: null without one; a JWT's user or service;
+ * an organization's API key (`sbk_…`, told apart by its prefix). Throws the GraphQLError to answer with:
+ * UNAUTHENTICATED (HTTP 401) for a bad credential, FORBIDDEN (403) for a revoked key.
  */
-export function createContextFactory(services: Services, verifier: TokenVerifier, onViewer?: (v: Viewer) => void) {
+export type Authenticate = (authorization: string | null | undefined) => Promise<Viewer | null>;
+
+export function createAuthenticator(
+  services: Services,
+  verifier: TokenVerifier,
+  onViewer?: (v: Viewer) => void,
+): Authenticate {
+  return async (header) => {
+    if (!header) return null;
+    const token = parseBearer(header);
+    if (!token) throw invalidToken('the Authorization header must be "Bearer <token>"');
+    if (looksLikeApiKey(token)) return verifyApiKey(services.store, token);
+    const result = await verifier.verify(token);
+    if (!result.ok) throw invalidToken(result.reason);
+    onViewer?.(result.viewer);
+    return result.viewer;
+  };
+}
+
+/**
+ * Yoga's context factory, shared by every transport: HTTP and SSE authenticate the request's bearer token
+ * (or API key), graphql-ws and single-connection SSE reuse the session their transport authenticated. Always a
+ * fresh object per operation.
+ */
+export function createContextFactory(services: Services, authenticate: Authenticate) {
   return async (initial: TransportContext): Promise<Context> => {
     if (initial.session) return createContext(services, initial.session, { sink: initial.sink });
     const request = initial.request;
     const lastEventId = request?.headers.get('last-event-id')?.slice(0, 256) || undefined;
-    const header = request?.headers.get('authorization');
-    if (!header) return createContext(services, createSession(null, 'http'), { lastEventId, sink: initial.sink });
-    const token = parseBearer(header);
-    if (!token) throw invalidToken('the Authorization header must be "Bearer <token>"');
-    const result = await verifier.verify(token);
-    if (!result.ok) throw invalidToken(result.reason);
-    onViewer?.(result.viewer);
-    return createContext(services, createSession(result.viewer, 'http'), { lastEventId, sink: initial.sink });
+    const viewer = await authenticate(request?.headers.get('authorization'));
+    return createContext(services, createSession(viewer, 'http'), { lastEventId, sink: initial.sink });
   };
 }

@@ -7,7 +7,7 @@ import type { Services } from '../context.js';
 import { createErrorMasker } from '../errors.js';
 import type { PubSubBackend } from '../realtime/pubsub.js';
 import type { Tuning } from '../tuning.js';
-import { createContextFactory } from './context-factory.js';
+import { createAuthenticator, createContextFactory } from './context-factory.js';
 import { SharedResults } from './fanout/shared-results.js';
 import type { SlotCounter } from '../limits/slot-counter.js';
 import { SubscriptionLimits } from './fanout/subscription-limits.js';
@@ -15,6 +15,7 @@ import { useLiveSubscriptions } from './fanout/use-live-subscriptions.js';
 import { graphiqlOptions } from './http/graphiql.js';
 import { isLocalRequest } from './http/local-request.js';
 import { useMetricsEndpoint } from './http/use-metrics-endpoint.js';
+import { usePublishApi } from './http/use-publish-api.js';
 import { useReadiness } from './http/use-readiness.js';
 import { useRequestId } from './http/use-request-id.js';
 import type { Reservations } from './sse/single/reservations.js';
@@ -28,6 +29,8 @@ import { useWebApp } from './http/use-web-app.js';
 
 export const GRAPHQL_ENDPOINT = '/graphql';
 export const SINGLE_CONNECTION_ENDPOINT = '/graphql/stream';
+/** The publish API for app backends (docs/publishing.md). */
+export const PUBLISH_API_PATH = '/v1/events';
 
 export interface YogaOptions {
   config: Config;
@@ -54,6 +57,7 @@ export interface YogaOptions {
 export function createYogaServer(o: YogaOptions) {
   const { config, tuning, services } = o;
   const maskError = createErrorMasker(services.log);
+  const authenticate = createAuthenticator(services, services.verifier, o.onViewer);
   return createYoga<HttpServerContext>({
     schema: o.schema,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
@@ -63,7 +67,7 @@ export function createYogaServer(o: YogaOptions) {
     // Yoga's own check pipes every request body through a TransformStream, which an open SSE response keeps alive.
     maxRequestBodySize: false,
     logging: false,
-    context: createContextFactory(services, services.verifier, o.onViewer),
+    context: createContextFactory(services, authenticate),
     graphiql: config.graphiql
       ? (request, serverContext) =>
           graphiqlOptions(
@@ -94,6 +98,7 @@ export function createYogaServer(o: YogaOptions) {
       }),
       useSseResults({ pingMs: tuning.keepAliveMs }),
       useSseHeaders(),
+      usePublishApi({ path: PUBLISH_API_PATH, services, authenticate }),
       useSingleConnectionSse({
         endpoint: SINGLE_CONNECTION_ENDPOINT,
         reservations: o.reservations,

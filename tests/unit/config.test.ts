@@ -112,9 +112,16 @@ describe('configuration', () => {
       LIMIT_RESPONSE_BYTES: '1048576',
       LIMIT_ORGANIZATIONS_PER_USER: '3',
       LIMIT_BUFFERED_BYTES_PER_CONNECTION: '2097152',
+      LIMIT_API_KEY_EVENTS_PER_SECOND: '250',
     });
     expect(c.auth).toMatchObject({ kind: 'generated', maxLifetimeMs: 12 * 3_600_000, allowNoExp: true });
-    expect(c.limits).toMatchObject({ anonymousConnections: 0, responseBytes: 1_048_576, organizationsPerUser: 3 });
+    expect(c.limits).toMatchObject({
+      anonymousConnections: 0,
+      responseBytes: 1_048_576,
+      organizationsPerUser: 3,
+      apiKeyEventsPerSecond: 250,
+    });
+    expect(loadConfig({}).limits.apiKeyEventsPerSecond).toBe(1_000);
     expect(configuredTuning(c)).toEqual({
       maxResponseBytes: 1_048_576,
       maxOrganizationsPerUser: 3,
@@ -131,6 +138,7 @@ describe('configuration', () => {
         LIMIT_RESPONSE_BYTES: '1000',
         LIMIT_ORGANIZATIONS_PER_USER: '0',
         LIMIT_BUFFERED_BYTES_PER_CONNECTION: '10',
+        LIMIT_API_KEY_EVENTS_PER_SECOND: '0',
       });
       expect.unreachable();
     } catch (err) {
@@ -142,6 +150,7 @@ describe('configuration', () => {
         'LIMIT_RESPONSE_BYTES',
         'LIMIT_ORGANIZATIONS_PER_USER',
         'LIMIT_BUFFERED_BYTES_PER_CONNECTION',
+        'LIMIT_API_KEY_EVENTS_PER_SECOND',
       ]) {
         expect(problems).toContain(name);
       }

@@ -15,12 +15,16 @@ export type PresenceUpdateKind =
   | 'SNAPSHOT';
 
 export type PublishEventInput = {
-  /** Built in: user, property, organization, system, notifications; apps may use their own. */
+  /** Lower-case words joined by dots (at most 4 parts). Built in: user, property, organization, system, notifications; apps may use their own. */
   channel: string;
+  /** Names this event within its organization (1 to 255 characters): a retry with the same key, while the first event is retained, publishes nothing and returns the first event. */
+  idempotencyKey?: string | null | undefined;
   orgId: string | number;
+  /** At most 32 KiB as JSON. */
   payload?: unknown;
+  /** 1 to 128 characters. */
   subjectId?: string | number | null | undefined;
-  /** Built in: member.join, member.leave, member.update, organization.change, notification.new, property.update, user.activity, system.alert, data.sync; apps may use their own, except under member.*, organization.*, notification.*. A type declared in the event catalog must have a payload that matches its declaration. */
+  /** Lower-case words joined by dots (at most 4 parts). Built in: member.join, member.leave, member.update, organization.change, notification.new, property.update, user.activity, system.alert, data.sync; apps may use their own, except under member.*, organization.*, notification.*. A type declared in the event catalog must have a payload that matches its declaration. */
   type: string;
 };
 

@@ -1,0 +1,171 @@
+import { appendEvents } from './event-log.js';
+import type { Db, EventRecord, NewEvent } from './types.js';
+
+/**
+ * Appends with idempotency keys: an event whose `(org, key)` already named an event is not appended again;
+ * its outcome points at that first event. Same SQL for SQLite and PostgreSQL.
+ */
+
+/** What became of one event given to `appendEventsOnce`, at its position. */
+export type AppendOutcome =
+  | { duplicate: false; event: EventRecord }
+  /** Its key already named an event (an earlier call, or an earlier position of this one): nothing appended. */
+  | { duplicate: true; original: { id: string; seq: number } };
+
+/** Told how many events are about to be appended (duplicates left out); throws to refuse them all. */
+export type AdmitAppend = (count: number) => void;
+
+/** One caller's events for `appendRequests`: its events, their keys (same length; undefined = none), its admission. */
+export interface AppendRequest {
+  events: readonly NewEvent[];
+  keys: readonly (string | undefined)[];
+  /** Told how many of its events are new (duplicates left out); throws to refuse this request alone. */
+  admit: AdmitAppend;
+}
+
+/** What became of one request: its outcomes, position by position, or why it was refused (nothing of it stored). */
+export type RequestResult = { ok: true; outcomes: AppendOutcome[] } | { ok: false; error: unknown };
+
+/**
+ * Appends `inputs` (all of `orgId`, in order, consecutive sequences) except those whose idempotency key
+ * (`keys[i]`, undefined = none) already names an event, and records the keys of the new ones. Must run inside a
+ * transaction: all of it is committed, or none.
+ */
+export async function appendEventsOnce(
+  db: Db,
+  orgId: string,
+  inputs: readonly NewEvent[],
+  keys: readonly (string | undefined)[],
+  admit: AdmitAppend = () => {},
+): Promise<AppendOutcome[]> {
+  const [result] = await appendRequests(db, orgId, [{ events: inputs, keys, admit }]);
+  if (!result?.ok) throw result?.error;
+  return result.outcomes;
+}
+
+/**
+ * Several callers' events of one organization in one transaction (the group commit): each request is planned
+ * against the keys already stored and those claimed by the requests before it, admitted or refused on its own,
+ * and the new events of the admitted ones are appended together, in request order, with consecutive sequences.
+ * A key repeated within or across requests publishes once; later positions point at the first.
+ *
+ * Exact under concurrency: before reading the keys, the organization's row is locked (the same lock every
+ * append takes), so a second transaction with the same key waits until the first commits, and under READ
+ * COMMITTED (PostgreSQL's default; SQLite runs one transaction at a time) its next statement sees the first's
+ * keys. The primary key on (org_id, key) makes a second event for one key impossible even so.
+ */
+export async function appendRequests(
+  db: Db,
+  orgId: string,
+  requests: readonly AppendRequest[],
+): Promise<RequestResult[]> {
+  const wanted = [...new Set(requests.flatMap((r) => r.keys.filter((k): k is string => k !== undefined)))];
+  let known = new Map<string, { id: string; seq: number }>();
+  if (wanted.length > 0) {
+    await lockLog(db, orgId);
+    known = await findPublished(db, orgId, wanted);
+  }
+  const fresh: NewEvent[] = [];
+  const firstOf = new Map<string, number>();
+  const plans = requests.map((request) => planRequest(request, known, fresh, firstOf));
+  const appended = await appendEvents(db, orgId, fresh);
+  await recordKeys(
+    db,
+    orgId,
+    [...firstOf].map(([key, i]) => ({ key, seq: (appended[i] as EventRecord).seq })),
+  );
+  const claimed = new Set<number>();
+  return plans.map((plan): RequestResult => {
+    if (!('steps' in plan)) return { ok: false, error: plan.error };
+    const outcomes = plan.steps.map((p): AppendOutcome => {
+      if ('original' in p) return { duplicate: true, original: p.original };
+      const event = appended[p.fresh] as EventRecord;
+      if (claimed.has(p.fresh)) return { duplicate: true, original: { id: event.id, seq: event.seq } };
+      claimed.add(p.fresh);
+      return { duplicate: false, event };
+    });
+    return { ok: true, outcomes };
+  });
+}
+
+type Step = { original: { id: string; seq: number } } | { fresh: number };
+
+/**
+ * One request's positions: a known event, or an index into `fresh` (a key's first position appends, later ones
+ * refer). Its new events and keys join `fresh` and `firstOf` only once it is admitted.
+ */
+function planRequest(
+  request: AppendRequest,
+  known: ReadonlyMap<string, { id: string; seq: number }>,
+  fresh: NewEvent[],
+  firstOf: Map<string, number>,
+): { steps: Step[] } | { error: unknown } {
+  const mine: NewEvent[] = [];
+  const myFirst = new Map<string, number>();
+  const steps = request.events.map((input, i): Step => {
+    const key = request.keys[i];
+    const original = key === undefined ? undefined : known.get(key);
+    if (original) return { original };
+    const earlier = key === undefined ? undefined : (firstOf.get(key) ?? myFirst.get(key));
+    if (earlier !== undefined) return { fresh: earlier };
+    const at = fresh.length + mine.length;
+    if (key !== undefined) myFirst.set(key, at);
+    mine.push(input);
+    return { fresh: at };
+  });
+  try {
+    if (mine.length > 0) request.admit(mine.length);
+  } catch (error) {
+    return { error };
+  }
+  fresh.push(...mine);
+  for (const [key, at] of myFirst) firstOf.set(key, at);
+  return { steps };
+}
+
+/**
+ * Takes the organization's row lock until the transaction ends, as bumping `last_seq` does: on PostgreSQL a
+ * second appender of the organization waits here. A no-op update, because SQLite has no `FOR UPDATE`.
+ */
+async function lockLog(db: Db, orgId: string): Promise<void> {
+  const locked = await db
+    .updateTable('organizations')
+    .set((eb) => ({ last_seq: eb.ref('last_seq') }))
+    .where('id', '=', orgId)
+    .executeTakeFirst();
+  if (Number(locked.numUpdatedRows) === 0) throw new Error(`organization ${orgId} does not exist`);
+}
+
+const KEYS_PER_QUERY = 500;
+
+/** The events already published under these keys (a key goes with its event, so each is still in the log). */
+async function findPublished(
+  db: Db,
+  orgId: string,
+  keys: readonly string[],
+): Promise<Map<string, { id: string; seq: number }>> {
+  const out = new Map<string, { id: string; seq: number }>();
+  for (let i = 0; i < keys.length; i += KEYS_PER_QUERY) {
+    const rows = await db
+      .selectFrom('idempotency_keys as k')
+      .innerJoin('events as e', (join) => join.onRef('e.org_id', '=', 'k.org_id').onRef('e.seq', '=', 'k.seq'))
+      .select(['k.key', 'e.id', 'e.seq'])
+      .where('k.org_id', '=', orgId)
+      .where('k.key', 'in', keys.slice(i, i + KEYS_PER_QUERY))
+      .execute();
+    for (const r of rows) out.set(r.key, { id: r.id, seq: Number(r.seq) });
+  }
+  return out;
+}
+
+async function recordKeys(db: Db, orgId: string, entries: ReadonlyArray<{ key: string; seq: number }>) {
+  const now = Date.now();
+  for (let i = 0; i < entries.length; i += KEYS_PER_QUERY) {
+    await db
+      .insertInto('idempotency_keys')
+      .values(
+        entries.slice(i, i + KEYS_PER_QUERY).map((e) => ({ org_id: orgId, key: e.key, seq: e.seq, created_at: now })),
+      )
+      .execute();
+  }
+}

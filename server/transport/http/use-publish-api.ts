@@ -1,0 +1,130 @@
+import { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Services } from '../../context.js';
+import { type BatchResult, publishBatch } from '../../domain/publish-batch.js';
+import { type ErrorCode, badInput, batchTooLarge, internalError, unauthenticated } from '../../errors.js';
+import type { Authenticate } from '../context-factory.js';
+import { parsePublishBody } from './publish-request.js';
+
+export interface PublishApiOptions {
+  path: string;
+  services: Services;
+  authenticate: Authenticate;
+}
+
+type FetchApi = { Response: typeof Response };
+
+/** The status of a request refused as a whole, by its error's code. */
+const STATUS: Record<ErrorCode, number> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  BAD_USER_INPUT: 400,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+};
+
+/**
+ * `POST /v1/events`: the publish API for app backends in any language (docs/publishing.md). JSON in and out;
+ * `Authorization: Bearer <service token | API key>`. A request refused as a whole answers `{ errors: [...] }`
+ * (400 shape, 401 credential, 403 revoked key, user token or another organization, 413 batch over the limit);
+ * a processed batch answers `{ results: [...] }`, one per event in order. It answers in `onRequest`, outside
+ * Yoga's CSRF check: a browser cannot send the `Authorization` header it needs without a preflight.
+ */
+export function usePublishApi(o: PublishApiOptions): Plugin {
+  return {
+    async onRequest({ request, url, fetchAPI, endResponse }) {
+      if (url.pathname !== o.path) return;
+      if (request.method !== 'POST') {
+        return endResponse(
+          refusal(fetchAPI, badInput(`${o.path} takes POST with a JSON body {"events": [ … ]}.`), 405, {
+            allow: 'POST',
+          }),
+        );
+      }
+      try {
+        endResponse(await handle(o, request, fetchAPI));
+      } catch (err) {
+        o.services.log.error({ err }, 'publish API request failed');
+        endResponse(refusal(fetchAPI, internalError(err)));
+      }
+    },
+  };
+}
+
+async function handle(o: PublishApiOptions, request: Request, fetchAPI: FetchApi): Promise<Response> {
+  let viewer;
+  try {
+    viewer = await o.authenticate(request.headers.get('authorization'));
+  } catch (err) {
+    if (err instanceof GraphQLError) return refusal(fetchAPI, err);
+    throw err;
+  }
+  if (!viewer) return refusal(fetchAPI, unauthenticated('Send "Authorization: Bearer <service token or API key>".'));
+  const max = o.services.limits.maxBatchEvents;
+  const parsed = parsePublishBody(await request.text(), max);
+  if (!parsed.ok) {
+    const error = 'tooMany' in parsed ? batchTooLarge(parsed.tooMany, max) : badInput(parsed.problems.join(' '));
+    return refusal(fetchAPI, error);
+  }
+  let results: BatchResult[];
+  try {
+    results = await publishBatch(o.services, viewer, parsed.events);
+  } catch (err) {
+    if (err instanceof GraphQLError) return refusal(fetchAPI, err);
+    throw err;
+  }
+  return processed(fetchAPI, results);
+}
+
+/**
+ * A processed batch: 200 with a result per event, unless nothing was published and every event failed for one
+ * reason, which the status then says (400, 403, 404, 429 with Retry-After, 500), so that `curl --fail` and
+ * HTTP-level retries see it.
+ */
+function processed(fetchAPI: FetchApi, results: readonly BatchResult[]): Response {
+  const failures = results.filter((r): r is Extract<BatchResult, { ok: false }> => !r.ok);
+  const codes = new Set(failures.map((f) => codeOf(f.error)));
+  const [only] = codes;
+  const status = results.length > 0 && failures.length === results.length && only ? STATUS[only] : 200;
+  const headers: Record<string, string> = {};
+  if (status === 429) headers['retry-after'] = String(Math.ceil(maxRetryAfterMs(failures) / 1000));
+  const ok = results.filter((r) => r.ok);
+  const body = {
+    published: ok.filter((r) => !r.duplicate).length,
+    duplicates: ok.filter((r) => r.duplicate).length,
+    failed: failures.length,
+    results: results.map((r) =>
+      r.ok
+        ? { id: r.id, cursor: r.cursor, sequence: r.sequence, duplicate: r.duplicate }
+        : { error: { code: codeOf(r.error), message: r.error.message, ...details(r.error) } },
+    ),
+  };
+  return json(fetchAPI, status, body, headers);
+}
+
+/** A request refused as a whole, in the shape of every other HTTP error of this server. */
+function refusal(fetchAPI: FetchApi, error: GraphQLError, status?: number, headers: Record<string, string> = {}) {
+  const code = codeOf(error);
+  const tooLarge = error.extensions.reason === 'BATCH_TOO_LARGE';
+  const body = { errors: [{ message: error.message, extensions: { code, ...details(error) } }] };
+  return json(fetchAPI, status ?? (tooLarge ? 413 : STATUS[code]), body, headers);
+}
+
+const codeOf = (e: GraphQLError) => (e.extensions.code as ErrorCode | undefined) ?? 'INTERNAL';
+
+/** What an error tells beyond its code (reason, position, retryAfterMs, limit); never Yoga's `http`. */
+function details(e: GraphQLError): Record<string, unknown> {
+  const { code: _code, http: _http, ...rest } = e.extensions as Record<string, unknown>;
+  return rest;
+}
+
+const maxRetryAfterMs = (failures: ReadonlyArray<{ error: GraphQLError }>) =>
+  Math.max(1_000, ...failures.map((f) => Number(f.error.extensions.retryAfterMs ?? 0)));
+
+// A fresh headers object per response: whatwg-node's Headers writes into the object it is given.
+const json = (fetchAPI: FetchApi, status: number, body: unknown, headers: Record<string, string>) =>
+  new fetchAPI.Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+  });
