@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { findApiKey, insertApiKey, listApiKeys, revokeApiKey, touchApiKey } from '../../server/store/api-keys.js';
-import { type AppendOutcome, appendEventsOnce } from '../../server/store/idempotency.js';
+import { type AppendOutcome, appendEventsOnce, appendRequests } from '../../server/store/idempotency.js';
 import { insertOrganization, lastSeq, listEvents, newId } from '../../server/store/repository.js';
 import { pruneEvents } from '../../server/store/retention.js';
 import { type Store, createStore } from '../../server/store/store.js';
@@ -134,6 +134,35 @@ describe.each([
       const again = await appendOnce(store, org.id, ['old', 'kept']);
       expect(again.map((o) => o.duplicate)).toEqual([false, true]);
       expect(again.map(seqOf)).toEqual([3, 2]);
+    });
+  });
+
+  describe('appendRequests (the group commit: several callers in one transaction)', () => {
+    it('admits or refuses each caller alone, appends the admitted ones in order, and shares keys across callers', async () => {
+      const org = await insertOrganization(store.db, 'Group');
+      const request = (from: number, keys: Array<string | undefined>, refuse = false) => ({
+        events: keys.map((_, i) => event(org.id, from + i)),
+        keys,
+        admit: () => {
+          if (refuse) throw new Error('over budget');
+        },
+      });
+      const results = await store.transaction((tx) =>
+        appendRequests(tx, org.id, [request(0, ['a', undefined]), request(10, ['b'], true), request(20, ['a', 'c'])]),
+      );
+      expect(results.map((r) => r.ok)).toEqual([true, false, true]);
+      expect(results[1]).toMatchObject({ ok: false, error: { message: 'over budget' } });
+      const [first, , third] = results as Array<Extract<(typeof results)[number], { ok: true }>>;
+      expect(first!.outcomes.map(seqOf)).toEqual([1, 2]);
+      // "a" was claimed by the first caller in the same transaction: the third caller's points at it.
+      expect(third!.outcomes.map((o) => [o.duplicate, seqOf(o)])).toEqual([
+        [true, 1],
+        [false, 3],
+      ]);
+      const stored = await listEvents(store.db, { orgId: org.id, afterSeq: 0, limit: 10 });
+      expect(stored.map((e) => (e.payload as { n: number }).n)).toEqual([0, 1, 21]);
+      // The refused caller's key was not recorded: it publishes later.
+      expect((await appendOnce(store, org.id, ['b']))[0]).toMatchObject({ duplicate: false });
     });
   });
 
