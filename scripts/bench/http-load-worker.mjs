@@ -7,6 +7,8 @@ const { url, headers, bodies, concurrency, durationMs, first, stampTime } = work
 const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
 const target = new URL(url);
 const statuses = {};
+/** Answers with status 200, per body index. */
+const okByBody = {};
 const latencies = [];
 let done = 0;
 let next = first * 7919; // workers start at different bodies
@@ -14,7 +16,8 @@ const stopAt = Date.now() + durationMs;
 
 function once() {
   return new Promise((resolve) => {
-    const template = bodies[next++ % bodies.length];
+    const index = next++ % bodies.length;
+    const template = bodies[index];
     const body = stampTime ? template.replaceAll('"t":0', `"t":${Date.now()}`) : template;
     const started = performance.now();
     const req = request(
@@ -30,6 +33,7 @@ function once() {
         res.resume();
         res.on('end', () => {
           statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
+          if (res.statusCode === 200) okByBody[index] = (okByBody[index] ?? 0) + 1;
           if (done++ % 10 === 0) latencies.push(performance.now() - started);
           resolve();
         });
@@ -49,4 +53,4 @@ async function client() {
 
 await Promise.all(Array.from({ length: concurrency }, client));
 agent.destroy();
-parentPort.postMessage({ statuses, latencies });
+parentPort.postMessage({ statuses, latencies, okByBody });

@@ -7,6 +7,8 @@ export interface HttpLoadResult {
   statuses: Record<string, number>;
   /** Every 10th request's round trip, ms. */
   latencies: number[];
+  /** Answers with status 200, per index into `bodies`. */
+  okByBody: Record<number, number>;
 }
 
 /**
@@ -44,6 +46,10 @@ export async function httpLoad(
   });
   const results = await Promise.all(runs);
   const statuses: Record<string, number> = {};
-  for (const r of results) for (const [k, v] of Object.entries(r.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
-  return { statuses, latencies: results.flatMap((r) => r.latencies) };
+  const okByBody: Record<number, number> = {};
+  for (const r of results) {
+    for (const [k, v] of Object.entries(r.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(r.okByBody)) okByBody[Number(k)] = (okByBody[Number(k)] ?? 0) + v;
+  }
+  return { statuses, latencies: results.flatMap((r) => r.latencies), okByBody };
 }

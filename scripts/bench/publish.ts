@@ -5,7 +5,7 @@
  * member's token, then `publishEvent` with a service token. Server CPU from /proc; medians printed.
  *
  * Env: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_CLIENTS (50), BENCH_CPU_PROF=<dir> (the server writes a V8 CPU
- * profile of the whole run there when it stops).
+ * profile of the whole run there when it stops), BENCH_ONLY (one scenario by name, e.g. publishEvent).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -57,6 +57,7 @@ runBench('publish', 15 * 60_000, async () => {
     const results = new Map<string, Measured[]>();
     for (let round = 0; round < ROUNDS; round++) {
       for (const [name, s] of Object.entries(scenarios)) {
+        if (process.env.BENCH_ONLY && process.env.BENCH_ONLY !== name) continue;
         const pid = server.proc.pid!;
         const cpu0 = cpuMs(pid);
         const r = await httpLoad(url, {
@@ -91,7 +92,7 @@ function report(results: Map<string, Measured[]>) {
   out();
   out('| request | answered/s | server CPU µs per request | p50 ms | p99 ms | failed | rate vs `{ __typename }` |');
   out('|---|---|---|---|---|---|---|');
-  const base = median((results.get('{ __typename }') ?? []).map((m) => m.perSecond));
+  const base = median((results.get('{ __typename }') ?? [{ perSecond: NaN } as Measured]).map((m) => m.perSecond));
   for (const [name, ms] of results) {
     const rate = median(ms.map((m) => m.perSecond));
     out(

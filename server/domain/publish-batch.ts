@@ -48,10 +48,13 @@ export async function publishBatch(
     throw apiKeyOtherOrganization(keyOrg, (inputs[foreign] as BatchEventInput).orgId, foreign);
   const checked = inputs.map((input) => check(services, input));
   const results: BatchResult[] = new Array<BatchResult>(inputs.length);
-  // One organization after the other: a batch is nearly always one organization, and the order is the log's.
-  for (const [orgId, positions] of groupByOrganization(inputs)) {
-    await publishOrganization(services, v, orgId, positions, { inputs, checked, results });
-  }
+  // Every organization at once: their appends share one transaction of the group commit. Each organization's
+  // events keep the order given; across organizations there is no order to keep.
+  await Promise.all(
+    [...groupByOrganization(inputs)].map(([orgId, positions]) =>
+      publishOrganization(services, v, orgId, positions, { inputs, checked, results }),
+    ),
+  );
   return results;
 }
 

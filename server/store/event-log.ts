@@ -1,4 +1,5 @@
-import { newId } from './ids.js';
+import { fromRow } from './event-rows.js';
+import { appendToLogs } from './log-append.js';
 import type { Db, EventQuery, EventRecord, EventsTable, NewEvent } from './types.js';
 
 /** The ordered per-organization event log: append, bounds and reads. Same SQL for SQLite and PostgreSQL. */
@@ -13,45 +14,16 @@ export async function appendEvent(db: Db, input: NewEvent): Promise<EventRecord>
   return event as EventRecord;
 }
 
-/** Rows per INSERT: well under SQLite's 32,766 bound parameters with 12 columns. */
-const ROWS_PER_INSERT = 500;
-
 /**
  * Appends events of one organization, in the given order, with consecutive sequence numbers: one bump of
  * `organizations.last_seq` by their count (one row lock, as for one event), then multi-row inserts. Must run
  * inside a transaction, like `appendEvent`: all of them are committed, or none.
  */
 export async function appendEvents(db: Db, orgId: string, inputs: readonly NewEvent[]): Promise<EventRecord[]> {
-  if (inputs.length === 0) return [];
-  const bumped = await db
-    .updateTable('organizations')
-    .set((eb) => ({ last_seq: eb('last_seq', '+', inputs.length) }))
-    .where('id', '=', orgId)
-    .returning('last_seq')
-    .executeTakeFirst();
-  if (!bumped) throw new Error(`organization ${orgId} does not exist`);
-  const first = Number(bumped.last_seq) - inputs.length + 1;
-  const now = Date.now();
-  const events = inputs.map((input, i): EventRecord => {
+  for (const input of inputs) {
     if (input.orgId !== orgId) throw new Error(`appendEvents: an event of ${input.orgId} in a batch of ${orgId}`);
-    const event: EventRecord = { ...input, id: newId('evt'), seq: first + i, occurredAt: now };
-    if (!event.audience) delete event.audience;
-    return event;
-  });
-  for (let i = 0; i < events.length; i += ROWS_PER_INSERT) {
-    await db
-      .insertInto('events')
-      .values(events.slice(i, i + ROWS_PER_INSERT).map(toRow))
-      .execute();
   }
-  const audience = events.flatMap((e) => (e.audience ?? []).map((user_id) => ({ org_id: orgId, seq: e.seq, user_id })));
-  for (let i = 0; i < audience.length; i += ROWS_PER_INSERT) {
-    await db
-      .insertInto('event_audience')
-      .values(audience.slice(i, i + ROWS_PER_INSERT))
-      .execute();
-  }
-  return events;
+  return (await appendToLogs(db, [{ orgId, inputs }])).get(orgId) ?? [];
 }
 
 export async function lastSeq(db: Db, orgId: string): Promise<number | undefined> {
@@ -172,35 +144,4 @@ async function withAudiences(db: Db, orgId: string, rows: EventsTable[]): Promis
     .execute();
   for (const e of restricted) e.audience = audience.filter((a) => Number(a.seq) === e.seq).map((a) => a.user_id);
   return events;
-}
-
-function toRow(e: EventRecord): EventsTable {
-  return {
-    org_id: e.orgId,
-    seq: e.seq,
-    id: e.id,
-    channel: e.channel,
-    type: e.type,
-    subject_id: e.subjectId,
-    payload: e.payload === undefined || e.payload === null ? null : JSON.stringify(e.payload),
-    actor_id: e.actor.id,
-    actor_name: e.actor.name,
-    actor_is_service: e.actor.isService ? 1 : 0,
-    occurred_at: e.occurredAt,
-    restricted: e.audience?.length ? 1 : 0,
-  };
-}
-
-function fromRow(r: EventsTable): EventRecord {
-  return {
-    id: r.id,
-    orgId: r.org_id,
-    seq: Number(r.seq),
-    channel: r.channel,
-    type: r.type,
-    subjectId: r.subject_id,
-    payload: r.payload === null ? null : JSON.parse(r.payload),
-    actor: { id: r.actor_id, name: r.actor_name, isService: Number(r.actor_is_service) === 1 },
-    occurredAt: Number(r.occurred_at),
-  };
 }

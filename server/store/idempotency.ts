@@ -1,4 +1,4 @@
-import { appendEvents } from './event-log.js';
+import { appendToLogs } from './log-append.js';
 import type { Db, EventRecord, NewEvent } from './types.js';
 
 /**
@@ -43,37 +43,65 @@ export async function appendEventsOnce(
   return result.outcomes;
 }
 
-/**
- * Several callers' events of one organization in one transaction (the group commit): each request is planned
- * against the keys already stored and those claimed by the requests before it, admitted or refused on its own,
- * and the new events of the admitted ones are appended together, in request order, with consecutive sequences.
- * A key repeated within or across requests publishes once; later positions point at the first.
- *
- * Exact under concurrency: before reading the keys, the organization's row is locked (the same lock every
- * append takes), so a second transaction with the same key waits until the first commits, and under READ
- * COMMITTED (PostgreSQL's default; SQLite runs one transaction at a time) its next statement sees the first's
- * keys. The primary key on (org_id, key) makes a second event for one key impossible even so.
- */
+/** Several callers' events of one organization in one transaction; see `appendRequestsByOrg`. */
 export async function appendRequests(
   db: Db,
   orgId: string,
   requests: readonly AppendRequest[],
 ): Promise<RequestResult[]> {
-  const wanted = [...new Set(requests.flatMap((r) => r.keys.filter((k): k is string => k !== undefined)))];
-  let known = new Map<string, { id: string; seq: number }>();
-  if (wanted.length > 0) {
-    await lockLog(db, orgId);
-    known = await findPublished(db, orgId, wanted);
-  }
-  const fresh: NewEvent[] = [];
-  const firstOf = new Map<string, number>();
-  const plans = requests.map((request) => planRequest(request, known, fresh, firstOf));
-  const appended = await appendEvents(db, orgId, fresh);
+  return (await appendRequestsByOrg(db, [{ orgId, requests }]))[0] as RequestResult[];
+}
+
+/**
+ * Several callers' events, of several organizations, in one transaction (the group commit): each request is
+ * planned against its organization's keys already stored and those claimed by the requests before it, admitted
+ * or refused on its own, and the new events of the admitted ones are appended together, each organization's in
+ * request order with consecutive sequences (appendToLogs: one UPDATE and multi-row INSERTs for all of them). A
+ * key repeated within or across requests publishes once; later positions point at the first.
+ *
+ * Exact under concurrency: before the keys are read, the organizations' rows are locked (the lock every append
+ * takes, in id order), so a second transaction with the same key waits until the first commits, and under READ
+ * COMMITTED (PostgreSQL's default; SQLite runs one transaction at a time) its next statement sees the first's
+ * keys. The primary key on (org_id, key) makes a second event for one key impossible even so.
+ */
+export async function appendRequestsByOrg(
+  db: Db,
+  groups: ReadonlyArray<{ orgId: string; requests: readonly AppendRequest[] }>,
+): Promise<RequestResult[][]> {
+  const keysOf = (g: (typeof groups)[number]) => [
+    ...new Set(g.requests.flatMap((r) => r.keys.filter((k): k is string => k !== undefined))),
+  ];
+  const keyed = groups.map((g) => ({ orgId: g.orgId, keys: keysOf(g) })).filter((g) => g.keys.length > 0);
+  const known =
+    keyed.length > 0
+      ? (await lockLogs(
+          db,
+          keyed.map((g) => g.orgId),
+        ),
+        await findPublished(db, keyed))
+      : new Map();
+  const planned = groups.map((g) => {
+    const fresh: NewEvent[] = [];
+    const firstOf = new Map<string, number>();
+    const orgKnown = known.get(g.orgId) ?? new Map();
+    const plans = g.requests.map((request) => planRequest(request, orgKnown, fresh, firstOf));
+    return { orgId: g.orgId, fresh, firstOf, plans };
+  });
+  const appended = await appendToLogs(
+    db,
+    planned.map((p) => ({ orgId: p.orgId, inputs: p.fresh })),
+  );
   await recordKeys(
     db,
-    orgId,
-    [...firstOf].map(([key, i]) => ({ key, seq: (appended[i] as EventRecord).seq })),
+    planned.flatMap((p) =>
+      [...p.firstOf].map(([key, i]) => ({ orgId: p.orgId, key, seq: (appended.get(p.orgId)?.[i] as EventRecord).seq })),
+    ),
   );
+  return planned.map((p) => outcomesOf(p.plans, appended.get(p.orgId) ?? []));
+}
+
+/** The requests' results, position by position, once their organization's new events are stored. */
+function outcomesOf(plans: ReadonlyArray<{ steps: Step[] } | { error: unknown }>, appended: readonly EventRecord[]) {
   const claimed = new Set<number>();
   return plans.map((plan): RequestResult => {
     if (!('steps' in plan)) return { ok: false, error: plan.error };
@@ -124,47 +152,56 @@ function planRequest(
 }
 
 /**
- * Takes the organization's row lock until the transaction ends, as bumping `last_seq` does: on PostgreSQL a
- * second appender of the organization waits here. A no-op update, because SQLite has no `FOR UPDATE`.
+ * Takes the organizations' row locks until the transaction ends, as bumping `last_seq` does (in id order): on
+ * PostgreSQL a second appender of one of them waits here. A no-op update, because SQLite has no `FOR UPDATE`.
  */
-async function lockLog(db: Db, orgId: string): Promise<void> {
+async function lockLogs(db: Db, orgIds: readonly string[]): Promise<void> {
+  const ids = [...orgIds].sort();
   const locked = await db
     .updateTable('organizations')
     .set((eb) => ({ last_seq: eb.ref('last_seq') }))
-    .where('id', '=', orgId)
+    .where('id', 'in', ids)
     .executeTakeFirst();
-  if (Number(locked.numUpdatedRows) === 0) throw new Error(`organization ${orgId} does not exist`);
+  if (Number(locked.numUpdatedRows) !== ids.length) {
+    const found = new Set(
+      (await db.selectFrom('organizations').select('id').where('id', 'in', ids).execute()).map((r) => r.id),
+    );
+    throw new Error(`organization ${ids.find((id) => !found.has(id))} does not exist`);
+  }
 }
 
 const KEYS_PER_QUERY = 500;
 
-/** The events already published under these keys (a key goes with its event, so each is still in the log). */
+/** The events already published under these keys, per organization (a key goes with its event). */
 async function findPublished(
   db: Db,
-  orgId: string,
-  keys: readonly string[],
-): Promise<Map<string, { id: string; seq: number }>> {
-  const out = new Map<string, { id: string; seq: number }>();
-  for (let i = 0; i < keys.length; i += KEYS_PER_QUERY) {
-    const rows = await db
-      .selectFrom('idempotency_keys as k')
-      .innerJoin('events as e', (join) => join.onRef('e.org_id', '=', 'k.org_id').onRef('e.seq', '=', 'k.seq'))
-      .select(['k.key', 'e.id', 'e.seq'])
-      .where('k.org_id', '=', orgId)
-      .where('k.key', 'in', keys.slice(i, i + KEYS_PER_QUERY))
-      .execute();
-    for (const r of rows) out.set(r.key, { id: r.id, seq: Number(r.seq) });
+  groups: ReadonlyArray<{ orgId: string; keys: readonly string[] }>,
+): Promise<Map<string, Map<string, { id: string; seq: number }>>> {
+  const out = new Map<string, Map<string, { id: string; seq: number }>>();
+  for (const { orgId, keys } of groups) {
+    const found = new Map<string, { id: string; seq: number }>();
+    out.set(orgId, found);
+    for (let i = 0; i < keys.length; i += KEYS_PER_QUERY) {
+      const rows = await db
+        .selectFrom('idempotency_keys as k')
+        .innerJoin('events as e', (join) => join.onRef('e.org_id', '=', 'k.org_id').onRef('e.seq', '=', 'k.seq'))
+        .select(['k.key', 'e.id', 'e.seq'])
+        .where('k.org_id', '=', orgId)
+        .where('k.key', 'in', keys.slice(i, i + KEYS_PER_QUERY))
+        .execute();
+      for (const r of rows) found.set(r.key, { id: r.id, seq: Number(r.seq) });
+    }
   }
   return out;
 }
 
-async function recordKeys(db: Db, orgId: string, entries: ReadonlyArray<{ key: string; seq: number }>) {
+async function recordKeys(db: Db, entries: ReadonlyArray<{ orgId: string; key: string; seq: number }>) {
   const now = Date.now();
   for (let i = 0; i < entries.length; i += KEYS_PER_QUERY) {
     await db
       .insertInto('idempotency_keys')
       .values(
-        entries.slice(i, i + KEYS_PER_QUERY).map((e) => ({ org_id: orgId, key: e.key, seq: e.seq, created_at: now })),
+        entries.slice(i, i + KEYS_PER_QUERY).map((e) => ({ org_id: e.orgId, key: e.key, seq: e.seq, created_at: now })),
       )
       .execute();
   }
