@@ -1,13 +1,16 @@
 /**
- * `npm run bench` (ingest): batched events through the publish API (`POST /v1/events`, batches of 100 spread
- * over 1,000 organizations, a service token) while 100 of them have a live graphql-ws subscriber that checks it
- * gets every event of its organization, in sequence order. On the embedded store, then (BENCH_POSTGRES=1, the default in
- * `npm run bench`) on a fresh PostgreSQL database. Prints events/s accepted, server CPU per event, delivery
- * completeness and order, and publish → receipt latency.
+ * `npm run bench` (ingest): batched events through the publish API (`POST /v1/events`, batches of 100, a service
+ * token) over 1,000 organizations, while 100 of them have a live graphql-ws subscriber that checks it gets every
+ * event of its organization, in sequence order. Two shapes of batch, one run each: every batch for one
+ * organization (a backend sending one tenant's changes), and every event of a batch for another organization (the
+ * worst case for the store: each event touches another organization's pages). On the embedded store, then
+ * (BENCH_POSTGRES=1, the default in `npm run bench`) on a fresh PostgreSQL database. Prints events/s accepted,
+ * server CPU per event, delivery completeness and order, and publish → receipt latency.
  *
- * Env: BENCH_ORGS (1000), BENCH_SUBSCRIBED (100: organizations with a subscriber), BENCH_BATCH (100), BENCH_CLIENTS (8), BENCH_SECONDS (10), BENCH_POSTGRES (1),
- * BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/postgres), BENCH_PROFILE=<dir> (a V8 CPU profile of each
- * server over the measured window).
+ * Env: BENCH_ORGS (1000), BENCH_SUBSCRIBED (100: organizations with a subscriber), BENCH_BATCH (100),
+ * BENCH_SPREADS (organizations per batch, one run each: "1,100"), BENCH_CLIENTS (8), BENCH_SECONDS (10),
+ * BENCH_POSTGRES (1), BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/postgres), BENCH_PROFILE=<dir> (a V8
+ * CPU profile of each server over the measured window).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,10 +25,14 @@ const SUBSCRIBED = Number(process.env.BENCH_SUBSCRIBED ?? 100);
 const BATCH = Number(process.env.BENCH_BATCH ?? 100);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+/** Organizations per batch, one run each: BENCH_SPREADS ("1,100"). */
+const SPREADS = (process.env.BENCH_SPREADS ?? `1,${BATCH}`).split(',').map(Number);
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
 interface Outcome {
   store: string;
+  /** Organizations per batch. */
+  spread: number;
   accepted: number;
   perSecond: number;
   cpuUsPerEvent: number;
@@ -61,12 +68,16 @@ async function createOrgs(server: Server, n: number): Promise<string[]> {
   return ids;
 }
 
-/** Request bodies: batches of BATCH events, each to a random organization, carrying the publisher's clock. */
-function batches(orgIds: string[], count: number): string[] {
+/**
+ * Request bodies: batches of BATCH events carrying the publisher's clock, each batch over `spread` organizations
+ * (1: a backend sending one tenant's events; BATCH: every event to another one, the worst case for the store).
+ */
+function batches(orgIds: string[], spread: number): string[] {
+  const count = Math.max(200, Math.ceil(orgIds.length / spread));
   return Array.from({ length: count }, (_, b) =>
     JSON.stringify({
       events: Array.from({ length: BATCH }, (_, i) => ({
-        orgId: orgIds[(b * 7919 + i * 104_729) % orgIds.length],
+        orgId: orgIds[(b * 7919 + (i % spread) * 104_729) % orgIds.length],
         channel: 'property',
         type: 'property.update',
         subjectId: `p-${i}`,
@@ -76,7 +87,7 @@ function batches(orgIds: string[], count: number): string[] {
   );
 }
 
-async function run(store: string, env: Record<string, string>): Promise<Outcome> {
+async function run(store: string, env: Record<string, string>, spread: number): Promise<Outcome> {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-ingest-'));
   const server = await startSwitchboard(dataDir, env);
   try {
@@ -88,9 +99,9 @@ async function run(store: string, env: Record<string, string>): Promise<Outcome>
       orgIds: watched,
     });
     await load.until((r) => r.open >= watched.length, 'subscribers to open');
-    const bodies = batches(orgIds, 200);
+    const bodies = batches(orgIds, spread);
     const pid = server.proc.pid!;
-    const stopProfile = await startProfile(server, `ingest-${store.replace(/\W+/g, '-')}.cpuprofile`);
+    const stopProfile = await startProfile(server, `ingest-${store.replace(/\W+/g, '-')}-${spread}.cpuprofile`);
     const cpu0 = cpuMs(pid);
     const r = await httpLoad(`http://127.0.0.1:${server.port}/v1/events`, {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${service}` },
@@ -112,6 +123,7 @@ async function run(store: string, env: Record<string, string>): Promise<Outcome>
     await load.close();
     return {
       store,
+      spread,
       accepted,
       perSecond: accepted / SECONDS,
       cpuUsPerEvent: (cpu * 1000) / Math.max(1, accepted),
@@ -145,20 +157,22 @@ async function withPostgres<T>(fn: (url: string) => Promise<T>): Promise<T> {
 }
 
 runBench('ingest', 20 * 60_000, async () => {
-  const outcomes = [await run('embedded (SQLite)', {})];
+  const outcomes: Outcome[] = [];
+  for (const spread of SPREADS) outcomes.push(await run('embedded (SQLite)', {}, spread));
   if (process.env.BENCH_POSTGRES !== '0')
-    outcomes.push(await withPostgres((url) => run('PostgreSQL', { DATABASE_URL: url })));
+    for (const spread of SPREADS)
+      outcomes.push(await withPostgres((url) => run('PostgreSQL', { DATABASE_URL: url }, spread)));
   out(
-    `node ${process.version}; ${CLIENTS} HTTP clients posting batches of ${BATCH} events over ${ORGS} organizations for ${SECONDS} s; a graphql-ws subscriber on ${Math.min(SUBSCRIBED, ORGS)} of them`,
+    `node ${process.version}; ${CLIENTS} HTTP clients posting batches of ${BATCH} events (each over 1 or ${BATCH} of ${ORGS} organizations, one run each) for ${SECONDS} s; a graphql-ws subscriber on ${Math.min(SUBSCRIBED, ORGS)} of them`,
   );
   out();
   out(
-    '| store | events accepted/s | server CPU µs per event | delivered / published to watched orgs | out of order | p50 ms | p99 ms | failed requests |',
+    '| store | organizations per batch | events accepted/s | server CPU µs per event | delivered / published to watched orgs | out of order | p50 ms | p99 ms | failed requests |',
   );
-  out('|---|---|---|---|---|---|---|---|');
+  out('|---|---|---|---|---|---|---|---|---|');
   for (const o of outcomes) {
     out(
-      `| ${o.store} | ${o.perSecond.toFixed(0)} | ${o.cpuUsPerEvent.toFixed(1)} | ${o.delivered}/${o.expected} | ${o.disorder} | ${o.p50} | ${o.p99} | ${o.failedRequests} |`,
+      `| ${o.store} | ${o.spread} | ${o.perSecond.toFixed(0)} | ${o.cpuUsPerEvent.toFixed(1)} | ${o.delivered}/${o.expected} | ${o.disorder} | ${o.p50} | ${o.p99} | ${o.failedRequests} |`,
     );
   }
 });

@@ -1,4 +1,5 @@
 import { appendToLogs } from './log-append.js';
+import { lockLogs } from './log-locks.js';
 import type { Db, EventRecord, NewEvent } from './types.js';
 
 /**
@@ -67,19 +68,21 @@ export async function appendRequests(
 export async function appendRequestsByOrg(
   db: Db,
   groups: ReadonlyArray<{ orgId: string; requests: readonly AppendRequest[] }>,
+  {
+    locked = false,
+  }: { /** The caller holds the organizations' row locks already (lockLogs). */ locked?: boolean } = {},
 ): Promise<RequestResult[][]> {
+  if (!locked)
+    await lockLogs(
+      db,
+      groups.map((g) => g.orgId),
+      'wait',
+    );
   const keysOf = (g: (typeof groups)[number]) => [
     ...new Set(g.requests.flatMap((r) => r.keys.filter((k): k is string => k !== undefined))),
   ];
   const keyed = groups.map((g) => ({ orgId: g.orgId, keys: keysOf(g) })).filter((g) => g.keys.length > 0);
-  const known =
-    keyed.length > 0
-      ? (await lockLogs(
-          db,
-          keyed.map((g) => g.orgId),
-        ),
-        await findPublished(db, keyed))
-      : new Map();
+  const known = keyed.length > 0 ? await findPublished(db, keyed) : new Map();
   const planned = groups.map((g) => {
     const fresh: NewEvent[] = [];
     const firstOf = new Map<string, number>();
@@ -149,25 +152,6 @@ function planRequest(
   fresh.push(...mine);
   for (const [key, at] of myFirst) firstOf.set(key, at);
   return { steps };
-}
-
-/**
- * Takes the organizations' row locks until the transaction ends, as bumping `last_seq` does (in id order): on
- * PostgreSQL a second appender of one of them waits here. A no-op update, because SQLite has no `FOR UPDATE`.
- */
-async function lockLogs(db: Db, orgIds: readonly string[]): Promise<void> {
-  const ids = [...orgIds].sort();
-  const locked = await db
-    .updateTable('organizations')
-    .set((eb) => ({ last_seq: eb.ref('last_seq') }))
-    .where('id', 'in', ids)
-    .executeTakeFirst();
-  if (Number(locked.numUpdatedRows) !== ids.length) {
-    const found = new Set(
-      (await db.selectFrom('organizations').select('id').where('id', 'in', ids).execute()).map((r) => r.id),
-    );
-    throw new Error(`organization ${ids.find((id) => !found.has(id))} does not exist`);
-  }
 }
 
 const KEYS_PER_QUERY = 500;

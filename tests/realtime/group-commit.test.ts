@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connect } from '../support/clients.js';
 import { SUBSCRIBE_EVENTS, createOrg } from '../support/fixtures.js';
 import { gql } from '../support/http.js';
@@ -42,6 +43,65 @@ describe.each([{ store: 'sqlite' }, { store: 'postgres' }])('the group commit on
     expect([...published].sort((a, b) => a - b)).toEqual(Array.from({ length: 32 }, (_, i) => first + i));
     const received = await live.results.take(32, 'every published event', 10_000);
     expect(received.map((r) => r.data.events.sequence)).toEqual(Array.from({ length: 32 }, (_, i) => first + i));
+    await watcher.dispose();
+  });
+});
+
+// Another instance appending to an organization holds its row lock for its transaction: the group commit must
+// not queue every other organization behind it (one slow organization does not hold the others).
+describe('the group commit on postgres, with organizations locked elsewhere', () => {
+  let server: TestServer;
+  let holder: pg.Client;
+  beforeAll(async () => {
+    server = await startServer({ postgres: true });
+    holder = new pg.Client({ connectionString: inject('postgresUrl') });
+    await holder.connect();
+  });
+  afterAll(async () => {
+    await holder.end();
+    await server.stop();
+  });
+
+  it('commits the free organizations at once, and each locked one after its lock, in order', async () => {
+    const service = await token('backend', { service: true });
+    const send = (orgId: string, i: number) =>
+      gql(
+        server.graphqlUrl,
+        PUBLISH,
+        { i: { orgId, channel: 'property', type: 'property.update', payload: { i } } },
+        service,
+      );
+    // More locked organizations than are committed aside at once (4): the rest wait their turn, not the lane.
+    const locked = await Promise.all(Array.from({ length: 6 }, () => createOrg(server, 'alice')));
+    const free = await createOrg(server, 'alice');
+    const watcher = connect('ws', server, locked[0]!.tokens.alice);
+    const live = watcher.subscribe(SUBSCRIBE_EVENTS, { orgId: locked[0]!.id, types: ['property.update'] });
+    await until(() => server.app.services.bus.stats().subscriptions >= 1, 'the subscription');
+    await holder.query('begin');
+    await holder.query('select 1 from organizations where id = any($1) for update', [locked.map((o) => o.id)]);
+    let answered = 0;
+    const waiting = locked.flatMap((o) => [send(o.id, 1), send(o.id, 2)].map((p) => p.finally(() => answered++)));
+    for (let i = 0; i < 3; i++) {
+      const answer = await send(free.id, i);
+      expect(answer.errors).toBeUndefined();
+    }
+    expect(answered).toBe(0);
+    await holder.query('commit');
+    const answers = await Promise.all(waiting);
+    for (const a of answers) expect(a.errors).toBeUndefined();
+    const sequences = answers.map((a) => a.data.publishEvent.sequence as number);
+    // Each organization's two callers (sent at once, so in either order) got consecutive sequences.
+    for (let o = 0; o < locked.length; o++) {
+      const [lo, hi] = sequences.slice(o * 2, o * 2 + 2).sort((a, b) => a - b);
+      expect(hi).toBe((lo as number) + 1);
+    }
+    const received = await live.results.take(2, 'the locked organization’s events', 10_000);
+    const bySequence = new Map([
+      [sequences[0], 1],
+      [sequences[1], 2],
+    ]);
+    const seen = received.map((r) => [r.data.events.sequence, r.data.events.payload.i]);
+    expect(seen).toEqual([...bySequence].sort((a, b) => (a[0] as number) - (b[0] as number)));
     await watcher.dispose();
   });
 });
