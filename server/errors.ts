@@ -62,6 +62,12 @@ export const noLongerMember = (orgId: string) => forbidden(`You are no longer a 
 export const notFound = (message: string) => appError('NOT_FOUND', message);
 export const badInput = (message: string, extra?: Record<string, unknown>) =>
   appError('BAD_USER_INPUT', message, extra);
+/** A subscription over HTTP from a client that takes no stream (its Accept header): HTTP 406. */
+export const streamRequired = () =>
+  badInput(
+    'A subscription over HTTP is answered as a stream: send "Accept: text/event-stream" (GraphQL over SSE), or subscribe over graphql-ws.',
+    { reason: 'STREAM_REQUIRED', http: { status: 406 } },
+  );
 /**
  * A published payload that does not match its type's declaration in the event catalog: every problem found
  * (up to ten), each as the field's path and what it must be, in the message and as `extensions.problems`.

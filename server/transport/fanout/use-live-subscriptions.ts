@@ -1,7 +1,9 @@
 import { type ExecutionArgs, type ExecutionResult, createSourceEventStream } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../../context.js';
-import { streamEndError } from '../../errors.js';
+import type { TransportContext } from '../context-factory.js';
+import { acceptsStream } from '../http/accept.js';
+import { streamEndError, streamRequired } from '../../errors.js';
 import { PushStream } from '../../realtime/push-stream.js';
 import type { SharedResults } from './shared-results.js';
 import type { SubscriptionLimits } from './subscription-limits.js';
@@ -32,7 +34,11 @@ async function subscribe(
   args: ExecutionArgs,
   o: LiveSubscriptionOptions,
 ): Promise<ExecutionResult | AsyncIterable<ExecutionResult>> {
-  const ctx = args.contextValue as Context;
+  const ctx = args.contextValue as Context & TransportContext;
+  // Over HTTP a subscription needs a stream; refused before anything of it exists (Yoga would answer 406
+  // only after running it).
+  if (ctx.request && !ctx.sink && !acceptsStream(ctx.request.headers.get('accept')))
+    return { errors: [streamRequired()] };
   const release = o.limits.acquire(ctx.session);
   if (typeof release !== 'function') return { errors: [release] };
   let source: AsyncIterable<unknown> | ExecutionResult;

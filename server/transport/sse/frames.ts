@@ -30,14 +30,21 @@ export const sseHeaders = (): Record<string, string> => ({
   'Content-Encoding': 'none',
 });
 
+/**
+ * The `id:` of a distinct stream's only result (a query, a refused subscription): that stream will never have
+ * more. EventSource reconnects after every stream ends, sending the last id as `Last-Event-ID`; a request
+ * carrying this one is answered 204, which tells EventSource to stop (HTML's rule for 204 No Content).
+ */
+export const FINAL_EVENT_ID = 'final';
+
 /** A `next` frame of a serialized result, with an `id:` line when it carries a cursor (distinct connections). */
 export const nextFrame = (json: string, cursor?: string): string =>
   `event: next\n${cursor === undefined ? '' : `id: ${cursor}\n`}data: ${json}\n\n`;
 
-/** One result of a stream as a `next` frame, labelled with its cursor when it has one. */
-export function frame(result: ExecutionResult): string {
+/** One result of a stream as a `next` frame, labelled with its cursor when it has one (or with `id`). */
+export function frame(result: ExecutionResult, id?: string): string {
   const cursor = result.extensions?.cursor;
-  return nextFrame(serialize(result), typeof cursor === 'string' ? cursor : undefined);
+  return nextFrame(serialize(result), typeof cursor === 'string' ? cursor : id);
 }
 
 /** The parts around an operation's result in single-connection mode: `{"id":…,"payload":` + result + `}`. */

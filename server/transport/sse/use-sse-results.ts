@@ -1,18 +1,27 @@
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { prefersEventStream } from '../http/accept.js';
 import type { HttpServerContext } from './event-streams.js';
-import { COMPLETE, PING, PREAMBLE, frame, sseHeaders } from './frames.js';
+import { COMPLETE, FINAL_EVENT_ID, PING, PREAMBLE, frame, sseHeaders } from './frames.js';
 
 /**
  * GraphQL over SSE, distinct-connections mode (at /graphql, with `Accept: text/event-stream`): Yoga's
  * response, with what resuming needs (`id:` lines with the cursor, a `retry:` hint). A subscription whose
  * results went to the request's `SseResponse` (its sink) is answered by it, and the HTTP listener hands it
- * the Node response; anything else (a query or mutation asked for as a stream) is streamed here.
+ * the Node response; a query or mutation is streamed here only when the client prefers a stream to JSON
+ * (http/accept.ts), as Yoga and graphql-http negotiate.
  */
 export function useSseResults(options: { pingMs: number }): Plugin<Record<string, unknown>, HttpServerContext> {
   return {
-    onResultProcess({ request, serverContext, setResultProcessor }) {
+    onRequest({ request, endResponse, fetchAPI }) {
+      // An EventSource reconnecting after a stream that had its only result: it is told to stop.
+      if (request.headers.get('last-event-id') === FINAL_EVENT_ID && wantsEventStream(request))
+        endResponse(new fetchAPI.Response(null, { status: 204 }));
+    },
+    onResultProcess({ request, result, serverContext, setResultProcessor }) {
       if (!wantsEventStream(request)) return;
+      // A single result (query, mutation, refused subscription) is JSON unless the stream is preferred.
+      if (!(Symbol.asyncIterator in result) && !prefersEventStream(request.headers.get('accept'))) return;
       const sse = serverContext.sink;
       setResultProcessor((result, fetchAPI) => {
         const results = result as ExecutionResult | AsyncIterable<ExecutionResult>;
@@ -34,8 +43,8 @@ function streamed(
   pingMs: number,
 ): Response {
   const encoder = new fetchAPI.TextEncoder();
-  const iterator: AsyncIterator<ExecutionResult> =
-    Symbol.asyncIterator in result ? result[Symbol.asyncIterator]() : single(result);
+  const live = Symbol.asyncIterator in result;
+  const iterator: AsyncIterator<ExecutionResult> = live ? result[Symbol.asyncIterator]() : single(result);
   let ping: NodeJS.Timeout | undefined;
   const body = new fetchAPI.ReadableStream<Uint8Array>({
     start(controller) {
@@ -48,7 +57,7 @@ function streamed(
     async pull(controller) {
       try {
         const step = await iterator.next();
-        if (step.value) controller.enqueue(encoder.encode(frame(step.value)));
+        if (step.value) controller.enqueue(encoder.encode(frame(step.value, live ? undefined : FINAL_EVENT_ID)));
         if (step.done) {
           controller.enqueue(encoder.encode(COMPLETE));
           clearInterval(ping);
@@ -65,7 +74,7 @@ function streamed(
     },
   });
   return new fetchAPI.Response(body, {
-    status: Symbol.asyncIterator in result ? 200 : statusOf(result),
+    status: live ? 200 : statusOf(result),
     headers: sseHeaders(),
   });
 }
