@@ -57,7 +57,7 @@ export function attachGraphQLWs(options: WsTransportOptions): WsTransport {
     if (!options.isOriginAllowed(request.headers.origin, request.headers.host)) {
       return refuse(socket, 403, 'Forbidden', 'Origin not allowed: add it to CORS_ORIGINS.');
     }
-    wss.handleUpgrade(request, socket, head, (ws) => connections.accept(ws, socket));
+    wss.handleUpgrade(request, socket, head, (ws) => connections.accept(ws, socket, request.headers.authorization));
   };
   options.httpServer.on('upgrade', onUpgrade);
 

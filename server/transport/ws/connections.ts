@@ -44,8 +44,11 @@ export class WsConnections {
     };
   }
 
-  /** A socket that completed the upgrade, with the TCP socket `ws` was given for it. */
-  accept(socket: WebSocket, tcp: Duplex): void {
+  /**
+   * A socket that completed the upgrade, with the TCP socket `ws` was given for it and the upgrade request's
+   * `Authorization` header (native clients and gateways send their credentials there).
+   */
+  accept(socket: WebSocket, tcp: Duplex, upgradeAuthorization?: string): void {
     // A child logger costs about a kilobyte: tens of thousands of idle connections should not each hold one.
     const conn = randomUUID().slice(0, 8);
     const log = this.log;
@@ -56,6 +59,7 @@ export class WsConnections {
       socket,
       tcp,
       session: createSession(null, 'ws'),
+      upgradeAuthorization,
       get log() {
         return (connLog ??= log.child({ conn }));
       },

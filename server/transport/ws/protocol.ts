@@ -21,6 +21,8 @@ export interface Connection {
   tcp: Duplex;
   /** Shared by the connection's operations; `refreshSession` replaces its viewer. */
   session: Session;
+  /** The upgrade request's `Authorization`, used when `connection_init` carries none; dropped once read. */
+  upgradeAuthorization?: string;
   /** The user whose connection slot this socket holds, released when it closes. */
   slotOf?: string;
   /** Holds one of the anonymous connections' places, given back when it closes. */
@@ -66,9 +68,10 @@ const preparedExecution = (execute: (args: ExecutionArgs) => unknown, args: Exec
 export function createProtocol(o: ProtocolOptions) {
   return makeServer<Record<string, unknown>, Connection>({
     async onConnect(ctx) {
-      const result = await authorize(o.verifier, ctx.connectionParams);
+      const result = await authorize(o.verifier, credentialsOf(ctx.connectionParams, ctx.extra.upgradeAuthorization));
       // Verified once: the token is not kept for the connection's lifetime (memory, and exposure).
       (ctx as { connectionParams?: unknown }).connectionParams = undefined;
+      ctx.extra.upgradeAuthorization = undefined;
       // Closed while the token was being verified: taking a slot now would never be given back.
       if (ctx.extra.socket.readyState !== WebSocket.OPEN) return false;
       if (result === null) return acceptAnonymous(o, ctx.extra);
@@ -95,6 +98,19 @@ export function createProtocol(o: ProtocolOptions) {
     execute: (args) => (args.rootValue as Prepared).run() as never,
     subscribe: (args) => (args.rootValue as Prepared).run() as never,
   });
+}
+
+/**
+ * Where the connection's credentials are: `connection_init`'s payload when it carries an authorization (what
+ * browsers can send), else the upgrade request's `Authorization` header.
+ */
+function credentialsOf(
+  params: Record<string, unknown> | undefined | null,
+  upgradeAuthorization: string | undefined,
+): Record<string, unknown> | undefined | null {
+  const given = params?.authorization ?? params?.Authorization;
+  if ((given !== undefined && given !== null && given !== '') || !upgradeAuthorization) return params;
+  return { authorization: upgradeAuthorization };
 }
 
 /** Anonymous, like HTTP without a header; capped, as nothing else bounds what anyone may hold open. */
