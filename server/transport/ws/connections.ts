@@ -7,7 +7,11 @@ import type { Logger } from '../../logger.js';
 import type { SlotCounter } from '../../limits/slot-counter.js';
 import { Heartbeat } from './heartbeat.js';
 import type { Connection, createProtocol } from './protocol.js';
+import { LEGACY_PROTOCOL } from './raw-frames.js';
 import { protocolMisuse } from './ws-guards.js';
+
+/** The close reason a subscriptions-transport-ws client gets (docs/clients.md; at most 123 bytes). */
+const LEGACY_REFUSED = 'subscriptions-transport-ws is not served: use graphql-ws (subprotocol graphql-transport-ws)';
 
 /**
  * The graphql-ws connections of a `WebSocketServer`: each socket that completed the upgrade is opened on the
@@ -54,6 +58,7 @@ export class WsConnections {
     const log = this.log;
     let connLog: Logger | undefined;
     socket.on('error', this.onError);
+    if (socket.protocol === LEGACY_PROTOCOL) return socket.close(CloseCode.SubprotocolNotAcceptable, LEGACY_REFUSED);
     this.heartbeat.watch(socket);
     const state: Connection = {
       socket,

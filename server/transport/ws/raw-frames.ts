@@ -10,7 +10,20 @@ import { WebSocketServer } from 'ws';
  * nothing written beside it can overtake one.
  */
 export function createWebSocketServer(maxPayload: number): WebSocketServer {
-  return new WebSocketServer({ noServer: true, maxPayload, handleProtocols, perMessageDeflate: false });
+  return new WebSocketServer({ noServer: true, maxPayload, handleProtocols: chooseProtocol, perMessageDeflate: false });
+}
+
+/** subscriptions-transport-ws's subprotocol (the legacy protocol), confusingly named like graphql-ws itself. */
+export const LEGACY_PROTOCOL = 'graphql-ws';
+
+/**
+ * graphql-ws's protocol when offered; else the legacy one is accepted, only so that its client hears why it is
+ * refused (a close reason): without a subprotocol in the answer it aborts before any close frame.
+ */
+function chooseProtocol(protocols: Set<string>): string | false {
+  const chosen = handleProtocols(protocols);
+  if (chosen) return chosen;
+  return protocols.has(LEGACY_PROTOCOL) ? LEGACY_PROTOCOL : false;
 }
 
 /** FIN and the text opcode: a whole text message in one frame. */
