@@ -1,6 +1,6 @@
 import { createTokenVerifier, resolveSecret } from './auth/tokens.js';
 import type { Config } from './config.js';
-import type { Services } from './context.js';
+import type { DomainLimits, Services } from './context.js';
 import { GroupCommit } from './store/group-commit.js';
 import { RateLimiter } from './limits/rate-limiter.js';
 import type { Logger } from './logger.js';
@@ -34,19 +34,7 @@ export async function createServices(config: Config, tuning: Tuning, log: Logger
   const metrics = new Metrics();
   const instanceId = newId('inst');
   const warn = (what: string) => (err: unknown, context: string) => log.warn({ err }, `${what}: ${context}`);
-  const bus = new EventBus({
-    pubsub,
-    log: createFeedLog(store),
-    maxQueuePerSubscription: tuning.maxQueuePerSubscription,
-    positionCheckMs: tuning.positionCheckMs,
-    onError: warn('event feed'),
-    onRewound: (orgId, fromSeq, toSeq) =>
-      log.warn(
-        { orgId, fromSeq, toSeq },
-        'event log went back under live subscribers (a restored backup?): they were told to resync',
-      ),
-    observer: metrics,
-  });
+  const bus = createEventBus(store, pubsub, tuning, log, metrics);
   const presence = createPresence(config, tuning, pubsub, instanceId, warn('presence'));
   const secret = resolveSecret(config.auth, config.dataDir);
   const appender = new GroupCommit(store, (events) => {
@@ -67,24 +55,13 @@ export async function createServices(config: Config, tuning: Tuning, log: Logger
       maxQueue: tuning.maxQueuePerSubscription,
     }),
     verifier: createTokenVerifier(config.auth, secret),
-    publishRate: new RateLimiter(config.limits.publishesPerSecond, config.limits.publishesPerSecond * 2),
-    // A full batch must always be able to pass once the bucket is full: a cost above the burst never would.
-    apiKeyRate: new RateLimiter(
-      config.limits.apiKeyEventsPerSecond,
-      Math.max(config.limits.apiKeyEventsPerSecond * 2, tuning.maxBatchEvents),
-    ),
+    ...publishBudgets(config, tuning),
     metrics,
     instanceId,
     startedAt: Date.now(),
     log,
     catalog: config.catalog,
-    limits: {
-      maxPayloadBytes: tuning.maxPayloadBytes,
-      maxPageSize: tuning.maxPageSize,
-      maxResponseBytes: tuning.maxResponseBytes,
-      maxOrganizationsPerUser: tuning.maxOrganizationsPerUser,
-      maxBatchEvents: tuning.maxBatchEvents,
-    },
+    limits: domainLimits(tuning),
   };
 
   const pruner = startRetention(store, config.retention, tuning.retentionIntervalMs, log);
@@ -103,6 +80,40 @@ export async function createServices(config: Config, tuning: Tuning, log: Logger
     },
   };
 }
+
+function createEventBus(store: Store, pubsub: PubSubBackend, tuning: Tuning, log: Logger, metrics: Metrics) {
+  return new EventBus({
+    pubsub,
+    log: createFeedLog(store),
+    maxQueuePerSubscription: tuning.maxQueuePerSubscription,
+    positionCheckMs: tuning.positionCheckMs,
+    onError: (err, context) => log.warn({ err }, `event feed: ${context}`),
+    onRewound: (orgId, fromSeq, toSeq) =>
+      log.warn(
+        { orgId, fromSeq, toSeq },
+        'event log went back under live subscribers (a restored backup?): they were told to resync',
+      ),
+    observer: metrics,
+  });
+}
+
+/** Events a user, and an organization's API key, may append per second (services are exempt). */
+function publishBudgets(config: Config, tuning: Tuning): Pick<Services, 'publishRate' | 'apiKeyRate'> {
+  const { publishesPerSecond, apiKeyEventsPerSecond } = config.limits;
+  return {
+    publishRate: new RateLimiter(publishesPerSecond, publishesPerSecond * 2),
+    // A full batch must always be able to pass once the bucket is full: a cost above the burst never would.
+    apiKeyRate: new RateLimiter(apiKeyEventsPerSecond, Math.max(apiKeyEventsPerSecond * 2, tuning.maxBatchEvents)),
+  };
+}
+
+const domainLimits = (tuning: Tuning): DomainLimits => ({
+  maxPayloadBytes: tuning.maxPayloadBytes,
+  maxPageSize: tuning.maxPageSize,
+  maxResponseBytes: tuning.maxResponseBytes,
+  maxOrganizationsPerUser: tuning.maxOrganizationsPerUser,
+  maxBatchEvents: tuning.maxBatchEvents,
+});
 
 function createPresence(
   config: Config,

@@ -1,7 +1,7 @@
+import { RESYNC_TYPE } from '../catalog/event-names.js';
 import type { EventRecord } from '../store/types.js';
 
-/** Type of the synthetic payload that tells a subscriber it must reload history (docs/delivery.md). */
-export const RESYNC_TYPE = 'stream.resync';
+export { RESYNC_TYPE };
 
 /**
  * Why: the resume cursor is not a cursor (`CURSOR_INVALID`), is past the log's end (`CURSOR_AHEAD`), points at
