@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { Load, type Server, cpuMs, gql, pct, runBench, startProfile, startSwitchboard, tokens } from './harness.js';
+import { Load, benchOrg, cpuMs, pct, runBench, startProfile, startSwitchboard, tokens } from './harness.js';
 import { httpLoad } from './http-load.js';
 
 const ORGS = Number(process.env.BENCH_ORGS ?? 1_000);
@@ -44,30 +44,6 @@ interface Outcome {
   failedRequests: number;
 }
 
-/** Organizations with the bench user as a member, created through the public API. */
-async function createOrgs(server: Server, n: number): Promise<string[]> {
-  const { service } = await tokens();
-  const ids: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const id = (
-      await gql(
-        server.port,
-        'mutation($n: String!) { createOrganization(name: $n) { id } }',
-        { n: `Ingest ${i}` },
-        service,
-      )
-    ).createOrganization.id as string;
-    await gql(
-      server.port,
-      'mutation($o: ID!) { addMember(orgId: $o, userId: "bench-user", role: VIEWER) { role } }',
-      { o: id },
-      service,
-    );
-    ids.push(id);
-  }
-  return ids;
-}
-
 /**
  * Request bodies: batches of BATCH events carrying the publisher's clock, each batch over `spread` organizations
  * (1: a backend sending one tenant's events; BATCH: every event to another one, the worst case for the store).
@@ -91,7 +67,8 @@ async function run(store: string, env: Record<string, string>, spread: number): 
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-ingest-'));
   const server = await startSwitchboard(dataDir, env);
   try {
-    const orgIds = await createOrgs(server, ORGS);
+    const orgIds: string[] = [];
+    for (let i = 0; i < ORGS; i++) orgIds.push(await benchOrg(server, `Ingest ${i}`));
     const { service, member } = await tokens();
     const watched = orgIds.slice(0, SUBSCRIBED);
     const load = new Load(`ws://127.0.0.1:${server.port}/graphql`, watched.length, 'graphql-ws', {

@@ -146,8 +146,9 @@ export class OrgFeed implements TopicRoom {
     const removed = removedMember(event);
     if (removed) this.revoke(removed);
     if (this.streams.size === 0) return;
-    // Copy: a stream may end itself (overflow) while we iterate.
-    for (const stream of [...this.streams]) stream.push(event);
+    // No copy per event: a stream that ends itself (overflow) is deleted from the set, which iteration allows;
+    // nothing opens a stream during a push.
+    for (const stream of this.streams) stream.push(event);
     this.options.onFannedOut?.(event.occurredAt);
   }
 

@@ -100,7 +100,7 @@ export class PresenceView implements TopicRoom {
       user,
       users: this.users(),
     };
-    for (const s of [...this.streams]) s.push(update);
+    for (const s of this.streams) s.push(update);
   }
 
   private users(): PresenceUser[] {

@@ -81,7 +81,7 @@ class TypingRoom implements TopicRoom {
 
   private changed(): void {
     const state = this.state();
-    for (const stream of [...this.streams]) stream.push(state);
+    for (const stream of this.streams) stream.push(state);
   }
 
   private state(): TypingState {

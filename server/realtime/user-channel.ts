@@ -15,7 +15,7 @@ class UserRoom implements TopicRoom {
 
   receive(message: unknown): void {
     if (!isUserMessage(message)) return;
-    for (const s of [...this.streams]) s.push(message);
+    for (const s of this.streams) s.push(message);
   }
 
   close(): void {

@@ -3,7 +3,8 @@ import { sessionGuard } from '../auth/session.js';
 import { type EventCatalog, typedPayload } from '../catalog/catalog.js';
 import * as events from '../domain/events.js';
 import type { Actor, EventRecord, Role } from '../store/types.js';
-import type { Builder } from './builder.js';
+import type { ArgBuilder } from '@pothos/core';
+import type { Builder, Types } from './builder.js';
 import { addEventData } from './event-data.js';
 import type { OrganizationRefs } from './organization.js';
 import { type PublishEventInputRef, fromPublishEventInput, publishEventInput } from './publish-input.js';
@@ -25,6 +26,14 @@ export function addEventSchema(
 }
 
 type EventRefType = ReturnType<typeof eventType>;
+
+/** What narrows events, in history and live alike: the organization, channels, types and subjects. */
+const filterArgs = (arg: ArgBuilder<Types>) => ({
+  orgId: arg.id({ required: true }),
+  channels: arg.stringList({ required: false, validate: nameList('channel') }),
+  types: arg.stringList({ required: false, validate: nameList('type') }),
+  subjectIds: arg.idList({ required: false, validate: idList }),
+});
 
 const payloadField = <K extends string>(e: EventRecord, key: K): unknown =>
   e.payload !== null && typeof e.payload === 'object' ? (e.payload as Record<string, unknown>)[key] : undefined;
@@ -153,10 +162,7 @@ function eventQueryAndMutation(
       description: 'Stored history of an organization, oldest first, paged with the same cursors as the live stream.',
       authScopes: { loggedIn: true },
       args: {
-        orgId: t.arg.id({ required: true }),
-        channels: t.arg.stringList({ required: false, validate: nameList('channel') }),
-        types: t.arg.stringList({ required: false, validate: nameList('type') }),
-        subjectIds: t.arg.idList({ required: false, validate: idList }),
+        ...filterArgs(t.arg),
         first: t.arg.int({ required: false }),
         after: t.arg.string({ required: false }),
       },
@@ -192,10 +198,7 @@ function eventSubscription(builder: Builder, EventRef: EventRefType): void {
         `A first event of type "${events.RESYNC_TYPE}" means the cursor could not be resumed from: reload history.`,
       authScopes: { loggedIn: true },
       args: {
-        orgId: t.arg.id({ required: true }),
-        channels: t.arg.stringList({ required: false, validate: nameList('channel') }),
-        types: t.arg.stringList({ required: false, validate: nameList('type') }),
-        subjectIds: t.arg.idList({ required: false, validate: idList }),
+        ...filterArgs(t.arg),
         after: t.arg.string({ required: false }),
       },
       subscribe: (_root, args, ctx) =>

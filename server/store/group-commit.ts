@@ -80,33 +80,27 @@ export class GroupCommit {
 
   /** Commits the groups whose locks `mode` gets; returns the others (locked elsewhere, or gone), not committed. */
   private async commit(groups: readonly Group[], mode: LockMode): Promise<Group[]> {
-    let skipped: Group[] = [];
+    let ready: Group[] = [];
     const results = await this.store.transaction(async (tx) => {
       const locked = await lockLogs(
         tx,
         groups.map((g) => g.orgId),
         mode,
       );
-      skipped = groups.filter((g) => !locked.has(g.orgId));
-      return appendRequestsByOrg(
-        tx,
-        groups
-          .filter((g) => locked.has(g.orgId))
-          .map((g) => ({ orgId: g.orgId, requests: g.pending.map((p) => p.request) })),
-        { locked: true },
-      );
+      ready = groups.filter((g) => locked.has(g.orgId));
+      const requests = ready.map((g) => ({ orgId: g.orgId, requests: g.pending.map((p) => p.request) }));
+      return appendRequestsByOrg(tx, requests, { locked: true });
     });
-    const committed = groups.filter((g) => !skipped.includes(g));
     const outcomes = results.flat().flatMap((r) => (r.ok ? r.outcomes : []));
     this.onCommitted(outcomes.flatMap((o) => (o.duplicate ? [] : [o.event])));
-    committed.forEach((g, i) =>
+    ready.forEach((g, i) =>
       (results[i] ?? []).forEach((r, j) => {
         const p = g.pending[j] as Pending;
         if (r.ok) p.resolve(r.outcomes);
         else p.reject(r.error);
       }),
     );
-    return skipped;
+    return ready.length === groups.length ? [] : groups.filter((g) => !ready.includes(g));
   }
 
   private setAside(groups: readonly Group[]): void {

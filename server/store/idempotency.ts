@@ -7,7 +7,7 @@ import type { Db, EventRecord, NewEvent } from './types.js';
  * its outcome points at that first event. Same SQL for SQLite and PostgreSQL.
  */
 
-/** What became of one event given to `appendEventsOnce`, at its position. */
+/** What became of one event of an append request, at its position. */
 export type AppendOutcome =
   | { duplicate: false; event: EventRecord }
   /** Its key already named an event (an earlier call, or an earlier position of this one): nothing appended. */
@@ -16,7 +16,7 @@ export type AppendOutcome =
 /** Told how many events are about to be appended (duplicates left out); throws to refuse them all. */
 export type AdmitAppend = (count: number) => void;
 
-/** One caller's events for `appendRequests`: its events, their keys (same length; undefined = none), its admission. */
+/** One caller's events: its events, their keys (same length; undefined = none), its admission. */
 export interface AppendRequest {
   events: readonly NewEvent[];
   keys: readonly (string | undefined)[];
@@ -26,32 +26,6 @@ export interface AppendRequest {
 
 /** What became of one request: its outcomes, position by position, or why it was refused (nothing of it stored). */
 export type RequestResult = { ok: true; outcomes: AppendOutcome[] } | { ok: false; error: unknown };
-
-/**
- * Appends `inputs` (all of `orgId`, in order, consecutive sequences) except those whose idempotency key
- * (`keys[i]`, undefined = none) already names an event, and records the keys of the new ones. Must run inside a
- * transaction: all of it is committed, or none.
- */
-export async function appendEventsOnce(
-  db: Db,
-  orgId: string,
-  inputs: readonly NewEvent[],
-  keys: readonly (string | undefined)[],
-  admit: AdmitAppend = () => {},
-): Promise<AppendOutcome[]> {
-  const [result] = await appendRequests(db, orgId, [{ events: inputs, keys, admit }]);
-  if (!result?.ok) throw result?.error;
-  return result.outcomes;
-}
-
-/** Several callers' events of one organization in one transaction; see `appendRequestsByOrg`. */
-export async function appendRequests(
-  db: Db,
-  orgId: string,
-  requests: readonly AppendRequest[],
-): Promise<RequestResult[]> {
-  return (await appendRequestsByOrg(db, [{ orgId, requests }]))[0] as RequestResult[];
-}
 
 /**
  * Several callers' events, of several organizations, in one transaction (the group commit): each request is

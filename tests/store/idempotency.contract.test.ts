@@ -3,11 +3,33 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { findApiKey, insertApiKey, listApiKeys, revokeApiKey, touchApiKey } from '../../server/store/api-keys.js';
-import { type AppendOutcome, appendEventsOnce, appendRequests } from '../../server/store/idempotency.js';
+import {
+  type AdmitAppend,
+  type AppendOutcome,
+  type AppendRequest,
+  appendRequestsByOrg,
+} from '../../server/store/idempotency.js';
 import { insertOrganization, lastSeq, listEvents, newId } from '../../server/store/repository.js';
 import { pruneEvents } from '../../server/store/retention.js';
 import { type Store, createStore } from '../../server/store/store.js';
-import type { NewEvent } from '../../server/store/types.js';
+import type { Db, NewEvent } from '../../server/store/types.js';
+
+/** One caller's events of one organization: its outcomes, or its refusal thrown. */
+async function appendEventsOnce(
+  db: Db,
+  orgId: string,
+  events: readonly NewEvent[],
+  keys: readonly (string | undefined)[],
+  admit: AdmitAppend = () => {},
+): Promise<AppendOutcome[]> {
+  const [result] = await appendRequests(db, orgId, [{ events, keys, admit }]);
+  if (!result?.ok) throw result?.error;
+  return result.outcomes;
+}
+
+/** Several callers of one organization in one transaction, as the group commit sends them. */
+const appendRequests = async (db: Db, orgId: string, requests: readonly AppendRequest[]) =>
+  (await appendRequestsByOrg(db, [{ orgId, requests }]))[0] ?? [];
 
 // The idempotent append and the API key table, on every store (see store.contract.test.ts).
 describe.each([
