@@ -1,16 +1,17 @@
 import type { Duplex } from 'node:stream';
-import { type ExecutionArgs, GraphQLError, getOperationAST } from 'graphql';
+import { type ExecutionArgs, GraphQLError } from 'graphql';
 import { CloseCode, type SubscribePayload, makeServer } from 'graphql-ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocket } from 'ws';
 import { type Session, createSession } from '../../auth/session.js';
 import type { TokenVerifier } from '../../auth/tokens.js';
 import type { Viewer } from '../../auth/viewer.js';
-import { internalError, invalidToken, parseFailed } from '../../errors.js';
+import { internalError, invalidToken } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { TransportContext } from '../context-factory.js';
 import type { SinkLimits } from '../../delivery.js';
 import type { SlotCounter } from '../../limits/slot-counter.js';
+import { prepareOperation } from '../operation.js';
 import { WsSink } from './ws-sink.js';
 import { authorize, closeReason, closeWhenExpired } from './ws-guards.js';
 
@@ -94,7 +95,7 @@ export function createProtocol(o: ProtocolOptions) {
       ctx.extra.expiry = closeWhenExpired(ctx.extra.socket, ctx.extra.session, o.expiryHorizonMs);
       return true;
     },
-    onSubscribe: (ctx, id, payload) => prepareOperation(o, ctx.extra, id, payload),
+    onSubscribe: (ctx, id, payload) => onSubscribe(o, ctx.extra, id, payload),
     execute: (args) => (args.rootValue as Prepared).run() as never,
     subscribe: (args) => (args.rootValue as Prepared).run() as never,
   });
@@ -131,7 +132,7 @@ function acceptAnonymous(o: ProtocolOptions, connection: Connection): boolean {
  * execution, a subscription already started so that a refusal (FORBIDDEN, NOT_FOUND, BAD_USER_INPUT) answers
  * with the protocol's `error` message, not with a `next` carrying errors. Errors answer this operation only.
  */
-async function prepareOperation(
+async function onSubscribe(
   o: ProtocolOptions,
   connection: Connection,
   id: string,
@@ -145,25 +146,10 @@ async function prepareOperation(
       session,
       sink: new WsSink(connection.socket, connection.tcp, id, o.sinkLimits),
     });
-    let document;
-    try {
-      document = enveloped.parse(payload.query);
-    } catch (err) {
-      if (!(err instanceof GraphQLError)) throw err;
-      return [parseFailed(err)];
-    }
-    const errors = enveloped.validate(enveloped.schema, document);
-    if (errors.length > 0) return errors;
-    const args: ExecutionArgs = {
-      schema: enveloped.schema,
-      document,
-      operationName: payload.operationName,
-      variableValues: payload.variables,
-      contextValue: await enveloped.contextFactory(),
-    };
-    if (getOperationAST(document, payload.operationName)?.operation !== 'subscription') {
-      return { ...args, rootValue: preparedExecution(enveloped.execute, args) };
-    }
+    const prepared = await prepareOperation(enveloped, payload);
+    if (!('args' in prepared)) return prepared;
+    const { args } = prepared;
+    if (!prepared.subscription) return { ...args, rootValue: preparedExecution(enveloped.execute, args) };
     const started = await enveloped.subscribe(args);
     if (!(Symbol.asyncIterator in started) && started.errors?.length) return started.errors;
     args.rootValue = preparedResult(started); // after subscribe: the subscription ran with no root value

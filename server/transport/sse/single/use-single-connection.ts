@@ -1,4 +1,4 @@
-import { type ExecutionArgs, type ExecutionResult, GraphQLError, getOperationAST } from 'graphql';
+import { type ExecutionResult, GraphQLError } from 'graphql';
 import type { Plugin, YogaServerInstance } from 'graphql-yoga';
 import { parseBearer, type TokenVerifier } from '../../../auth/tokens.js';
 import type { Viewer } from '../../../auth/viewer.js';
@@ -6,13 +6,13 @@ import {
   badInput,
   invalidToken,
   notFound,
-  parseFailed,
   rateLimited,
   unauthenticated,
   withoutTransportExtensions,
 } from '../../../errors.js';
 import type { HttpServerContext } from '../event-streams.js';
 import { TOKEN_HEADER, TOKEN_QUERY, operationComplete, operationNext } from '../frames.js';
+import { prepareOperation } from '../../operation.js';
 import { OperationSink } from './operation-sink.js';
 import type { Reservation, Reservations } from './reservations.js';
 
@@ -158,28 +158,13 @@ async function operate(call: Call, r: Reservation): Promise<Response> {
     session: r.session,
     sink: new OperationSink(response, id),
   });
-  let document;
-  try {
-    document = enveloped.parse(params.query);
-    const errors = enveloped.validate(enveloped.schema, document);
-    if (errors.length > 0) return errorsResponse(fetchAPI, 400, errors);
-  } catch (err) {
-    // A syntax error, or a query limit (graphql-armor) refusing the document.
-    if (err instanceof GraphQLError) return errorResponse(fetchAPI, 400, err.extensions.code ? err : parseFailed(err));
-    throw err;
-  }
+  const prepared = await prepareOperation(enveloped, params);
+  if (!('args' in prepared)) return errorsResponse(fetchAPI, 400, prepared);
   r.operations.set(id, null);
   let result: ExecutionResult | AsyncIterable<ExecutionResult>;
   try {
-    const args: ExecutionArgs = {
-      schema: enveloped.schema,
-      document,
-      contextValue: await enveloped.contextFactory(),
-      variableValues: params.variables,
-      operationName: params.operationName,
-    };
-    const isSubscription = getOperationAST(document, params.operationName)?.operation === 'subscription';
-    result = (await (isSubscription ? enveloped.subscribe(args) : enveloped.execute(args))) as
+    const { args, subscription } = prepared;
+    result = (await (subscription ? enveloped.subscribe(args) : enveloped.execute(args))) as
       ExecutionResult | AsyncIterable<ExecutionResult>;
   } catch (err) {
     if (r.operations.get(id) === null) r.operations.delete(id);
