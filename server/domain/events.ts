@@ -1,4 +1,4 @@
-import { isStillMember, requireOrgAccess } from '../auth/access.js';
+import { type OrgAccess, isStillMember, requireOrgAccess } from '../auth/access.js';
 import type { StreamGuard } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { Services } from '../context.js';
@@ -33,14 +33,14 @@ export async function publishEvent(
   viewer: Viewer | null,
   input: PublishInput & { idempotencyKey?: string | null },
 ): Promise<EventRecord> {
-  const payload = checkEventInput(services, input);
+  const checked = checkEventInput(services, input);
   const key = checkIdempotencyKey(input.idempotencyKey);
   const { viewer: v } = await requireOrgAccess(services.store, viewer, input.orgId, 'MEMBER', 'publish events', {
     apiKeys: true,
   });
   const [outcome] = await appendAndPublish(services, {
     orgId: input.orgId,
-    events: [{ ...eventFieldsOf(input), payload, actor: actorOf(v) }],
+    events: [{ ...eventFieldsOf(input), ...checked, actor: actorOf(v) }],
     idempotencyKeys: [key],
     payer: payerOf(v),
   });
@@ -80,14 +80,14 @@ export async function listEventHistory(
   args: EventsArgs & { first?: number | null },
   budget: ResponseBudget,
 ): Promise<EventPage> {
-  const { viewer: v } = await requireOrgAccess(services.store, viewer, args.orgId, 'VIEWER', 'read its events');
+  const access = await requireOrgAccess(services.store, viewer, args.orgId, 'VIEWER', 'read its events');
   const first = args.first ?? 50;
   if (first < 1 || first > services.limits.maxPageSize)
     throw badInput(`first must be between 1 and ${services.limits.maxPageSize}.`);
   const afterSeq = args.after ? parseCursorFor(args.orgId, args.after) : 0;
   return repo.listEventPage(
     services.store.db,
-    { ...args, afterSeq, limit: first, viewerId: v.userId },
+    { ...args, afterSeq, limit: first, ...readerOf(access) },
     (bytes, count) => budget.reserve(bytes, `the ${count} events asked for`),
   );
 }
@@ -112,8 +112,9 @@ export async function subscribeEvents(
   args: EventsArgs,
   guard?: StreamGuard,
 ): Promise<EventStream> {
-  const { viewer: v } = await requireOrgAccess(services.store, viewer, args.orgId, 'VIEWER', 'subscribe to its events');
-  const stream = await openEventStream(services, v, args, guard);
+  const access = await requireOrgAccess(services.store, viewer, args.orgId, 'VIEWER', 'subscribe to its events');
+  const v = access.viewer;
+  const stream = await openEventStream(services, access, args, guard);
   // Registered now, so a later removal reaches it through the feed; an earlier one is caught here.
   if (!(await isStillMember(services.store, v, args.orgId))) {
     stream.close();
@@ -124,13 +125,19 @@ export async function subscribeEvents(
   return stream;
 }
 
+/**
+ * Whose private events a reader sees: those naming them, or (members) their current role. A service is a
+ * reader like any other: it sees a private event only when the audience names its `sub`.
+ */
+const readerOf = ({ viewer, membership }: OrgAccess) => ({ viewerId: viewer.userId, viewerRole: membership?.role });
+
 async function openEventStream(
   services: Services,
-  v: Viewer,
+  access: OrgAccess,
   args: EventsArgs,
   guard?: StreamGuard,
 ): Promise<EventStream> {
-  const filter = createFilter({ ...args, viewerId: v.userId });
+  const filter = createFilter({ ...args, ...readerOf(access) });
   if (args.after === undefined || args.after === null)
     return services.bus.subscribe({ orgId: args.orgId, filter, guard });
   const decoded = decodeCursor(args.after);

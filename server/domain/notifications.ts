@@ -60,7 +60,7 @@ export async function sendNotification(
       // Recipients are not listed: each learns its own notification id from its inbox and live channel.
       payload: { title: input.title, body: input.body ?? null, data: input.data ?? null },
       actor: actorOf(v),
-      audience: recipients,
+      audience: { userIds: recipients, roles: [] },
     }),
   );
   for (const n of created) {

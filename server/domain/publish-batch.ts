@@ -11,7 +11,7 @@ import {
   refusedWithSibling,
 } from '../errors.js';
 import { encodeCursor } from '../realtime/cursor.js';
-import { checkEventInput, type PublishInput } from './event-input.js';
+import { type CheckedEvent, checkEventInput, type PublishInput } from './event-input.js';
 import { eventFieldsOf } from './events.js';
 import { actorOf, appendAndPublish, checkIdempotencyKey, payerOf } from './publish.js';
 
@@ -24,7 +24,7 @@ export interface BatchEventInput extends PublishInput {
 export type BatchResult =
   { ok: true; id: string; sequence: number; cursor: string; duplicate: boolean } | { ok: false; error: GraphQLError };
 
-type Checked = { payload: unknown; key: string | undefined } | GraphQLError;
+type Checked = { event: CheckedEvent; key: string | undefined } | GraphQLError;
 
 /**
  * Publishes a batch for an app backend (a service token, or an API key for its own organization only):
@@ -60,7 +60,7 @@ export async function publishBatch(
 
 function check(services: Services, input: BatchEventInput): Checked {
   try {
-    return { payload: checkEventInput(services, input), key: checkIdempotencyKey(input.idempotencyKey) };
+    return { event: checkEventInput(services, input), key: checkIdempotencyKey(input.idempotencyKey) };
   } catch (err) {
     if (err instanceof GraphQLError) return err;
     throw err;
@@ -112,7 +112,7 @@ async function publishOrganization(
       orgId,
       events: positions.map((p, j) => ({
         ...eventFieldsOf(inputs[p] as BatchEventInput),
-        payload: valid[j]?.payload,
+        ...(valid[j] as Exclude<Checked, GraphQLError>).event,
         actor: actorOf(v),
       })),
       idempotencyKeys: valid.map((c) => c.key),

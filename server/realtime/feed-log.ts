@@ -22,6 +22,7 @@ export function createFeedLog(store: Store): FeedLog & ReplaySource & PositionSo
           types: filter.types && [...filter.types],
           subjectIds: filter.subjectIds && [...filter.subjectIds],
           viewerId: filter.viewerId ?? '',
+          viewerRole: filter.viewerRole,
           limit: REPLAY_PAGE,
         });
         for (const e of page) {

@@ -1,6 +1,6 @@
 import type { StreamGuard } from '../auth/session.js';
 import { noLongerMember } from '../errors.js';
-import type { EventRecord } from '../store/types.js';
+import { ROLES, type EventRecord, type Role } from '../store/types.js';
 import { EventStream, type FeedHooks } from './event-stream.js';
 import { FeedSequencer, type FeedLog } from './feed-sequencer.js';
 import type { EventFilter } from './filter.js';
@@ -145,6 +145,8 @@ export class OrgFeed implements TopicRoom {
     // In log order: a removed member's streams end before anything published after the removal.
     const removed = removedMember(event);
     if (removed) this.revoke(removed);
+    const changed = changedRole(event);
+    if (changed) this.changeRole(changed.userId, changed.role);
     if (this.streams.size === 0) return;
     // No copy per event: a stream that ends itself (overflow) is deleted from the set, which iteration allows;
     // nothing opens a stream during a push.
@@ -156,6 +158,11 @@ export class OrgFeed implements TopicRoom {
     const err = noLongerMember(this.orgId);
     for (const stream of [...this.streams]) if (stream.filter.viewerId === userId) stream.fail(err);
     for (const watcher of [...this.watchers]) if (watcher.userId === userId) watcher.fail(err);
+  }
+
+  /** Private events for a role follow the member's role from the change on, in log order. */
+  private changeRole(userId: string, role: Role): void {
+    for (const stream of this.streams) if (stream.filter.viewerId === userId) stream.filter.viewerRole = role;
   }
 
   private rewound(from: number, to: number): void {
@@ -176,10 +183,20 @@ function asEvent(message: unknown, orgId: string): EventRecord | undefined {
 
 /**
  * The user a `member.leave` event removes. Every subscription needs only VIEWER, so a role change
- * (`member.update`) ends none; a subscription that needed more would be checked here.
+ * (`member.update`) ends none; it changes which private events the member's streams receive (changedRole).
  */
 function removedMember(event: EventRecord): string | undefined {
   if (event.type !== 'member.leave') return undefined;
-  const member = (event.payload as { member?: { userId?: unknown } } | null)?.member;
+  const member = memberOf(event);
   return typeof member?.userId === 'string' ? member.userId : undefined;
 }
+
+function changedRole(event: EventRecord): { userId: string; role: Role } | undefined {
+  if (event.type !== 'member.update') return undefined;
+  const member = memberOf(event);
+  if (typeof member?.userId !== 'string' || !(ROLES as readonly unknown[]).includes(member.role)) return undefined;
+  return { userId: member.userId, role: member.role as Role };
+}
+
+const memberOf = (event: EventRecord) =>
+  (event.payload as { member?: { userId?: unknown; role?: unknown } } | null)?.member;

@@ -20,7 +20,7 @@ export function addEventSchema(
 ): { PublishEventInput: PublishEventInputRef } {
   const EventRef = eventType(builder, organizations, catalog);
   const EventConnectionRef = connectionTypes(builder, EventRef);
-  const PublishEventInput = eventQueryAndMutation(builder, EventRef, EventConnectionRef);
+  const PublishEventInput = eventQueryAndMutation(builder, EventRef, EventConnectionRef, organizations.RoleEnum);
   eventSubscription(builder, EventRef);
   return { PublishEventInput };
 }
@@ -154,8 +154,9 @@ function eventQueryAndMutation(
   builder: Builder,
   EventRef: EventRefType,
   EventConnectionRef: ReturnType<typeof connectionTypes>,
+  RoleEnum: OrganizationRefs['RoleEnum'],
 ): PublishEventInputRef {
-  const PublishEventInput = publishEventInput(builder);
+  const PublishEventInput = publishEventInput(builder, RoleEnum);
   builder.queryField('events', (t) =>
     t.field({
       type: EventConnectionRef,

@@ -1,12 +1,22 @@
 import * as events from '../domain/events.js';
+import { MAX_AUDIENCE_USERS } from '../domain/event-input.js';
 import type { Builder } from './builder.js';
+import type { OrganizationRefs } from './organization.js';
 
 /**
  * What a client publishes (publishEvent, publishEvents). Names, subject and payload are checked by the domain
  * (checkEventInput), not here: in a batch each event gets its own result, where a schema-level check would
  * refuse the whole operation.
  */
-export function publishEventInput(builder: Builder) {
+export function publishEventInput(builder: Builder, RoleEnum: OrganizationRefs['RoleEnum']) {
+  const EventAudienceInput = builder.inputType('EventAudienceInput', {
+    description:
+      'Who receives a private event: the users named and the members whose role is one of the roles named (exact roles: list OWNER too to reach owners and admins). Nobody else receives it, live, on resume or in history; services see every event.',
+    fields: (t) => ({
+      userIds: t.idList({ required: false, description: `At most ${MAX_AUDIENCE_USERS} user ids.` }),
+      roles: t.field({ type: [RoleEnum], required: false }),
+    }),
+  });
   return builder.inputType('PublishEventInput', {
     fields: (t) => ({
       orgId: t.id({ required: true }),
@@ -20,6 +30,11 @@ export function publishEventInput(builder: Builder) {
       }),
       subjectId: t.id({ required: false, description: '1 to 128 characters.' }),
       payload: t.field({ type: 'JSON', required: false, description: 'At most 32 KiB as JSON.' }),
+      audience: t.field({
+        type: EventAudienceInput,
+        required: false,
+        description: 'Only these users and roles receive the event; absent: every member of the organization.',
+      }),
       idempotencyKey: t.string({
         required: false,
         description:
@@ -36,4 +51,8 @@ export const fromPublishEventInput = (input: PublishEventInputRef['$inferInput']
   ...input,
   orgId: String(input.orgId),
   subjectId: input.subjectId === null || input.subjectId === undefined ? null : String(input.subjectId),
+  audience: input.audience && {
+    userIds: input.audience.userIds?.map(String) ?? [],
+    roles: input.audience.roles ?? [],
+  },
 });

@@ -1,4 +1,4 @@
-import { fromRow } from './event-rows.js';
+import { fromRow, rolesOfRow } from './event-rows.js';
 import { appendToLogs } from './log-append.js';
 import type { Db, EventQuery, EventRecord, EventsTable, NewEvent } from './types.js';
 
@@ -62,7 +62,7 @@ function matching(db: Db, q: EventQuery) {
   if (q.channels?.length) query = query.where('channel', 'in', q.channels);
   if (q.types?.length) query = query.where('type', 'in', q.types);
   if (q.subjectIds?.length) query = query.where('subject_id', 'in', q.subjectIds);
-  const viewerId = q.viewerId;
+  const { viewerId, viewerRole } = q;
   if (viewerId === undefined) return query;
   return query.where((eb) =>
     eb.or([
@@ -75,6 +75,7 @@ function matching(db: Db, q: EventQuery) {
           .whereRef('a.seq', '=', 'events.seq')
           .where('a.user_id', '=', viewerId),
       ),
+      ...(viewerRole ? [eb('audience_roles', 'like', `%,${viewerRole},%`)] : []),
     ]),
   );
 }
@@ -130,6 +131,7 @@ export async function listEventPage(
 /** Restricted events carry their audience, so that live fan-out (gap fills included) can honour it. */
 async function withAudiences(db: Db, orgId: string, rows: EventsTable[]): Promise<EventRecord[]> {
   const events = rows.map(fromRow);
+  const restrictedRows = rows.filter((r) => Number(r.restricted) === 1);
   const restricted = events.filter((_, i) => Number(rows[i]?.restricted) === 1);
   if (restricted.length === 0) return events;
   const audience = await db
@@ -142,6 +144,11 @@ async function withAudiences(db: Db, orgId: string, rows: EventsTable[]): Promis
       restricted.map((e) => e.seq),
     )
     .execute();
-  for (const e of restricted) e.audience = audience.filter((a) => Number(a.seq) === e.seq).map((a) => a.user_id);
+  restricted.forEach((e, i) => {
+    e.audience = {
+      userIds: audience.filter((a) => Number(a.seq) === e.seq).map((a) => a.user_id),
+      roles: rolesOfRow(restrictedRows[i] as EventsTable),
+    };
+  });
   return events;
 }

@@ -1,4 +1,4 @@
-import type { EventRecord, EventsTable } from './types.js';
+import { ROLES, type EventRecord, type EventsTable, type Role } from './types.js';
 
 /** An event as a row of `events`, and back: one mapping for every query of the log. */
 export function toRow(e: EventRecord): EventsTable {
@@ -14,7 +14,8 @@ export function toRow(e: EventRecord): EventsTable {
     actor_name: e.actor.name,
     actor_is_service: e.actor.isService ? 1 : 0,
     occurred_at: e.occurredAt,
-    restricted: e.audience?.length ? 1 : 0,
+    restricted: e.audience ? 1 : 0,
+    audience_roles: e.audience?.roles.length ? `,${e.audience.roles.join(',')},` : null,
   };
 }
 
@@ -31,3 +32,7 @@ export function fromRow(r: EventsTable): EventRecord {
     occurredAt: Number(r.occurred_at),
   };
 }
+
+/** The roles of a restricted row's audience (its users are in `event_audience`). */
+export const rolesOfRow = (r: Pick<EventsTable, 'audience_roles'>): Role[] =>
+  (r.audience_roles ?? '').split(',').filter((x): x is Role => (ROLES as readonly string[]).includes(x));

@@ -3,7 +3,7 @@ import { toRow } from './event-rows.js';
 import { newId } from './ids.js';
 import type { Db, EventRecord, NewEvent } from './types.js';
 
-/** Rows per INSERT: well under SQLite's 32,766 bound parameters with 12 columns. */
+/** Rows per INSERT: well under SQLite's 32,766 bound parameters with 13 columns. */
 const ROWS_PER_INSERT = 500;
 /** Organizations per UPDATE: two parameters each in the CASE, one in the IN list. */
 const ORGS_PER_UPDATE = 500;
@@ -99,6 +99,7 @@ const COLUMNS = [
   'actor_is_service',
   'occurred_at',
   'restricted',
+  'audience_roles',
 ] as const;
 const INSERT_ONE = `insert into events (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')})`;
 
@@ -127,7 +128,7 @@ async function insertEvents(db: Db, events: readonly EventRecord[]): Promise<voi
     }
   }
   const audience = events.flatMap((e) =>
-    (e.audience ?? []).map((user_id) => ({ org_id: e.orgId, seq: e.seq, user_id })),
+    (e.audience?.userIds ?? []).map((user_id) => ({ org_id: e.orgId, seq: e.seq, user_id })),
   );
   for (let i = 0; i < audience.length; i += ROWS_PER_INSERT) {
     await db

@@ -139,6 +139,15 @@ const migrations: Record<string, Migration> = {
       await sql`drop table idempotency_keys`.execute(db);
     },
   },
+  '0005_audience_roles': {
+    async up(db: Kysely<unknown>) {
+      // Private events may name roles as well as users (`,ADMIN,OWNER,`); `restricted` still marks them all.
+      await db.schema.alterTable('events').addColumn('audience_roles', 'text').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable('events').dropColumn('audience_roles').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

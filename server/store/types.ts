@@ -37,8 +37,10 @@ export interface EventsTable {
   actor_name: string | null;
   actor_is_service: number;
   occurred_at: number;
-  /** 1 when only the users in `event_audience` may see the event. */
+  /** 1 when only the event's audience may see it: the users in `event_audience` and the roles below. */
   restricted: number;
+  /** The roles of the audience as `,ADMIN,OWNER,` (matched with LIKE on both dialects); null = none. */
+  audience_roles: string | null;
 }
 
 export interface EventAudienceTable {
@@ -135,8 +137,14 @@ export interface EventRecord {
   payload: unknown;
   actor: Actor;
   occurredAt: number;
-  /** Only these users may see the event (a notification's recipients); absent = every member. */
-  audience?: string[];
+  /** Only these members may see the event (a notification's recipients, a private event); absent = every member. */
+  audience?: Audience;
+}
+
+/** Who may see a restricted event: these users, and the members whose role is one of these (exact roles). */
+export interface Audience {
+  userIds: readonly string[];
+  roles: readonly Role[];
 }
 
 export interface Notification {
@@ -170,6 +178,8 @@ export interface EventQuery {
   types?: readonly string[] | null;
   subjectIds?: readonly string[] | null;
   limit: number;
-  /** Restricted events are included only for their audience; undefined = include all (internal use). */
+  /** Restricted events are included only for their audience; undefined = include all (services, internal use). */
   viewerId?: string;
+  /** The viewer's role in the organization, for audiences that name roles. */
+  viewerRole?: Role;
 }

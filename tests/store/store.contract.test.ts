@@ -22,7 +22,7 @@ import {
 } from '../../server/store/repository.js';
 import { migrationProvider } from '../../server/store/migrations.js';
 import { type Store, createStore } from '../../server/store/store.js';
-import type { Db, NewEvent } from '../../server/store/types.js';
+import type { Db, NewEvent, Role } from '../../server/store/types.js';
 
 // One contract, every store: the embedded SQLite file and PostgreSQL (a fresh database per test run).
 // Organizations and users get random ids, so no test depends on what another one left behind.
@@ -162,7 +162,7 @@ describe.each([
       const batch = await store.transaction((tx) =>
         appendEvents(tx, org.id, [
           event(org.id, { payload: { i: 1 } }),
-          event(org.id, { payload: { i: 2 }, audience: ['bob'] }),
+          event(org.id, { payload: { i: 2 }, audience: { userIds: ['bob'], roles: ['ADMIN', 'OWNER'] } }),
           event(org.id, { payload: { i: 3 } }),
         ]),
       );
@@ -172,7 +172,7 @@ describe.each([
       const stored = await listEvents(store.db, { orgId: org.id, afterSeq: 1, limit: 10 });
       expect(stored.map((e) => [e.seq, e.payload, e.audience])).toEqual([
         [2, { i: 1 }, undefined],
-        [3, { i: 2 }, ['bob']],
+        [3, { i: 2 }, { userIds: ['bob'], roles: ['ADMIN', 'OWNER'] }],
         [4, { i: 3 }, undefined],
       ]);
       expect((await append(org.id)).seq).toBe(5);
@@ -275,12 +275,18 @@ describe.each([
         channel: 'notifications',
         type: 'notification.new',
         payload: { n: 2 },
-        audience: ['bob'],
+        audience: { userIds: ['bob'], roles: [] },
       }); // 2
       await append(org.id, { channel: 'property', type: 'property.update', payload: { n: 3 } }); // 3
-      const seqsFor = async (viewerId: string, channels?: string[]) =>
+      const admins = { userIds: [], roles: ['ADMIN'] as Role[] };
+      await append(org.id, { channel: 'property', type: 'property.sold', audience: admins }); // 4
+      const seqsFor = async (viewerId: string, channels?: string[], viewerRole?: Role) =>
         (
-          await listEventPage(store.db, { orgId: org.id, afterSeq: 0, limit: 10, viewerId, channels }, () => {})
+          await listEventPage(
+            store.db,
+            { orgId: org.id, afterSeq: 0, limit: 10, viewerId, viewerRole, channels },
+            () => {},
+          )
         ).events.map((e) => [e.seq, e.audience]);
       expect(await seqsFor('alice')).toEqual([
         [1, undefined],
@@ -288,10 +294,16 @@ describe.each([
       ]);
       expect(await seqsFor('bob')).toEqual([
         [1, undefined],
-        [2, ['bob']],
+        [2, { userIds: ['bob'], roles: [] }],
         [3, undefined],
       ]);
       expect(await seqsFor('bob', ['property'])).toEqual([[3, undefined]]);
+      // Roles match exactly: an OWNER is not an ADMIN unless the audience says so.
+      expect(await seqsFor('alice', ['property'], 'ADMIN')).toEqual([
+        [3, undefined],
+        [4, admins],
+      ]);
+      expect(await seqsFor('alice', ['property'], 'OWNER')).toEqual([[3, undefined]]);
     });
   });
 

@@ -5,6 +5,8 @@ export interface PublisherEvent {
   type: string;
   subjectId?: string | null;
   payload?: unknown;
+  /** Only these users and the members of these (exact) roles receive the event; absent: every member. */
+  audience?: { userIds?: string[]; roles?: Array<'OWNER' | 'ADMIN' | 'MEMBER' | 'VIEWER'> };
   /**
    * Names the event within its organization: a retry with the same key publishes nothing and answers the first
    * event. Generated when absent, and kept across every retry of the event.

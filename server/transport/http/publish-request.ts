@@ -2,7 +2,7 @@ import type { BatchEventInput } from '../../domain/publish-batch.js';
 
 /**
  * The body of `POST /v1/events`, parsed and checked for shape only (the rules of each event are the domain's):
- * `{ "events": [ { orgId, channel, type, subjectId?, payload?, idempotencyKey? }, … ] }`. Returns the events;
+ * `{ "events": [ { orgId, channel, type, subjectId?, payload?, audience?, idempotencyKey? }, … ] }`. Returns the events;
  * or the reasons the body was refused (at most a few, each naming where and what arrived); or, for a batch over
  * the limit, its size (told before any event is looked at).
  */
@@ -15,6 +15,8 @@ const FIELDS: Record<string, 'string' | 'string?' | 'json'> = {
   type: 'string',
   subjectId: 'string?',
   payload: 'json',
+  // Checked by the domain (checkAudience), which names what is wrong inside it.
+  audience: 'json',
   idempotencyKey: 'string?',
 };
 const FIELD_LIST = Object.keys(FIELDS).join(', ');

@@ -4,6 +4,13 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** Who receives a private event: the users named and the members whose role is one of the roles named (exact roles: list OWNER too to reach owners and admins). Nobody else receives it, live, on resume or in history; services see every event. */
+export type EventAudienceInput = {
+  roles?: Array<Role> | null | undefined;
+  /** At most 100 user ids. */
+  userIds?: Array<string | number> | null | undefined;
+};
+
 export type ListingStatus =
   | 'listed'
   | 'sold'
@@ -15,6 +22,8 @@ export type PresenceUpdateKind =
   | 'SNAPSHOT';
 
 export type PublishEventInput = {
+  /** Only these users and roles receive the event; absent: every member of the organization. */
+  audience?: EventAudienceInput | null | undefined;
   /** Lower-case words joined by dots (at most 4 parts). Built in: user, property, organization, system, notifications; apps may use their own. */
   channel: string;
   /** Names this event within its organization (1 to 255 characters): a retry with the same key, while the first event is retained, publishes nothing and returns the first event. */
@@ -27,6 +36,13 @@ export type PublishEventInput = {
   /** Lower-case words joined by dots (at most 4 parts). Built in: member.join, member.leave, member.update, organization.change, notification.new, property.update, user.activity, system.alert, data.sync; apps may use their own, except under member.*, organization.*, notification.*. A type declared in the event catalog must have a payload that matches its declaration. */
   type: string;
 };
+
+/** OWNER > ADMIN > MEMBER > VIEWER. VIEWERs only read; MEMBERs publish; ADMINs manage members. */
+export type Role =
+  | 'ADMIN'
+  | 'MEMBER'
+  | 'OWNER'
+  | 'VIEWER';
 
 export type SendNotificationInput = {
   body?: string | null | undefined;
