@@ -12,6 +12,7 @@ import type { Typing } from './realtime/typing.js';
 import type { UserChannel } from './realtime/user-channel.js';
 import type { Store } from './store/store.js';
 import type { ResultSink } from './delivery.js';
+import type { ChannelRuleCache } from './domain/channel-rules.js';
 import type { EventCatalog } from './catalog/catalog.js';
 
 /** Long-lived parts shared by every operation; built once by createApp. */
@@ -37,6 +38,8 @@ export interface Services {
   limits: DomainLimits;
   /** The event types this server knows (built in and EVENTS_CATALOG): publishing validates against it. */
   catalog: EventCatalog;
+  /** Channel rules for publishing and history (live streams follow their feed's, in log order). */
+  channelRules: ChannelRuleCache;
 }
 
 /** The sizes and counts the domain rules enforce (the transports' limits live in Tuning and Config). */

@@ -59,6 +59,13 @@ export const apiKeyOtherOrganization = (keyOrgId: string, orgId: string, positio
   );
 export const forbidden = (message: string) => appError('FORBIDDEN', message);
 export const noLongerMember = (orgId: string) => forbidden(`You are no longer a member of organization "${orgId}".`);
+/** A channel rule of the organization keeps this member from reading or publishing on a channel. */
+export const channelForbidden = (o: { channel: string; role: string; needs: string; action: 'read' | 'publish' }) =>
+  appError(
+    'FORBIDDEN',
+    `Channel "${o.channel}" needs ${o.needs} or above to ${o.action === 'read' ? 'subscribe to or read' : 'publish on'}; your role is ${o.role}.`,
+    { reason: 'CHANNEL_RULE', channel: o.channel, needs: o.needs },
+  );
 export const notFound = (message: string) => appError('NOT_FOUND', message);
 export const badInput = (message: string, extra?: Record<string, unknown>) =>
   appError('BAD_USER_INPUT', message, extra);

@@ -1,6 +1,8 @@
 import { createTokenVerifier, resolveSecret } from './auth/tokens.js';
 import type { Config } from './config.js';
 import type { DomainLimits, Services } from './context.js';
+import { ChannelRuleCache } from './domain/channel-rules.js';
+import { listChannelRules } from './store/channel-rules.js';
 import { GroupCommit } from './store/group-commit.js';
 import { RateLimiter } from './limits/rate-limiter.js';
 import type { Logger } from './logger.js';
@@ -61,6 +63,7 @@ export async function createServices(config: Config, tuning: Tuning, log: Logger
     startedAt: Date.now(),
     log,
     catalog: config.catalog,
+    channelRules: new ChannelRuleCache((orgId) => listChannelRules(store.db, orgId)),
     limits: domainLimits(tuning),
   };
 

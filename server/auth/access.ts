@@ -2,11 +2,10 @@ import type { Store } from '../store/store.js';
 import { apiKeyOtherOrganization, apiKeyPublishOnly, forbidden, notFound, unauthenticated } from '../errors.js';
 import { getMembership, getOrganization } from '../store/repository.js';
 import type { Membership, Role } from '../store/types.js';
+import { roleAtLeast } from './roles.js';
 import type { Viewer } from './viewer.js';
 
-const RANK: Record<Role, number> = { VIEWER: 0, MEMBER: 1, ADMIN: 2, OWNER: 3 };
-
-export const roleAtLeast = (role: Role, min: Role) => RANK[role] >= RANK[min];
+export { roleAtLeast } from './roles.js';
 
 export function requireViewer(viewer: Viewer | null): Viewer {
   if (!viewer) throw unauthenticated();

@@ -66,6 +66,28 @@ export const BUILT_IN_EVENT_TYPES: Readonly<Record<string, CatalogEntry>> = {
       },
     },
   },
+  'organization.rule': {
+    description: "A channel's rule changed (its subject is the channel): who may read and publish on it.",
+    payload: {
+      type: 'object',
+      required: ['rule'],
+      additionalProperties: false,
+      properties: {
+        rule: {
+          title: 'ChannelRuleChange',
+          description: 'The rule as it is after the change (VIEWER and MEMBER: the defaults, no rule).',
+          type: 'object',
+          required: ['channel', 'subscribeRole', 'publishRole'],
+          additionalProperties: false,
+          properties: {
+            channel: { type: 'string' },
+            subscribeRole: role('Least role that may subscribe to the channel and read its history.'),
+            publishRole: role('Least role that may publish on it.'),
+          },
+        },
+      },
+    },
+  },
   'notification.new': {
     description: 'A notification for the recipients (nobody else receives this event).',
     payload: {

@@ -47,7 +47,7 @@ export class CatalogError extends Error {
  */
 export const RESERVED_TYPE_NAMES = new Set(
   (
-    'Actor ApiKey Boolean CreatedApiKey DateTime Event EventConnection EventData EventEdge EventMember EventOrganization Float ID Int ' +
+    'Actor ApiKey Boolean ChannelRule CreatedApiKey DateTime Event EventAudienceInput EventConnection EventData EventEdge EventMember EventOrganization Float ID Int ' +
     'JSON Membership Mutation Notification NotificationConnection NotificationUpdate Organization OrganizationStats ' +
     'PageInfo PresenceUpdate PresenceUpdateKind PresenceUser PublishError PublishEventInput PublishResult Query Role ' +
     'SafeInt ' +

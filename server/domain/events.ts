@@ -12,6 +12,7 @@ import type { EventRecord } from '../store/types.js';
 import { checkEventInput, type PublishInput } from './event-input.js';
 import { holdPresence } from './presence.js';
 import { actorOf, appendAndPublish, checkIdempotencyKey, payerOf } from './publish.js';
+import { checkMayPublish, readableChannels } from './channel-rules.js';
 import type { ResponseBudget } from '../limits/response-budget.js';
 
 export {
@@ -35,9 +36,11 @@ export async function publishEvent(
 ): Promise<EventRecord> {
   const checked = checkEventInput(services, input);
   const key = checkIdempotencyKey(input.idempotencyKey);
-  const { viewer: v } = await requireOrgAccess(services.store, viewer, input.orgId, 'MEMBER', 'publish events', {
+  const access = await requireOrgAccess(services.store, viewer, input.orgId, 'MEMBER', 'publish events', {
     apiKeys: true,
   });
+  await checkMayPublish(services, access, input.orgId, input.channel);
+  const v = access.viewer;
   const [outcome] = await appendAndPublish(services, {
     orgId: input.orgId,
     events: [{ ...eventFieldsOf(input), ...checked, actor: actorOf(v) }],
@@ -85,9 +88,10 @@ export async function listEventHistory(
   if (first < 1 || first > services.limits.maxPageSize)
     throw badInput(`first must be between 1 and ${services.limits.maxPageSize}.`);
   const afterSeq = args.after ? parseCursorFor(args.orgId, args.after) : 0;
+  const hiddenChannels = await readableChannels(services, access, args.orgId, args.channels);
   return repo.listEventPage(
     services.store.db,
-    { ...args, afterSeq, limit: first, ...readerOf(access) },
+    { ...args, afterSeq, limit: first, ...readerOf(access), hiddenChannels },
     (bytes, count) => budget.reserve(bytes, `the ${count} events asked for`),
   );
 }
@@ -115,10 +119,15 @@ export async function subscribeEvents(
   const access = await requireOrgAccess(services.store, viewer, args.orgId, 'VIEWER', 'subscribe to its events');
   const v = access.viewer;
   const stream = await openEventStream(services, access, args, guard);
-  // Registered now, so a later removal reaches it through the feed; an earlier one is caught here.
+  // Registered now, so a later removal or rule reaches it through the feed; an earlier one is caught here.
   if (!(await isStillMember(services.store, v, args.orgId))) {
     stream.close();
     throw noLongerMember(args.orgId);
+  }
+  const unreadable = stream.unreadableChannel();
+  if (unreadable) {
+    stream.close();
+    throw unreadable;
   }
   const release = holdPresence(services, args.orgId, v);
   stream.whenEnded(release);

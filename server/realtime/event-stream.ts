@@ -1,7 +1,9 @@
 import type { GraphQLError } from 'graphql';
 import type { StreamGuard } from '../auth/session.js';
+import { channelForbidden } from '../errors.js';
 import type { EventRecord } from '../store/types.js';
 import { encodeCursor } from './cursor.js';
+import type { ChannelRules } from './channel-rules.js';
 import { type EventFilter, matchesFilter } from './filter.js';
 import { PushStream } from './push-stream.js';
 
@@ -22,6 +24,8 @@ export interface EventStreamOptions {
   /** Sequence the consumer already has: where a cut-off client resumes if nothing else arrives. */
   startSeq: number;
   guard?: StreamGuard;
+  /** The organization's channel rules (its feed's): events of a channel the reader may not read are left out. */
+  rules?: ChannelRules;
 }
 
 /**
@@ -35,6 +39,7 @@ export class EventStream extends PushStream<EventRecord> {
   /** Events up to here are the consumer's already; moved back when the log is rewound. */
   private startSeq: number;
   private readonly hooks: FeedHooks;
+  private readonly rules?: ChannelRules;
 
   constructor(options: EventStreamOptions) {
     super({ maxQueue: options.maxQueue, replay: options.replay, guard: options.guard, cursorOf: cursorOfEvent });
@@ -42,11 +47,35 @@ export class EventStream extends PushStream<EventRecord> {
     this.startSeq = options.startSeq;
     this.filter = options.filter;
     this.hooks = options.hooks;
+    this.rules = options.rules;
   }
 
   /** Never an event the consumer already has (its cursor may be ahead of this instance's feed). */
   protected override accepts(e: EventRecord): boolean {
-    return e.seq > this.startSeq && matchesFilter(this.filter, e);
+    return (
+      e.seq > this.startSeq &&
+      matchesFilter(this.filter, e) &&
+      (this.rules === undefined || this.rules.readable(e.channel, this.filter.viewerRole))
+    );
+  }
+
+  /**
+   * FORBIDDEN for the first channel this stream names and its reader may not read (the feed's rules, as of
+   * its position), or undefined. A stream of all channels has none: it just never receives guarded ones.
+   */
+  unreadableChannel(): GraphQLError | undefined {
+    const { channels, viewerRole } = this.filter;
+    if (!channels || !this.rules || viewerRole === undefined) return undefined;
+    for (const channel of channels) {
+      if (this.rules.readable(channel, viewerRole)) continue;
+      return channelForbidden({
+        channel,
+        role: viewerRole,
+        needs: this.rules.get(channel).subscribeRole,
+        action: 'read',
+      });
+    }
+    return undefined;
   }
 
   /**

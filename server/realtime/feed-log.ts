@@ -1,4 +1,5 @@
 import { lastSeq, lastSeqs, listEvents } from '../store/repository.js';
+import { listChannelRules } from '../store/channel-rules.js';
 import type { Store } from '../store/store.js';
 import type { EventRecord } from '../store/types.js';
 import type { PositionSource, ReplaySource } from './event-bus.js';
@@ -11,6 +12,7 @@ export function createFeedLog(store: Store): FeedLog & ReplaySource & PositionSo
   return {
     lastSeq: async (orgId) => (await lastSeq(store.db, orgId)) ?? 0,
     lastSeqs: (orgIds) => lastSeqs(store.db, orgIds),
+    channelRules: (orgId) => listChannelRules(store.db, orgId),
     after: (orgId, afterSeq, limit) => listEvents(store.db, { orgId, afterSeq, limit }),
     async *replay(orgId, filter, afterSeq, upToSeq): AsyncGenerator<EventRecord> {
       let position = afterSeq;

@@ -1,14 +1,18 @@
 import type { StreamGuard } from '../auth/session.js';
 import { noLongerMember } from '../errors.js';
-import { ROLES, type EventRecord, type Role } from '../store/types.js';
+import { ROLES, type ChannelRule, type EventRecord, type Role } from '../store/types.js';
 import { EventStream, type FeedHooks } from './event-stream.js';
-import { FeedSequencer, type FeedLog } from './feed-sequencer.js';
+import { ChannelRules, ruleOf } from './channel-rules.js';
+import { FeedSequencer, type FeedLog as SequencerLog } from './feed-sequencer.js';
 import type { EventFilter } from './filter.js';
 import { resyncEvent } from './resync.js';
 import { RollingRate } from './rolling-rate.js';
 import type { TopicRoom } from './topics.js';
 
-export type { FeedLog } from './feed-sequencer.js';
+/** The log as a feed reads it: the sequencer's reads, and the organization's channel rules when it starts. */
+export interface FeedLog extends SequencerLog {
+  channelRules(orgId: string): Promise<ChannelRule[]>;
+}
 
 export interface FeedOptions {
   log: FeedLog;
@@ -49,6 +53,9 @@ export interface OpenOptions {
 export class OrgFeed implements TopicRoom {
   /** Events this feed delivered, per second, for Query.serverStats. */
   readonly rate = new RollingRate();
+  /** The organization's channel rules, as of the last event delivered: every stream of the feed reads them. */
+  readonly rules = new ChannelRules();
+  private rulesLoaded?: Promise<void>;
   private readonly streams = new Set<EventStream>();
   private readonly watchers = new Set<MembershipWatcher>();
   private readonly hooks: FeedHooks;
@@ -75,9 +82,22 @@ export class OrgFeed implements TopicRoom {
     this.started().catch((err: unknown) => options.onError(err, `starting the feed of ${orgId}`));
   }
 
-  /** Resolves once the start position is known; after a failure, the next call tries again. */
+  /**
+   * Resolves once the start position and the channel rules are known; after a failure, the next call tries
+   * again. Rules read after the position may include changes the feed then delivers again: setting a rule twice
+   * changes nothing, and the feed converges on the log's order.
+   */
   started(): Promise<void> {
-    return this.sequencer.started();
+    this.rulesLoaded ??= this.options.log.channelRules(this.orgId).then(
+      (rules) => {
+        for (const r of rules) this.rules.set(r);
+      },
+      (err: unknown) => {
+        this.rulesLoaded = undefined;
+        throw err;
+      },
+    );
+    return Promise.all([this.sequencer.started(), this.rulesLoaded]).then(() => undefined);
   }
 
   /**
@@ -91,9 +111,13 @@ export class OrgFeed implements TopicRoom {
       filter,
       maxQueue: this.options.maxQueue,
       hooks: this.hooks,
-      replay: afterSeq !== undefined && afterSeq < startSeq ? replay(afterSeq, startSeq) : undefined,
+      replay:
+        afterSeq !== undefined && afterSeq < startSeq
+          ? readableOnly(replay(afterSeq, startSeq), this.rules, filter)
+          : undefined,
       startSeq: afterSeq ?? startSeq,
       guard,
+      rules: this.rules,
     });
     this.streams.add(stream);
     return stream;
@@ -147,6 +171,11 @@ export class OrgFeed implements TopicRoom {
     if (removed) this.revoke(removed);
     const changed = changedRole(event);
     if (changed) this.changeRole(changed.userId, changed.role);
+    const rule = ruleOf(event);
+    if (rule) {
+      this.rules.set(rule);
+      this.endUnreadable(() => true);
+    }
     if (this.streams.size === 0) return;
     // No copy per event: a stream that ends itself (overflow) is deleted from the set, which iteration allows;
     // nothing opens a stream during a push.
@@ -160,9 +189,22 @@ export class OrgFeed implements TopicRoom {
     for (const watcher of [...this.watchers]) if (watcher.userId === userId) watcher.fail(err);
   }
 
-  /** Private events for a role follow the member's role from the change on, in log order. */
+  /** Private events for a role, and channel rules, follow the member's role from the change on, in log order. */
   private changeRole(userId: string, role: Role): void {
     for (const stream of this.streams) if (stream.filter.viewerId === userId) stream.filter.viewerRole = role;
+    this.endUnreadable((s) => s.filter.viewerId === userId);
+  }
+
+  /**
+   * A stream that named a channel its reader may no longer read ends with FORBIDDEN (in log order, on every
+   * instance); a stream of all channels only stops receiving that channel's events (EventStream checks them).
+   */
+  private endUnreadable(which: (stream: EventStream) => boolean): void {
+    for (const stream of [...this.streams]) {
+      if (!which(stream)) continue;
+      const refused = stream.unreadableChannel();
+      if (refused) stream.fail(refused);
+    }
   }
 
   private rewound(from: number, to: number): void {
@@ -170,6 +212,23 @@ export class OrgFeed implements TopicRoom {
     const notice = resyncEvent(this.orgId, to, 'LOG_REWOUND');
     for (const stream of [...this.streams]) stream.rewind(to, notice);
     this.options.onRewound?.(from, to, this.streams.size);
+  }
+}
+
+/** A replay without the events of channels its reader may not read (rules as of each event's turn). */
+async function* readableOnly(
+  source: AsyncIterator<EventRecord>,
+  rules: ChannelRules,
+  filter: EventFilter,
+): AsyncGenerator<EventRecord> {
+  try {
+    for (;;) {
+      const r = await source.next();
+      if (r.done) return;
+      if (rules.readable(r.value.channel, filter.viewerRole)) yield r.value;
+    }
+  } finally {
+    await source.return?.();
   }
 }
 

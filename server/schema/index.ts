@@ -2,6 +2,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { EventCatalog } from '../catalog/catalog.js';
 import { createBuilder } from './builder.js';
 import { addApiKeySchema } from './api-key.js';
+import { addChannelRuleSchema } from './channel-rule.js';
 import { addEventSchema } from './event.js';
 import { addNotificationSchema } from './notification.js';
 import { addOrganizationSchema } from './organization.js';
@@ -22,6 +23,7 @@ export function createSchema(catalog: EventCatalog): GraphQLSchema {
   const { PublishEventInput } = addEventSchema(builder, organizations, catalog);
   addPublishBatchSchema(builder, PublishEventInput);
   addApiKeySchema(builder);
+  addChannelRuleSchema(builder, organizations);
   addNotificationSchema(builder);
   addSessionSchema(builder);
   addPresenceSchema(builder);

@@ -62,6 +62,7 @@ function matching(db: Db, q: EventQuery) {
   if (q.channels?.length) query = query.where('channel', 'in', q.channels);
   if (q.types?.length) query = query.where('type', 'in', q.types);
   if (q.subjectIds?.length) query = query.where('subject_id', 'in', q.subjectIds);
+  if (q.hiddenChannels?.length) query = query.where('channel', 'not in', q.hiddenChannels);
   const { viewerId, viewerRole } = q;
   if (viewerId === undefined) return query;
   return query.where((eb) =>

@@ -148,6 +148,23 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('events').dropColumn('audience_roles').execute();
     },
   },
+  '0006_channel_rules': {
+    async up(db: Kysely<unknown>) {
+      // Only channels that differ from the defaults have a row; no row = VIEWER reads, MEMBER publishes.
+      await db.schema
+        .createTable('channel_rules')
+        .addColumn('org_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('subscribe_role', 'text', (c) => c.notNull())
+        .addColumn('publish_role', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('channel_rules_pk', ['org_id', 'channel'])
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await sql`drop table channel_rules`.execute(db);
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

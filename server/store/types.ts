@@ -84,6 +84,15 @@ export interface IdempotencyKeysTable {
   created_at: number;
 }
 
+/** A channel whose readers or writers need more than the defaults (VIEWER reads, MEMBER publishes). */
+export interface ChannelRulesTable {
+  org_id: string;
+  channel: string;
+  subscribe_role: Role;
+  publish_role: Role;
+  updated_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   organizations: OrganizationsTable;
@@ -93,6 +102,7 @@ export interface Database {
   notifications: NotificationsTable;
   api_keys: ApiKeysTable;
   idempotency_keys: IdempotencyKeysTable;
+  channel_rules: ChannelRulesTable;
 }
 
 export type Db = Kysely<Database> | Transaction<Database>;
@@ -147,6 +157,13 @@ export interface Audience {
   roles: readonly Role[];
 }
 
+/** Who may read (subscribe, replay, history) and publish on one channel of an organization. */
+export interface ChannelRule {
+  channel: string;
+  subscribeRole: Role;
+  publishRole: Role;
+}
+
 export interface Notification {
   id: string;
   userId: string;
@@ -182,4 +199,6 @@ export interface EventQuery {
   viewerId?: string;
   /** The viewer's role in the organization, for audiences that name roles. */
   viewerRole?: Role;
+  /** Channels the viewer may not read (channel rules); their events are left out. */
+  hiddenChannels?: readonly string[];
 }

@@ -139,7 +139,7 @@ describe.each([
       [
         'a misspelt field',
         { events: [{ orgId: 'o', channel: 'a', type: 'a', subject_id: 'x' }] },
-        'events[0].subject_id is not a field (fields: orgId, channel, type, subjectId, payload, idempotencyKey).',
+        'events[0].subject_id is not a field (fields: orgId, channel, type, subjectId, payload, audience, idempotencyKey).',
       ],
       [
         'a non-string idempotency key',

@@ -61,6 +61,7 @@ describe('the built-in event types', () => {
       'member.leave': 'MemberLeavePayload',
       'member.update': 'MemberUpdatePayload',
       'organization.change': 'OrganizationChangePayload',
+      'organization.rule': 'OrganizationRulePayload',
       'notification.new': 'NotificationNewPayload',
       'property.update': 'PropertyUpdatePayload',
       'user.activity': undefined,

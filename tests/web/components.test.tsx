@@ -2,9 +2,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { Provider } from 'urql';
 import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { ChannelRules } from '../../web/src/features/ChannelRules';
 import { ConnectionBadge } from '../../web/src/features/ConnectionBadge';
 import { EventFeed } from '../../web/src/features/EventFeed';
 import { type ListingUpdate, ListingSummary } from '../../web/src/features/ListingSummary';
@@ -121,6 +122,32 @@ describe('dashboard components', () => {
       tokens.alice,
     );
     await waitFor(() => expect(screen.getByTestId('unread').textContent).toBe('1'), { timeout: 5_000 });
+  });
+
+  it("ChannelRules lists the guarded channels; a MEMBER's attempt shows the server's refusal", async () => {
+    const setRule = async (channel: string) => {
+      fireEvent.change(screen.getByLabelText('Channel'), { target: { value: channel } });
+      fireEvent.change(screen.getByLabelText('Read role'), { target: { value: 'ADMIN' } });
+      fireEvent.click(screen.getByRole('button', { name: 'Set rule' }));
+    };
+    const member = mount(tokens.bob!, <ChannelRules orgId="org_demo" />);
+    await waitFor(() => expect(screen.getByText(/Every member reads every channel/)).toBeTruthy());
+    await setRule('ledger');
+    await waitFor(() => expect(screen.getByRole('alert').textContent).toMatch(/cannot set channel rules/));
+    member.unmount();
+
+    mount(tokens.alice!, <ChannelRules orgId="org_demo" />);
+    await waitFor(() => expect(screen.getByText(/Every member reads every channel/)).toBeTruthy());
+    await setRule('ledger');
+    await waitFor(() =>
+      expect(screen.getByTestId('channel-rules').textContent).toBe('ChannelReadPublishledgerADMINADMIN'),
+    );
+    await gqlOk(
+      graphql(),
+      'mutation { setChannelRule(orgId: "org_demo", channel: "ledger") { channel } }',
+      {},
+      tokens.alice,
+    );
   });
 
   it('ConnectionBadge says where the connection stands', () => {

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Provider, useQuery } from 'urql';
+import { ChannelRules } from './features/ChannelRules';
 import { ConnectionBadge } from './features/ConnectionBadge';
 import { EventFeed } from './features/EventFeed';
 import { NotificationsBell } from './features/NotificationsBell';
@@ -88,6 +89,7 @@ function Dashboard(props: { state: ConnectionState | 'resynced'; onResync: () =>
           <aside>
             <PresenceList orgId={current} />
             <TypingBox orgId={current} room="lobby" me={data?.me.id ?? ''} />
+            <ChannelRules orgId={current} />
           </aside>
         </main>
       )}

@@ -148,3 +148,26 @@ export const RefreshSessionMutation = graphql(`
     }
   }
 `);
+
+export const ChannelRulesQuery = graphql(`
+  query ChannelRules($orgId: ID!) {
+    organization(id: $orgId) {
+      id
+      channelRules {
+        channel
+        subscribeRole
+        publishRole
+      }
+    }
+  }
+`);
+
+export const SetChannelRuleMutation = graphql(`
+  mutation SetChannelRule($orgId: ID!, $channel: String!, $subscribeRole: Role!, $publishRole: Role!) {
+    setChannelRule(orgId: $orgId, channel: $channel, subscribeRole: $subscribeRole, publishRole: $publishRole) {
+      channel
+      subscribeRole
+      publishRole
+    }
+  }
+`);

@@ -27,6 +27,8 @@ type Documents = {
     "\n  mutation MarkAllRead {\n    markAllNotificationsRead\n  }\n": typeof types.MarkAllReadDocument,
     "\n  mutation SendNotification($input: SendNotificationInput!) {\n    sendNotification(input: $input) {\n      id\n    }\n  }\n": typeof types.SendNotificationDocument,
     "\n  mutation RefreshSession($token: String!) {\n    refreshSession(token: $token) {\n      expiresAt\n    }\n  }\n": typeof types.RefreshSessionDocument,
+    "\n  query ChannelRules($orgId: ID!) {\n    organization(id: $orgId) {\n      id\n      channelRules {\n        channel\n        subscribeRole\n        publishRole\n      }\n    }\n  }\n": typeof types.ChannelRulesDocument,
+    "\n  mutation SetChannelRule($orgId: ID!, $channel: String!, $subscribeRole: Role!, $publishRole: Role!) {\n    setChannelRule(orgId: $orgId, channel: $channel, subscribeRole: $subscribeRole, publishRole: $publishRole) {\n      channel\n      subscribeRole\n      publishRole\n    }\n  }\n": typeof types.SetChannelRuleDocument,
 };
 const documents: Documents = {
     "\n  query Me {\n    me {\n      id\n      name\n      organizations {\n        id\n        name\n      }\n    }\n  }\n": types.MeDocument,
@@ -42,6 +44,8 @@ const documents: Documents = {
     "\n  mutation MarkAllRead {\n    markAllNotificationsRead\n  }\n": types.MarkAllReadDocument,
     "\n  mutation SendNotification($input: SendNotificationInput!) {\n    sendNotification(input: $input) {\n      id\n    }\n  }\n": types.SendNotificationDocument,
     "\n  mutation RefreshSession($token: String!) {\n    refreshSession(token: $token) {\n      expiresAt\n    }\n  }\n": types.RefreshSessionDocument,
+    "\n  query ChannelRules($orgId: ID!) {\n    organization(id: $orgId) {\n      id\n      channelRules {\n        channel\n        subscribeRole\n        publishRole\n      }\n    }\n  }\n": types.ChannelRulesDocument,
+    "\n  mutation SetChannelRule($orgId: ID!, $channel: String!, $subscribeRole: Role!, $publishRole: Role!) {\n    setChannelRule(orgId: $orgId, channel: $channel, subscribeRole: $subscribeRole, publishRole: $publishRole) {\n      channel\n      subscribeRole\n      publishRole\n    }\n  }\n": types.SetChannelRuleDocument,
 };
 
 /**
@@ -110,6 +114,14 @@ export function graphql(source: "\n  mutation SendNotification($input: SendNotif
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RefreshSession($token: String!) {\n    refreshSession(token: $token) {\n      expiresAt\n    }\n  }\n"): (typeof documents)["\n  mutation RefreshSession($token: String!) {\n    refreshSession(token: $token) {\n      expiresAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ChannelRules($orgId: ID!) {\n    organization(id: $orgId) {\n      id\n      channelRules {\n        channel\n        subscribeRole\n        publishRole\n      }\n    }\n  }\n"): (typeof documents)["\n  query ChannelRules($orgId: ID!) {\n    organization(id: $orgId) {\n      id\n      channelRules {\n        channel\n        subscribeRole\n        publishRole\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetChannelRule($orgId: ID!, $channel: String!, $subscribeRole: Role!, $publishRole: Role!) {\n    setChannelRule(orgId: $orgId, channel: $channel, subscribeRole: $subscribeRole, publishRole: $publishRole) {\n      channel\n      subscribeRole\n      publishRole\n    }\n  }\n"): (typeof documents)["\n  mutation SetChannelRule($orgId: ID!, $channel: String!, $subscribeRole: Role!, $publishRole: Role!) {\n    setChannelRule(orgId: $orgId, channel: $channel, subscribeRole: $subscribeRole, publishRole: $publishRole) {\n      channel\n      subscribeRole\n      publishRole\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
