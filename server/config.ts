@@ -56,6 +56,13 @@ const envSchema = z.object({
   AUTH_AUDIENCE: z.string().min(1).optional(),
   AUTH_MAX_TOKEN_LIFETIME: duration.refine((ms) => ms >= 60_000, 'must be at least 1m').default(30 * DURATION_MS.d),
   AUTH_ALLOW_NO_EXP: booleanish.default(false),
+  // The app's own sign-in and room authorization (auth/app-hooks.ts, docs/security.md).
+  AUTH_CONNECT_URL: z.url().optional(),
+  AUTH_SUBSCRIBE_URL: z.url().optional(),
+  AUTH_HOOK_SECRET: z.string().min(32, 'must be at least 32 characters (it signs every hook call)').optional(),
+  AUTH_HOOK_TIMEOUT: duration.refine((ms) => ms >= 100 && ms <= 30_000, 'must be between 100ms and 30s').default(2_000),
+  AUTH_CONNECT_CACHE: duration.default(30_000),
+  AUTH_GUARDED_CHANNELS: z.string().optional(),
   CORS_ORIGINS: z.string().optional(),
   ALLOWED_HOSTS: hostList.optional(),
   // A JSON file of event types (docs/publishing.md); unset: the built-in types only.
@@ -95,7 +102,28 @@ function crossChecks(env: Record<string, string | undefined>): string[] {
       'AUTH_JWT_SECRET: production needs AUTH_JWT_SECRET or AUTH_JWKS_URL (a generated development secret is never used in production)',
     );
   }
+  if ((env.AUTH_CONNECT_URL || env.AUTH_SUBSCRIBE_URL) && !env.AUTH_HOOK_SECRET)
+    problems.push(
+      'AUTH_HOOK_SECRET: required with AUTH_CONNECT_URL or AUTH_SUBSCRIBE_URL (the app checks it signed each call)',
+    );
+  if (env.AUTH_GUARDED_CHANNELS && !env.AUTH_SUBSCRIBE_URL)
+    problems.push('AUTH_GUARDED_CHANNELS: needs AUTH_SUBSCRIBE_URL, the endpoint that authorizes them');
+  if (env.AUTH_SUBSCRIBE_URL && !env.AUTH_GUARDED_CHANNELS)
+    problems.push('AUTH_SUBSCRIBE_URL: name the channels it authorizes in AUTH_GUARDED_CHANNELS');
   return problems;
+}
+
+/** The app's endpoints that sign users in and authorize guarded channels, with what every call shares. */
+export interface AppHooksConfig {
+  connectUrl?: string;
+  subscribeUrl?: string;
+  /** HMAC-SHA256 key of each call's signature (X-Switchboard-Signature). */
+  secret: string;
+  timeoutMs: number;
+  /** How long a connect answer is reused for the same credentials (at most until its expiry). */
+  connectCacheMs: number;
+  /** Channels whose subscriptions the subscribe hook authorizes. */
+  guardedChannels: string[];
 }
 
 /** What every token must satisfy, whoever signed it. */
@@ -122,6 +150,8 @@ export interface Config {
   databaseUrl?: string;
   redis?: { url: string; prefix: string };
   auth: AuthConfig;
+  /** Set when the app signs users in or authorizes channels itself (AUTH_CONNECT_URL, AUTH_SUBSCRIBE_URL). */
+  hooks?: AppHooksConfig;
   /** `undefined` = same-origin and non-browser clients only; `['*']` = any origin. */
   corsOrigins?: string[];
   /**
@@ -203,6 +233,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     databaseUrl: e.DATABASE_URL,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
     auth,
+    hooks:
+      e.AUTH_HOOK_SECRET && (e.AUTH_CONNECT_URL || e.AUTH_SUBSCRIBE_URL)
+        ? {
+            connectUrl: e.AUTH_CONNECT_URL,
+            subscribeUrl: e.AUTH_SUBSCRIBE_URL,
+            secret: e.AUTH_HOOK_SECRET,
+            timeoutMs: e.AUTH_HOOK_TIMEOUT,
+            connectCacheMs: e.AUTH_CONNECT_CACHE,
+            guardedChannels: splitList(e.AUTH_GUARDED_CHANNELS ?? ''),
+          }
+        : undefined,
     corsOrigins: e.CORS_ORIGINS === undefined ? undefined : splitList(e.CORS_ORIGINS),
     allowedHosts:
       e.ALLOWED_HOSTS === undefined ? (e.NODE_ENV === 'production' ? ['*'] : []) : splitList(e.ALLOWED_HOSTS),

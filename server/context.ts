@@ -12,6 +12,7 @@ import type { Typing } from './realtime/typing.js';
 import type { UserChannel } from './realtime/user-channel.js';
 import type { Store } from './store/store.js';
 import type { ResultSink } from './delivery.js';
+import type { AppHooks } from './auth/app-hooks.js';
 import type { ChannelRuleCache } from './domain/channel-rules.js';
 import type { EventCatalog } from './catalog/catalog.js';
 
@@ -26,6 +27,8 @@ export interface Services {
   presence: Presence;
   typing: Typing;
   verifier: TokenVerifier;
+  /** The app's connect and subscribe endpoints, when configured (AUTH_CONNECT_URL, AUTH_SUBSCRIBE_URL). */
+  hooks?: AppHooks;
   /** Events appended for a user, per user and organization (domain/publish.ts); services are exempt. */
   publishRate: RateLimiter;
   /** Events published with an organization API key, per key (domain/publish.ts). */

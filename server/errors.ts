@@ -66,6 +66,26 @@ export const channelForbidden = (o: { channel: string; role: string; needs: stri
     `Channel "${o.channel}" needs ${o.needs} or above to ${o.action === 'read' ? 'subscribe to or read' : 'publish on'}; your role is ${o.role}.`,
     { reason: 'CHANNEL_RULE', channel: o.channel, needs: o.needs },
   );
+/** The app took back a user's access to a guarded channel, or one subject of it (revokeChannelAccess). */
+export const accessRevoked = (channel: string, subjectId: string | null) =>
+  appError(
+    'FORBIDDEN',
+    `Your access to ${subjectId === null ? `channel "${channel}"` : `"${subjectId}" on channel "${channel}"`} was revoked.`,
+    { reason: 'ACCESS_REVOKED', channel, ...(subjectId === null ? {} : { subjectId }) },
+  );
+/** The app's subscribe endpoint refused a guarded channel, or could not be asked (fail closed). */
+export const notAuthorized = (channel: string, subjectId: string | null, failure?: string) =>
+  appError(
+    'FORBIDDEN',
+    failure
+      ? `Channel "${channel}" is authorized by the app, which could not be asked (${failure}); try again later.`
+      : `The app does not let you read ${subjectId === null ? `channel "${channel}"` : `"${subjectId}" on channel "${channel}"`}.`,
+    {
+      reason: failure ? 'AUTHORIZATION_UNAVAILABLE' : 'NOT_AUTHORIZED',
+      channel,
+      ...(subjectId === null ? {} : { subjectId }),
+    },
+  );
 export const notFound = (message: string) => appError('NOT_FOUND', message);
 export const badInput = (message: string, extra?: Record<string, unknown>) =>
   appError('BAD_USER_INPUT', message, extra);

@@ -1,3 +1,4 @@
+import { AppHooks, withAppSignIn } from './auth/app-hooks.js';
 import { createTokenVerifier, resolveSecret } from './auth/tokens.js';
 import type { Config } from './config.js';
 import type { DomainLimits, Services } from './context.js';
@@ -36,7 +37,8 @@ export async function createServices(config: Config, tuning: Tuning, log: Logger
   const metrics = new Metrics();
   const instanceId = newId('inst');
   const warn = (what: string) => (err: unknown, context: string) => log.warn({ err }, `${what}: ${context}`);
-  const bus = createEventBus(store, pubsub, tuning, log, metrics);
+  const hooks = config.hooks && new AppHooks(config.hooks, metrics.onHookCall);
+  const bus = createEventBus(store, pubsub, tuning, log, metrics, hooks?.guardedChannels);
   const presence = createPresence(config, tuning, pubsub, instanceId, warn('presence'));
   const secret = resolveSecret(config.auth, config.dataDir);
   const appender = new GroupCommit(store, (events) => {
@@ -56,14 +58,17 @@ export async function createServices(config: Config, tuning: Tuning, log: Logger
       throttleMs: tuning.typingThrottleMs,
       maxQueue: tuning.maxQueuePerSubscription,
     }),
-    verifier: createTokenVerifier(config.auth, secret),
+    verifier: hooks?.signsIn
+      ? withAppSignIn(createTokenVerifier(config.auth, secret), hooks)
+      : createTokenVerifier(config.auth, secret),
+    hooks,
     ...publishBudgets(config, tuning),
     metrics,
     instanceId,
     startedAt: Date.now(),
     log,
     catalog: config.catalog,
-    channelRules: new ChannelRuleCache((orgId) => listChannelRules(store.db, orgId)),
+    channelRules: new ChannelRuleCache((orgId) => listChannelRules(store.db, orgId), hooks?.guardedChannels),
     limits: domainLimits(tuning),
   };
 
@@ -84,9 +89,17 @@ export async function createServices(config: Config, tuning: Tuning, log: Logger
   };
 }
 
-function createEventBus(store: Store, pubsub: PubSubBackend, tuning: Tuning, log: Logger, metrics: Metrics) {
+function createEventBus(
+  store: Store,
+  pubsub: PubSubBackend,
+  tuning: Tuning,
+  log: Logger,
+  metrics: Metrics,
+  guardedChannels: ReadonlySet<string> = new Set(),
+) {
   return new EventBus({
     pubsub,
+    guardedChannels,
     log: createFeedLog(store),
     maxQueuePerSubscription: tuning.maxQueuePerSubscription,
     positionCheckMs: tuning.positionCheckMs,

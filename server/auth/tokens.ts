@@ -12,6 +12,8 @@ export type VerifyResult = { ok: true; viewer: Viewer } | { ok: false; reason: s
 /** Verifies bearer tokens. Pure: knows nothing of HTTP or WebSockets. */
 export interface TokenVerifier {
   verify(token: string): Promise<VerifyResult>;
+  /** Present when the app signs users in with a session cookie (AUTH_CONNECT_URL): the request's Cookie header. */
+  verifyCookie?(cookie: string): Promise<VerifyResult>;
 }
 
 const ALG_SECRET = 'HS256';

@@ -49,6 +49,28 @@ export const BUILT_IN_EVENT_TYPES: Readonly<Record<string, CatalogEntry>> = {
   'member.join': memberChange('A user joined the organization (or was added to it).'),
   'member.leave': memberChange('A user left the organization (or was removed).'),
   'member.update': memberChange("A member's role changed."),
+  'member.access_revoked': {
+    description:
+      "The app took back the user's access to a guarded channel or one subject of it (only that user receives this).",
+    payload: {
+      type: 'object',
+      required: ['access'],
+      additionalProperties: false,
+      properties: {
+        access: {
+          title: 'RevokedAccess',
+          type: 'object',
+          required: ['userId', 'channel', 'subjectId'],
+          additionalProperties: false,
+          properties: {
+            userId: { type: 'string' },
+            channel: { type: 'string' },
+            subjectId: { type: ['string', 'null'], description: 'Null: the whole channel.' },
+          },
+        },
+      },
+    },
+  },
   'organization.change': {
     description: 'The organization was renamed.',
     payload: {

@@ -2,8 +2,11 @@ import { type OrgAccess, requireOrgAccess } from '../auth/access.js';
 import type { Viewer } from '../auth/viewer.js';
 import { NAME_PATTERN } from '../catalog/event-names.js';
 import type { Services } from '../context.js';
-import { badInput, channelForbidden } from '../errors.js';
-import { CHANNEL_RULE_TYPE, ChannelRules, isDefaultRule } from '../realtime/channel-rules.js';
+import type { GraphQLError } from 'graphql';
+import type { AppHooks } from '../auth/app-hooks.js';
+import { badInput, channelForbidden, notAuthorized } from '../errors.js';
+import type { Grants } from '../realtime/grants.js';
+import { ACCESS_REVOKED_TYPE, CHANNEL_RULE_TYPE, ChannelRules, isDefaultRule } from '../realtime/channel-rules.js';
 import { listChannelRules, putChannelRule } from '../store/channel-rules.js';
 import type { ChannelRule, Organization } from '../store/types.js';
 import { actorOf, commitAndPublish } from './publish.js';
@@ -20,14 +23,17 @@ const RULES_MAX_ORGS = 10_000;
 export class ChannelRuleCache {
   private readonly entries = new Map<string, { at: number; rules: Promise<ChannelRules> }>();
 
-  constructor(private readonly load: (orgId: string) => Promise<ChannelRule[]>) {}
+  constructor(
+    private readonly load: (orgId: string) => Promise<ChannelRule[]>,
+    private readonly guarded: ReadonlySet<string> = new Set(),
+  ) {}
 
   get(orgId: string): Promise<ChannelRules> {
     const now = Date.now();
     const entry = this.entries.get(orgId);
     if (entry && now - entry.at < RULES_MAX_AGE_MS) return entry.rules;
     if (this.entries.size >= RULES_MAX_ORGS) this.entries.clear();
-    const rules = this.load(orgId).then((list) => new ChannelRules(list));
+    const rules = this.load(orgId).then((list) => new ChannelRules(list, this.guarded));
     rules.catch(() => this.entries.delete(orgId));
     this.entries.set(orgId, { at: now, rules });
     return rules;
@@ -93,8 +99,86 @@ export async function readableChannels(
   const role = access.membership?.role;
   if (role === undefined) return [];
   const rules = await services.channelRules.get(orgId);
-  const blocked = named?.find((c) => !rules.readable(c, role));
+  const names = named?.length ? new Set(named) : undefined;
+  const blocked = named?.find((c) => !rules.readable(c, role, names));
   if (blocked !== undefined)
     throw channelForbidden({ channel: blocked, role, needs: rules.get(blocked).subscribeRole, action: 'read' });
-  return rules.hiddenFor(role);
+  return rules.hiddenFor(role, names);
+}
+
+/** Questions one read may put to the app (its guarded channels × its subjects). */
+const MAX_ASKS = 20;
+
+/**
+ * For a member's stream or read that names guarded channels (AUTH_GUARDED_CHANNELS): the app's subscribe
+ * endpoint must allow each of them, for each subject named (or the whole channel without subjects). Answers are
+ * kept in the feed's `grants` for their TTL when given (streams); history asks every time. Returns the FORBIDDEN
+ * to answer with, or undefined. Services are not asked about.
+ */
+export async function authorizeGuarded(
+  services: Services,
+  access: OrgAccess,
+  args: { orgId: string; channels?: readonly string[] | null; subjectIds?: readonly string[] | null },
+  grants?: Grants,
+): Promise<GraphQLError | undefined> {
+  const hooks = services.hooks;
+  if (!hooks || access.membership === undefined || !args.channels) return undefined;
+  const guarded = args.channels.filter((c) => hooks.guardedChannels.has(c));
+  const subjects: (string | null)[] = args.subjectIds?.length ? [...args.subjectIds] : [null];
+  const asks = guarded.flatMap((channel) =>
+    subjects.map((subjectId) => ({ userId: access.viewer.userId, orgId: args.orgId, channel, subjectId })),
+  );
+  if (asks.length > MAX_ASKS)
+    return badInput(
+      `This names ${asks.length} guarded channel and subject pairs; at most ${MAX_ASKS} per subscription.`,
+    );
+  const verdicts = await Promise.all(asks.map((q) => ask(hooks, q, grants)));
+  return verdicts.find((v) => v !== undefined);
+}
+
+async function ask(
+  hooks: AppHooks,
+  q: { userId: string; orgId: string; channel: string; subjectId: string | null },
+  grants?: Grants,
+): Promise<GraphQLError | undefined> {
+  // Twice at most: an answer given while a revocation came is asked for again.
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const known = grants?.get(q.userId, q.channel, q.subjectId);
+    if (known !== undefined) return known ? undefined : notAuthorized(q.channel, q.subjectId);
+    const generation = grants?.generation ?? 0;
+    const grant = await hooks.authorize(q);
+    if ('failed' in grant) return notAuthorized(q.channel, q.subjectId, grant.failed);
+    if (grants && grants.generation !== generation) continue;
+    grants?.set(q, grant.allow, grant.ttlMs, generation);
+    return grant.allow ? undefined : notAuthorized(q.channel, q.subjectId);
+  }
+  return notAuthorized(q.channel, q.subjectId, 'access changed while asking');
+}
+
+/**
+ * Takes back a user's access to a guarded channel (one subject, or all of it): the app calls this when its own
+ * rules change (OWNER, ADMIN, services). The user's streams that named it end with FORBIDDEN on every instance,
+ * in log order, and kept answers are forgotten; the next subscription asks the app again. The record is an event
+ * only the user receives (`member.access_revoked`).
+ */
+export async function revokeChannelAccess(
+  services: Services,
+  viewer: Viewer | null,
+  args: { orgId: string; userId: string; channel: string; subjectId: string | null },
+): Promise<boolean> {
+  const { viewer: v } = await requireOrgAccess(services.store, viewer, args.orgId, 'ADMIN', 'revoke channel access');
+  await commitAndPublish(
+    services,
+    async () => undefined,
+    () => ({
+      orgId: args.orgId,
+      channel: 'organization',
+      type: ACCESS_REVOKED_TYPE,
+      subjectId: args.userId,
+      payload: { access: { userId: args.userId, channel: args.channel, subjectId: args.subjectId } },
+      audience: { userIds: [args.userId], roles: [] },
+      actor: actorOf(v),
+    }),
+  );
+  return true;
 }

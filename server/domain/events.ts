@@ -12,7 +12,7 @@ import type { EventRecord } from '../store/types.js';
 import { checkEventInput, type PublishInput } from './event-input.js';
 import { holdPresence } from './presence.js';
 import { actorOf, appendAndPublish, checkIdempotencyKey, payerOf } from './publish.js';
-import { checkMayPublish, readableChannels } from './channel-rules.js';
+import { authorizeGuarded, checkMayPublish, readableChannels } from './channel-rules.js';
 import type { ResponseBudget } from '../limits/response-budget.js';
 
 export {
@@ -89,6 +89,8 @@ export async function listEventHistory(
     throw badInput(`first must be between 1 and ${services.limits.maxPageSize}.`);
   const afterSeq = args.after ? parseCursorFor(args.orgId, args.after) : 0;
   const hiddenChannels = await readableChannels(services, access, args.orgId, args.channels);
+  const refused = await authorizeGuarded(services, access, args);
+  if (refused) throw refused;
   return repo.listEventPage(
     services.store.db,
     { ...args, afterSeq, limit: first, ...readerOf(access), hiddenChannels },
@@ -124,10 +126,10 @@ export async function subscribeEvents(
     stream.close();
     throw noLongerMember(args.orgId);
   }
-  const unreadable = stream.unreadableChannel();
-  if (unreadable) {
+  const refused = stream.unreadableChannel() ?? (await authorizeGuarded(services, access, args, stream.grants));
+  if (refused) {
     stream.close();
-    throw unreadable;
+    throw refused;
   }
   const release = holdPresence(services, args.orgId, v);
   stream.whenEnded(release);

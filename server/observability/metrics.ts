@@ -61,6 +61,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly hookCalls = new Counter({
+    name: 'switchboard_app_hook_calls_total',
+    help: "Calls to the app's connect and subscribe endpoints, by outcome (answered, status_4xx, status_5xx, timeout, failed, busy).",
+    labelNames: ['hook', 'outcome'],
+    registers: [this.registry],
+  });
+  private readonly hookLatency = new Histogram({
+    name: 'switchboard_app_hook_duration_seconds',
+    help: "How long the app's endpoints took to answer.",
+    labelNames: ['hook'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
   /** Live figures of this instance, once the transports exist (also read by Query.serverStats). */
   figures: LiveFigures | undefined;
 
@@ -122,4 +136,8 @@ export class Metrics {
   };
   onCutoff = () => this.cutoffs.inc();
   onGapFilled = (count: number) => this.gapFills.inc(count);
+  onHookCall = (hook: string, outcome: string, ms: number) => {
+    this.hookCalls.inc({ hook, outcome });
+    this.hookLatency.observe({ hook }, ms / 1000);
+  };
 }

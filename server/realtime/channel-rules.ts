@@ -11,13 +11,17 @@ export const isDefaultRule = (r: ChannelRule) =>
   r.subscribeRole === DEFAULT_SUBSCRIBE_ROLE && r.publishRole === DEFAULT_PUBLISH_ROLE;
 
 /**
- * One organization's channel rules as one reader of them sees them at a point of its log. `role` undefined is a
- * service (or the server): rules do not apply to it.
+ * One organization's channel rules as one reader of them sees them at a point of its log, and the deployment's
+ * guarded channels (AUTH_GUARDED_CHANNELS: the app authorizes them; only streams and reads that name them get
+ * their events). `role` undefined is a service (or the server): neither applies to it.
  */
 export class ChannelRules {
   private readonly rules = new Map<string, ChannelRule>();
 
-  constructor(rules: Iterable<ChannelRule> = []) {
+  constructor(
+    rules: Iterable<ChannelRule> = [],
+    readonly guarded: ReadonlySet<string> = new Set(),
+  ) {
     for (const r of rules) this.set(r);
   }
 
@@ -36,8 +40,10 @@ export class ChannelRules {
     );
   }
 
-  readable(channel: string, role: Role | undefined): boolean {
-    if (this.rules.size === 0 || role === undefined) return true;
+  /** Whether a reader of `role` gets `channel`'s events, in a stream or read that names `named` (absent: all). */
+  readable(channel: string, role: Role | undefined, named?: ReadonlySet<string>): boolean {
+    if (role === undefined || (this.rules.size === 0 && this.guarded.size === 0)) return true;
+    if (this.guarded.has(channel) && !named?.has(channel)) return false;
     const rule = this.rules.get(channel);
     return rule === undefined || roleAtLeast(role, rule.subscribeRole);
   }
@@ -47,9 +53,10 @@ export class ChannelRules {
     return role === undefined || rule === undefined || roleAtLeast(role, rule.publishRole);
   }
 
-  /** The channels a reader of `role` may not read: left out of history and replays. */
-  hiddenFor(role: Role | undefined): string[] {
-    return [...this.rules.values()].filter((r) => !this.readable(r.channel, role)).map((r) => r.channel);
+  /** The channels whose events a read by `role` naming `named` (absent: all) leaves out. */
+  hiddenFor(role: Role | undefined, named?: ReadonlySet<string>): string[] {
+    const channels = new Set([...this.rules.keys(), ...this.guarded]);
+    return [...channels].filter((c) => !this.readable(c, role, named));
   }
 
   list(): ChannelRule[] {
@@ -63,6 +70,23 @@ export function ruleOf(event: EventRecord): ChannelRule | undefined {
   const rule = (event.payload as { rule?: Partial<ChannelRule> } | null)?.rule;
   if (typeof rule?.channel !== 'string' || !isRole(rule.subscribeRole) || !isRole(rule.publishRole)) return undefined;
   return { channel: rule.channel, subscribeRole: rule.subscribeRole, publishRole: rule.publishRole };
+}
+
+/** The server's record of an access the app took back (`revokeChannelAccess`), in the user's own audience. */
+export const ACCESS_REVOKED_TYPE = 'member.access_revoked';
+
+export interface RevokedAccess {
+  userId: string;
+  channel: string;
+  subjectId: string | null;
+}
+
+/** The access a `member.access_revoked` event takes back; undefined for any other event. */
+export function revokedAccess(event: EventRecord): RevokedAccess | undefined {
+  if (event.type !== ACCESS_REVOKED_TYPE) return undefined;
+  const a = (event.payload as { access?: Partial<RevokedAccess> } | null)?.access;
+  if (typeof a?.userId !== 'string' || typeof a.channel !== 'string') return undefined;
+  return { userId: a.userId, channel: a.channel, subjectId: typeof a.subjectId === 'string' ? a.subjectId : null };
 }
 
 const isRole = (r: unknown): r is Role => (ROLES as readonly unknown[]).includes(r);

@@ -21,6 +21,8 @@ export interface PositionSource {
 
 export interface EventBusOptions {
   pubsub: PubSubBackend;
+  /** Channels the app authorizes (AUTH_GUARDED_CHANNELS): only streams that name them get their events. */
+  guardedChannels?: ReadonlySet<string>;
   log: FeedLog & ReplaySource & PositionSource;
   /** Live events one subscriber may have waiting before it is cut off. */
   maxQueuePerSubscription: number;
@@ -123,6 +125,7 @@ export class EventBus {
     const observer = this.options.observer;
     return new OrgFeed(orgId, {
       log: this.options.log,
+      guardedChannels: this.options.guardedChannels,
       maxQueue: this.options.maxQueuePerSubscription,
       hooks: {
         overflowError: (lastSeq) => {

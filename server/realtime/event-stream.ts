@@ -4,6 +4,7 @@ import { channelForbidden } from '../errors.js';
 import type { EventRecord } from '../store/types.js';
 import { encodeCursor } from './cursor.js';
 import type { ChannelRules } from './channel-rules.js';
+import type { Grants } from './grants.js';
 import { type EventFilter, matchesFilter } from './filter.js';
 import { PushStream } from './push-stream.js';
 
@@ -26,6 +27,8 @@ export interface EventStreamOptions {
   guard?: StreamGuard;
   /** The organization's channel rules (its feed's): events of a channel the reader may not read are left out. */
   rules?: ChannelRules;
+  /** The app's answers about guarded channels (its feed's). */
+  grants?: Grants;
 }
 
 /**
@@ -39,7 +42,8 @@ export class EventStream extends PushStream<EventRecord> {
   /** Events up to here are the consumer's already; moved back when the log is rewound. */
   private startSeq: number;
   private readonly hooks: FeedHooks;
-  private readonly rules?: ChannelRules;
+  readonly rules?: ChannelRules;
+  readonly grants?: Grants;
 
   constructor(options: EventStreamOptions) {
     super({ maxQueue: options.maxQueue, replay: options.replay, guard: options.guard, cursorOf: cursorOfEvent });
@@ -48,6 +52,7 @@ export class EventStream extends PushStream<EventRecord> {
     this.filter = options.filter;
     this.hooks = options.hooks;
     this.rules = options.rules;
+    this.grants = options.grants;
   }
 
   /** Never an event the consumer already has (its cursor may be ahead of this instance's feed). */
@@ -55,7 +60,7 @@ export class EventStream extends PushStream<EventRecord> {
     return (
       e.seq > this.startSeq &&
       matchesFilter(this.filter, e) &&
-      (this.rules === undefined || this.rules.readable(e.channel, this.filter.viewerRole))
+      (this.rules === undefined || this.rules.readable(e.channel, this.filter.viewerRole, this.filter.channels))
     );
   }
 
@@ -67,7 +72,7 @@ export class EventStream extends PushStream<EventRecord> {
     const { channels, viewerRole } = this.filter;
     if (!channels || !this.rules || viewerRole === undefined) return undefined;
     for (const channel of channels) {
-      if (this.rules.readable(channel, viewerRole)) continue;
+      if (this.rules.readable(channel, viewerRole, channels)) continue;
       return channelForbidden({
         channel,
         role: viewerRole,

@@ -1,8 +1,9 @@
 import type { StreamGuard } from '../auth/session.js';
-import { noLongerMember } from '../errors.js';
+import { accessRevoked, noLongerMember } from '../errors.js';
 import { ROLES, type ChannelRule, type EventRecord, type Role } from '../store/types.js';
 import { EventStream, type FeedHooks } from './event-stream.js';
-import { ChannelRules, ruleOf } from './channel-rules.js';
+import { ChannelRules, type RevokedAccess, revokedAccess, ruleOf } from './channel-rules.js';
+import { Grants } from './grants.js';
 import { FeedSequencer, type FeedLog as SequencerLog } from './feed-sequencer.js';
 import type { EventFilter } from './filter.js';
 import { resyncEvent } from './resync.js';
@@ -16,6 +17,8 @@ export interface FeedLog extends SequencerLog {
 
 export interface FeedOptions {
   log: FeedLog;
+  /** Channels the app authorizes (see ChannelRules). */
+  guardedChannels?: ReadonlySet<string>;
   /** Live events one subscriber may have waiting before it is cut off. */
   maxQueue: number;
   /** Hooks shared by the feed's streams (metrics, the slow-consumer error); `onEnded` is the feed's own. */
@@ -54,7 +57,9 @@ export class OrgFeed implements TopicRoom {
   /** Events this feed delivered, per second, for Query.serverStats. */
   readonly rate = new RollingRate();
   /** The organization's channel rules, as of the last event delivered: every stream of the feed reads them. */
-  readonly rules = new ChannelRules();
+  readonly rules: ChannelRules;
+  /** The app's answers about guarded channels, for this organization's readers on this instance. */
+  readonly grants = new Grants();
   private rulesLoaded?: Promise<void>;
   private readonly streams = new Set<EventStream>();
   private readonly watchers = new Set<MembershipWatcher>();
@@ -66,6 +71,7 @@ export class OrgFeed implements TopicRoom {
     readonly orgId: string,
     private readonly options: FeedOptions,
   ) {
+    this.rules = new ChannelRules([], options.guardedChannels);
     this.hooks = {
       ...options.hooks,
       onEnded: (stream) => {
@@ -118,6 +124,7 @@ export class OrgFeed implements TopicRoom {
       startSeq: afterSeq ?? startSeq,
       guard,
       rules: this.rules,
+      grants: this.grants,
     });
     this.streams.add(stream);
     return stream;
@@ -171,6 +178,8 @@ export class OrgFeed implements TopicRoom {
     if (removed) this.revoke(removed);
     const changed = changedRole(event);
     if (changed) this.changeRole(changed.userId, changed.role);
+    const revoked = revokedAccess(event);
+    if (revoked) this.revokeAccess(revoked);
     const rule = ruleOf(event);
     if (rule) {
       this.rules.set(rule);
@@ -193,6 +202,17 @@ export class OrgFeed implements TopicRoom {
   private changeRole(userId: string, role: Role): void {
     for (const stream of this.streams) if (stream.filter.viewerId === userId) stream.filter.viewerRole = role;
     this.endUnreadable((s) => s.filter.viewerId === userId);
+  }
+
+  /** The app took a user's access to a guarded channel (or one subject) back: answers go, and so do the streams. */
+  private revokeAccess(r: RevokedAccess): void {
+    this.grants.revoke(r.userId, r.channel, r.subjectId);
+    const err = accessRevoked(r.channel, r.subjectId);
+    for (const stream of [...this.streams]) {
+      const { viewerId, channels, subjectIds } = stream.filter;
+      if (viewerId !== r.userId || !channels?.has(r.channel)) continue;
+      if (r.subjectId === null || !subjectIds || subjectIds.has(r.subjectId)) stream.fail(err);
+    }
   }
 
   /**
@@ -225,7 +245,7 @@ async function* readableOnly(
     for (;;) {
       const r = await source.next();
       if (r.done) return;
-      if (rules.readable(r.value.channel, filter.viewerRole)) yield r.value;
+      if (rules.readable(r.value.channel, filter.viewerRole, filter.channels)) yield r.value;
     }
   } finally {
     await source.return?.();

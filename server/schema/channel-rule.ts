@@ -4,7 +4,7 @@ import type { ChannelRule } from '../store/types.js';
 import type { Builder } from './builder.js';
 import type { OrganizationRefs } from './organization.js';
 
-/** Channel rules: who may read and publish on a channel of an organization. */
+/** Channel rules (who may read and publish on a channel) and the app's revocations of guarded channels. */
 export function addChannelRuleSchema(builder: Builder, { RoleEnum, OrganizationRef }: OrganizationRefs): void {
   const ChannelRuleRef = builder.objectRef<ChannelRule>('ChannelRule').implement({
     description:
@@ -41,6 +41,27 @@ export function addChannelRuleSchema(builder: Builder, { RoleEnum, OrganizationR
           channel: args.channel,
           subscribeRole: args.subscribeRole,
           publishRole: args.publishRole,
+        }),
+    }),
+  );
+
+  builder.mutationField('revokeChannelAccess', (t) =>
+    t.boolean({
+      description:
+        "Takes back a user's access to a guarded channel (AUTH_GUARDED_CHANNELS), or to one subject of it (OWNER, ADMIN, services: the app's backend). Their streams that named it end with FORBIDDEN within a second on every instance; the next subscription asks the app again.",
+      authScopes: { loggedIn: true },
+      args: {
+        orgId: t.arg.id({ required: true }),
+        userId: t.arg.id({ required: true }),
+        channel: t.arg.string({ required: true }),
+        subjectId: t.arg.id({ required: false }),
+      },
+      resolve: (_root, args, ctx) =>
+        rules.revokeChannelAccess(ctx.services, ctx.viewer, {
+          orgId: String(args.orgId),
+          userId: String(args.userId),
+          channel: args.channel,
+          subjectId: args.subjectId === null || args.subjectId === undefined ? null : String(args.subjectId),
         }),
     }),
   );

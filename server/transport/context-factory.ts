@@ -1,7 +1,7 @@
 import { looksLikeApiKey, verifyApiKey } from '../auth/api-keys.js';
 import type { Session } from '../auth/session.js';
 import { createSession } from '../auth/session.js';
-import type { TokenVerifier } from '../auth/tokens.js';
+import type { TokenVerifier, VerifyResult } from '../auth/tokens.js';
 import { parseBearer } from '../auth/tokens.js';
 import type { Viewer } from '../auth/viewer.js';
 import { type Context, type Services, createContext } from '../context.js';
@@ -19,26 +19,34 @@ export interface TransportContext {
 
 /**
  * The caller of one HTTP request from its `Authorization` header: null without one; a JWT's user or service;
- * an organization's API key (`sbk_…`, told apart by its prefix). Throws the GraphQLError to answer with:
+ * an organization's API key (`sbk_…`, told apart by its prefix); with the app's sign-in (AUTH_CONNECT_URL), an
+ * opaque token, or without any Authorization the `cookie` given. Throws the GraphQLError to answer with:
  * UNAUTHENTICATED (HTTP 401) for a bad credential, FORBIDDEN (403) for a revoked key.
  */
-export type Authenticate = (authorization: string | null | undefined) => Promise<Viewer | null>;
+export type Authenticate = (
+  authorization: string | null | undefined,
+  cookie?: string | null | undefined,
+) => Promise<Viewer | null>;
 
 export function createAuthenticator(
   services: Services,
   verifier: TokenVerifier,
   onViewer?: (v: Viewer) => void,
 ): Authenticate {
-  return async (header) => {
-    if (!header) return null;
+  return async (header, cookie) => {
+    if (!header) return cookie && verifier.verifyCookie ? viewerOf(await verifier.verifyCookie(cookie)) : null;
     const token = parseBearer(header);
     if (!token) throw invalidToken('the Authorization header must be "Bearer <token>"');
     if (looksLikeApiKey(token)) return verifyApiKey(services.store, token);
-    const result = await verifier.verify(token);
-    if (!result.ok) throw invalidToken(result.reason);
-    onViewer?.(result.viewer);
-    return result.viewer;
+    const viewer = viewerOf(await verifier.verify(token));
+    onViewer?.(viewer);
+    return viewer;
   };
+}
+
+function viewerOf(result: VerifyResult): Viewer {
+  if (!result.ok) throw invalidToken(result.reason);
+  return result.viewer;
 }
 
 /**
@@ -51,7 +59,7 @@ export function createContextFactory(services: Services, authenticate: Authentic
     if (initial.session) return createContext(services, initial.session, { sink: initial.sink });
     const request = initial.request;
     const lastEventId = request?.headers.get('last-event-id')?.slice(0, 256) || undefined;
-    const viewer = await authenticate(request?.headers.get('authorization'));
+    const viewer = await authenticate(request?.headers.get('authorization'), request?.headers.get('cookie'));
     return createContext(services, createSession(viewer, 'http'), { lastEventId, sink: initial.sink });
   };
 }

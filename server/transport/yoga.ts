@@ -80,8 +80,9 @@ export function createYogaServer(o: YogaOptions) {
     cors: (request) => {
       const origin = request.headers.get('origin') ?? undefined;
       const allowed = o.isOriginAllowed(origin, request.headers.get('host') ?? undefined);
-      // Bearer tokens, no cookies: credentials are never needed.
-      return allowed && origin ? { origin: [origin], credentials: false, maxAge: 600 } : false;
+      // Credentials (cookies) only for the app's cookie sign-in (AUTH_CONNECT_URL), and only for allowed origins.
+      const credentials = services.verifier.verifyCookie !== undefined;
+      return allowed && origin ? { origin: [origin], credentials, maxAge: 600 } : false;
     },
     maskedErrors: { maskError },
     plugins: [

@@ -28,6 +28,32 @@ describe('configuration', () => {
     }
   });
 
+  it("lists what the app's hooks miss: the secret that signs them, the guarded channels, the endpoint", () => {
+    try {
+      loadConfig({
+        AUTH_CONNECT_URL: 'not a url',
+        AUTH_SUBSCRIBE_URL: 'http://app/subscribe',
+        AUTH_HOOK_TIMEOUT: '1h',
+      });
+      expect.unreachable();
+    } catch (err) {
+      const problems = (err as ConfigError).problems.join('\n');
+      expect(problems).toContain('AUTH_CONNECT_URL');
+      expect(problems).toContain('AUTH_HOOK_SECRET: required with AUTH_CONNECT_URL or AUTH_SUBSCRIBE_URL');
+      expect(problems).toContain('AUTH_SUBSCRIBE_URL: name the channels it authorizes in AUTH_GUARDED_CHANNELS');
+      expect(problems).toContain('AUTH_HOOK_TIMEOUT: must be between 100ms and 30s');
+    }
+    expect(() => loadConfig({ AUTH_GUARDED_CHANNELS: 'room' })).toThrow(
+      /AUTH_GUARDED_CHANNELS: needs AUTH_SUBSCRIBE_URL/,
+    );
+    const c = loadConfig({
+      AUTH_CONNECT_URL: 'http://app/connect',
+      AUTH_HOOK_SECRET: 'x'.repeat(32),
+      AUTH_GUARDED_CHANNELS: '',
+    });
+    expect(c.hooks).toMatchObject({ connectUrl: 'http://app/connect', timeoutMs: 2_000, guardedChannels: [] });
+  });
+
   it('refuses production without a secret or JWKS', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/production needs AUTH_JWT_SECRET or AUTH_JWKS_URL/);
   });

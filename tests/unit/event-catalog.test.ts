@@ -60,6 +60,7 @@ describe('the built-in event types', () => {
       'member.join': 'MemberJoinPayload',
       'member.leave': 'MemberLeavePayload',
       'member.update': 'MemberUpdatePayload',
+      'member.access_revoked': 'MemberAccessRevokedPayload',
       'organization.change': 'OrganizationChangePayload',
       'organization.rule': 'OrganizationRulePayload',
       'notification.new': 'NotificationNewPayload',

@@ -57,7 +57,13 @@ export function attachGraphQLWs(options: WsTransportOptions): WsTransport {
     if (!options.isOriginAllowed(request.headers.origin, request.headers.host)) {
       return refuse(socket, 403, 'Forbidden', 'Origin not allowed: add it to CORS_ORIGINS.');
     }
-    wss.handleUpgrade(request, socket, head, (ws) => connections.accept(ws, socket, request.headers.authorization));
+    // The cookie only for the app's sign-in, and only past the origin check above: another site's page cannot
+    // open a socket with the user's cookie (cross-site WebSocket hijacking).
+    const upgrade = {
+      authorization: request.headers.authorization,
+      cookie: options.verifier.verifyCookie ? request.headers.cookie : undefined,
+    };
+    wss.handleUpgrade(request, socket, head, (ws) => connections.accept(ws, socket, upgrade));
   };
   options.httpServer.on('upgrade', onUpgrade);
 

@@ -52,7 +52,7 @@ export class WsConnections {
    * A socket that completed the upgrade, with the TCP socket `ws` was given for it and the upgrade request's
    * `Authorization` header (native clients and gateways send their credentials there).
    */
-  accept(socket: WebSocket, tcp: Duplex, upgradeAuthorization?: string): void {
+  accept(socket: WebSocket, tcp: Duplex, upgrade: { authorization?: string; cookie?: string } = {}): void {
     // A child logger costs about a kilobyte: tens of thousands of idle connections should not each hold one.
     const conn = randomUUID().slice(0, 8);
     const log = this.log;
@@ -64,7 +64,8 @@ export class WsConnections {
       socket,
       tcp,
       session: createSession(null, 'ws'),
-      upgradeAuthorization,
+      upgradeAuthorization: upgrade.authorization,
+      upgradeCookie: upgrade.cookie,
       get log() {
         return (connLog ??= log.child({ conn }));
       },

@@ -24,6 +24,11 @@ export interface Connection {
   session: Session;
   /** The upgrade request's `Authorization`, used when `connection_init` carries none; dropped once read. */
   upgradeAuthorization?: string;
+  /**
+   * The upgrade request's `Cookie`, kept only when the app signs users in with a session cookie
+   * (AUTH_CONNECT_URL) and used when no authorization came at all; dropped once read.
+   */
+  upgradeCookie?: string;
   /** The user whose connection slot this socket holds, released when it closes. */
   slotOf?: string;
   /** Holds one of the anonymous connections' places, given back when it closes. */
@@ -69,10 +74,14 @@ const preparedExecution = (execute: (args: ExecutionArgs) => unknown, args: Exec
 export function createProtocol(o: ProtocolOptions) {
   return makeServer<Record<string, unknown>, Connection>({
     async onConnect(ctx) {
-      const result = await authorize(o.verifier, credentialsOf(ctx.connectionParams, ctx.extra.upgradeAuthorization));
+      const cookie = ctx.extra.upgradeCookie;
+      const result =
+        (await authorize(o.verifier, credentialsOf(ctx.connectionParams, ctx.extra.upgradeAuthorization))) ??
+        (cookie && o.verifier.verifyCookie ? await o.verifier.verifyCookie(cookie) : null);
       // Verified once: the token is not kept for the connection's lifetime (memory, and exposure).
       (ctx as { connectionParams?: unknown }).connectionParams = undefined;
       ctx.extra.upgradeAuthorization = undefined;
+      ctx.extra.upgradeCookie = undefined;
       // Closed while the token was being verified: taking a slot now would never be given back.
       if (ctx.extra.socket.readyState !== WebSocket.OPEN) return false;
       if (result === null) return acceptAnonymous(o, ctx.extra);

@@ -33,7 +33,7 @@ export type PublishEventInput = {
   payload?: unknown;
   /** 1 to 128 characters. */
   subjectId?: string | number | null | undefined;
-  /** Lower-case words joined by dots (at most 4 parts). Built in: member.join, member.leave, member.update, organization.change, organization.rule, notification.new, property.update, user.activity, system.alert, data.sync; apps may use their own, except under member.*, organization.*, notification.*. A type declared in the event catalog must have a payload that matches its declaration. */
+  /** Lower-case words joined by dots (at most 4 parts). Built in: member.join, member.leave, member.update, member.access_revoked, organization.change, organization.rule, notification.new, property.update, user.activity, system.alert, data.sync; apps may use their own, except under member.*, organization.*, notification.*. A type declared in the event catalog must have a payload that matches its declaration. */
   type: string;
 };
 
@@ -58,6 +58,7 @@ export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 export type MeQuery = { me: { id: string, name: string | null, organizations: Array<{ id: string, name: string }> } };
 
 export type EventFieldsFragment = { id: string, cursor: string, sequence: number, channel: string, type: string, subjectId: string | null, payload: unknown, occurredAt: string, data:
+    | { __typename: 'MemberAccessRevokedPayload' }
     | { __typename: 'MemberJoinPayload' }
     | { __typename: 'MemberLeavePayload' }
     | { __typename: 'MemberUpdatePayload' }
@@ -78,6 +79,7 @@ export type EventHistoryQueryVariables = Exact<{
 
 
 export type EventHistoryQuery = { events: { nodes: Array<{ id: string, cursor: string, sequence: number, channel: string, type: string, subjectId: string | null, payload: unknown, occurredAt: string, data:
+        | { __typename: 'MemberAccessRevokedPayload' }
         | { __typename: 'MemberJoinPayload' }
         | { __typename: 'MemberLeavePayload' }
         | { __typename: 'MemberUpdatePayload' }
@@ -98,6 +100,7 @@ export type LiveEventsSubscriptionVariables = Exact<{
 
 
 export type LiveEventsSubscription = { events: { id: string, cursor: string, sequence: number, channel: string, type: string, subjectId: string | null, payload: unknown, occurredAt: string, data:
+      | { __typename: 'MemberAccessRevokedPayload' }
       | { __typename: 'MemberJoinPayload' }
       | { __typename: 'MemberLeavePayload' }
       | { __typename: 'MemberUpdatePayload' }
@@ -115,6 +118,7 @@ export type PublishEventMutationVariables = Exact<{
 
 
 export type PublishEventMutation = { publishEvent: { id: string, cursor: string, sequence: number, channel: string, type: string, subjectId: string | null, payload: unknown, occurredAt: string, data:
+      | { __typename: 'MemberAccessRevokedPayload' }
       | { __typename: 'MemberJoinPayload' }
       | { __typename: 'MemberLeavePayload' }
       | { __typename: 'MemberUpdatePayload' }
