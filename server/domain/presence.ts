@@ -1,4 +1,4 @@
-import { isStillMember, requireOrgAccess } from '../auth/access.js';
+import { type OrgAccess, isStillMember, requireOrgAccess } from '../auth/access.js';
 import type { StreamGuard } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { Services } from '../context.js';
@@ -6,6 +6,10 @@ import { badInput, noLongerMember } from '../errors.js';
 import type { PushStream } from '../realtime/push-stream.js';
 import type { PresenceUpdate } from '../realtime/presence.js';
 import type { TypingState } from '../realtime/typing.js';
+import { authorizeGuarded } from './channel-rules.js';
+
+/** The guarded-channel name that makes typing rooms the app's to authorize. */
+const TYPING_CHANNEL = 'typing';
 
 /**
  * Presence: a user is online in an organization while they hold at least one subscription of it (events,
@@ -38,8 +42,10 @@ export async function setTyping(
   room: string,
   typing: boolean,
 ): Promise<boolean> {
-  const { viewer: v } = await requireOrgAccess(services.store, viewer, orgId, 'MEMBER', 'type in its rooms');
+  const access = await requireOrgAccess(services.store, viewer, orgId, 'MEMBER', 'type in its rooms');
+  const v = access.viewer;
   if (v.isService) throw badInput('Services do not type: setTyping is for users.');
+  await authorizeTypingRoom(services, access, orgId, room);
   services.typing.set(orgId, room, { userId: v.userId, name: v.name }, typing);
   return true;
 }
@@ -51,8 +57,20 @@ export async function subscribeTyping(
   room: string,
   guard: StreamGuard,
 ): Promise<PushStream<TypingState>> {
-  const { viewer: v } = await requireOrgAccess(services.store, viewer, orgId, 'VIEWER', "see its rooms' typing");
+  const access = await requireOrgAccess(services.store, viewer, orgId, 'VIEWER', "see its rooms' typing");
+  const v = access.viewer;
+  await authorizeTypingRoom(services, access, orgId, room);
   return endOnRemoval(services, orgId, v, async () => services.typing.subscribe(orgId, room, guard));
+}
+
+/**
+ * With `typing` among AUTH_GUARDED_CHANNELS, a typing room is a subject the app authorizes like any guarded
+ * room (asked on every setTyping and subscription: typing carries no log to keep answers in order with).
+ */
+async function authorizeTypingRoom(services: Services, access: OrgAccess, orgId: string, room: string) {
+  if (!services.hooks?.guardedChannels.has(TYPING_CHANNEL)) return;
+  const refused = await authorizeGuarded(services, access, { orgId, channels: [TYPING_CHANNEL], subjectIds: [room] });
+  if (refused) throw refused;
 }
 
 /**

@@ -220,6 +220,38 @@ describe("the app's own sign-in and room authorization (connect and subscribe ho
     await ws.client.dispose();
   });
 
+  it('guards typing rooms too when "typing" is a guarded channel: typing and watching need the app\'s yes', async () => {
+    app.rooms.add(`${ids.ann}:desk`);
+    const typeIn = (room: string) =>
+      withCookie(a, annCookie(), 'mutation($o: ID!, $r: String!) { setTyping(orgId: $o, room: $r, typing: true) }', {
+        o: orgId,
+        r: room,
+      });
+    const refusedTyping = await typeIn('boardroom');
+    expect(refusedTyping.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_AUTHORIZED' });
+    const ws = wsWithCookie(a, annCookie());
+    const watch = (room: string) => {
+      const results = new Inbox<any>();
+      let settle!: (r: { error?: unknown }) => void;
+      const ended = new Promise<{ error?: unknown }>((resolve) => (settle = resolve));
+      ws.client.subscribe(
+        {
+          query: 'subscription($o: ID!, $r: String!) { typing(orgId: $o, room: $r) { users { userId } } }',
+          variables: { o: orgId, r: room },
+        },
+        { next: (r) => results.push(r), error: (error) => settle({ error }), complete: () => settle({}) },
+      );
+      return { results, ended, unsubscribe: () => {} } as LiveSubscription;
+    };
+    const [error] = await refusal(watch('boardroom'));
+    expect(error?.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_AUTHORIZED', subjectId: 'boardroom' });
+    const desk = watch('desk');
+    await desk.results.next('the first typing state');
+    expect((await typeIn('desk')).data.setTyping).toBe(true);
+    expect((await desk.results.next('Ann typing')).data.typing.users).toEqual([{ userId: ids.ann }]);
+    await ws.client.dispose();
+  });
+
   it('refuses a guarded room when the app cannot answer, for that subscription only', async () => {
     app.rooms.add(`${ids.ann}:r3`);
     const ws = wsWithCookie(a, annCookie());

@@ -69,7 +69,7 @@ export async function startAppBackend() {
       AUTH_CONNECT_URL: `${base}/api/switchboard/connect`,
       AUTH_SUBSCRIBE_URL: `${base}/api/switchboard/subscribe`,
       AUTH_HOOK_SECRET: HOOK_SECRET,
-      AUTH_GUARDED_CHANNELS: 'room',
+      AUTH_GUARDED_CHANNELS: 'room,typing',
       AUTH_HOOK_TIMEOUT: '400ms',
     },
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
