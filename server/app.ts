@@ -63,7 +63,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     webDir: options.webDir ?? join(projectRoot(), 'web', 'dist'),
   });
   services.metrics.observe({
-    wsConnections: transports.wsConnections,
+    connections: transports.connections,
     subscriptions: () => services.bus.stats().subscriptions,
     organizations: () => services.bus.stats().organizations,
     redisUp: config.redis ? () => running.pubsub.isHealthy() : undefined,
@@ -157,7 +157,10 @@ function createTransports({ config, tuning, running, log, demoTokens, webDir }: 
   });
   return {
     httpServer,
-    wsConnections: ws.connections,
+    connections: () => {
+      const single = reservations.openStreams();
+      return { ws: ws.connections(), sse: Math.max(0, eventStreams.open() - single), 'sse-single': single };
+    },
     /**
      * Stop accepting first. Sockets are closed (1001) and SSE connections dropped rather than completed,
      * so that clients reconnect and resubscribe instead of treating their streams as finished.

@@ -110,6 +110,10 @@ function createEventBus(
         'event log went back under live subscribers (a restored backup?): they were told to resync',
       ),
     observer: metrics,
+    trace: log.isLevelEnabled('debug')
+      ? (e, streams) =>
+          log.debug({ orgId: e.orgId, seq: e.seq, type: e.type, channel: e.channel, streams }, 'event fanned out')
+      : undefined,
   });
 }
 

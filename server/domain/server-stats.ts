@@ -11,6 +11,8 @@ export interface ServerStats {
   instanceId: string;
   uptimeSeconds: number;
   wsConnections: number;
+  /** Open SSE streams, both modes. */
+  sseConnections: number;
   subscriptions: number;
   organizations: OrgStats[];
 }
@@ -20,8 +22,13 @@ export function serverStats(services: Services): ServerStats {
   return {
     instanceId: services.instanceId,
     uptimeSeconds: Math.floor((Date.now() - services.startedAt) / 1000),
-    wsConnections: services.metrics.figures?.wsConnections() ?? 0,
+    ...connectionsOf(services),
     subscriptions: services.bus.stats().subscriptions,
     organizations: services.bus.orgStats(),
   };
+}
+
+function connectionsOf(services: Services) {
+  const counts = services.metrics.figures?.connections();
+  return { wsConnections: counts?.ws ?? 0, sseConnections: (counts?.sse ?? 0) + (counts?.['sse-single'] ?? 0) };
 }

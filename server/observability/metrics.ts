@@ -1,7 +1,14 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** Open connections by transport: graphql-ws sockets, distinct SSE streams, single-connection SSE streams. */
+export interface ConnectionCounts {
+  ws: number;
+  sse: number;
+  'sse-single': number;
+}
+
 export interface LiveFigures {
-  wsConnections: () => number;
+  connections: () => ConnectionCounts;
   subscriptions: () => number;
   organizations: () => number;
   redisUp?: () => boolean;
@@ -90,7 +97,7 @@ export class Metrics {
       labelNames: ['transport'],
       registers: [this.registry],
       collect() {
-        this.set({ transport: 'ws' }, figures.wsConnections());
+        for (const [transport, count] of Object.entries(figures.connections())) this.set({ transport }, count);
       },
     });
     new Gauge({

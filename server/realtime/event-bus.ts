@@ -31,6 +31,8 @@ export interface EventBusOptions {
   onError: (err: unknown, context: string) => void;
   /** An organization's log went back under its feed (a restored backup); its streams were told to resync. */
   onRewound?: (orgId: string, fromSeq: number, toSeq: number) => void;
+  /** LOG_LEVEL=debug only: each event an organization's feed fanned out. */
+  trace?: (event: EventRecord, streams: number) => void;
   /** Counters for /metrics; every hook is optional. */
   observer?: Partial<
     Pick<Metrics, 'onDelivered' | 'onFannedOut' | 'onReplay' | 'onCutoff' | 'onGapFilled' | 'onRewound'>
@@ -138,6 +140,7 @@ export class EventBus {
       onError: this.options.onError,
       onGapFilled: (count) => observer?.onGapFilled?.(count),
       onFannedOut: observer?.onFannedOut,
+      trace: this.options.trace,
       onRewound: (fromSeq, toSeq, streams) => {
         observer?.onRewound?.(streams);
         this.options.onRewound?.(orgId, fromSeq, toSeq);

@@ -29,6 +29,8 @@ export interface FeedOptions {
   onGapFilled?: (count: number) => void;
   /** After an event was handed to every local stream (delivery latency, once per event). */
   onFannedOut?: (occurredAt: number) => void;
+  /** LOG_LEVEL=debug only: each event fanned out, and to how many local streams. */
+  trace?: (event: EventRecord, streams: number) => void;
   /** The log went back from `fromSeq` to `toSeq` under the feed (a restored backup); `streams` were told to resync. */
   onRewound?: (fromSeq: number, toSeq: number, streams: number) => void;
 }
@@ -190,6 +192,7 @@ export class OrgFeed implements TopicRoom {
     // nothing opens a stream during a push.
     for (const stream of this.streams) stream.push(event);
     this.options.onFannedOut?.(event.occurredAt);
+    this.options.trace?.(event, this.streams.size);
   }
 
   private revoke(userId: string): void {

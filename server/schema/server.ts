@@ -20,6 +20,7 @@ export function addServerSchema(builder: Builder): void {
       instanceId: t.exposeID('instanceId'),
       uptimeSeconds: t.exposeInt('uptimeSeconds'),
       wsConnections: t.exposeInt('wsConnections'),
+      sseConnections: t.exposeInt('sseConnections', { description: 'Open SSE streams, both modes.' }),
       subscriptions: t.exposeInt('subscriptions'),
       organizations: t.field({ type: [OrgStatsRef], resolve: (s) => s.organizations }),
     }),

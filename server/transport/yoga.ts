@@ -26,6 +26,7 @@ import { useSseResults } from './sse/use-sse-results.js';
 import { useProtections } from './use-protections.js';
 import { useDemoTokens } from './http/use-demo-tokens.js';
 import { useWebApp } from './http/use-web-app.js';
+import { useCompressedPages } from './http/use-compressed-pages.js';
 
 export const GRAPHQL_ENDPOINT = '/graphql';
 export const SINGLE_CONNECTION_ENDPOINT = '/graphql/stream';
@@ -109,6 +110,7 @@ export function createYogaServer(o: YogaOptions) {
       ...(o.demoTokens.length > 0 ? [useDemoTokens(o.demoTokens)] : []),
       useMetricsEndpoint('/metrics', services.metrics.registry),
       useWebApp(o.webDir),
+      useCompressedPages(),
       useReadiness('/ready', [
         { name: 'storage', check: () => services.store.ping().then(() => true) },
         ...(config.redis ? [{ name: 'redis', check: async () => o.pubsub.isHealthy() }] : []),

@@ -18,7 +18,7 @@ describe('a stalled WebSocket', () => {
   });
   afterAll(() => server.stop());
 
-  const wsConnections = () => server.app.services.metrics.figures?.wsConnections() ?? -1;
+  const wsConnections = () => server.app.services.metrics.figures?.connections().ws ?? -1;
   const service = { userId: 'backend', name: null, isService: true };
 
   it('has its subscription cut off once its unread bytes pass the bound, and is closed by the heartbeat despite unsolicited pongs; a reading client gets everything', async () => {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../server/logger.js';
 import { connect } from '../support/clients.js';
@@ -5,6 +7,8 @@ import { SUBSCRIBE_EVENTS, createOrg, publish } from '../support/fixtures.js';
 import { errorCode, gql, gqlOk } from '../support/http.js';
 import { until } from '../support/inbox.js';
 import { type TestServer, startServer, token } from '../support/server.js';
+import { serviceToken } from '../support/publish-api.js';
+import { ROOT } from '../support/process.js';
 
 describe('metrics and server stats', () => {
   let server: TestServer;
@@ -28,6 +32,30 @@ describe('metrics and server stats', () => {
     expect(text).toMatch(/^switchboard_connections\{transport="ws"\} [1-9]/m);
     expect(text).toContain('switchboard_delivery_latency_seconds_bucket');
     await client.dispose();
+  });
+
+  it('counts open connections of every transport, and drops them when they close', async () => {
+    const org = await createOrg(server, 'alice');
+    const count = async (transport: string) => {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      return Number(new RegExp(`^switchboard_connections\\{transport="${transport}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+    };
+    const before = { sse: await count('sse'), single: await count('sse-single') };
+    const subscriptions = server.app.services.bus.stats().subscriptions;
+    const clients = [connect('sse', server, org.tokens.alice), connect('sse-single', server, org.tokens.alice)];
+    const subs = clients.map((c) => c.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id }));
+    await until(() => server.app.services.bus.stats().subscriptions >= subscriptions + 2, 'the subscriptions');
+    await publish(server, org.tokens.alice!, { orgId: org.id, channel: 'user', type: 'user.activity' });
+    for (const s of subs) await s.results.next('the event');
+    expect(await count('sse')).toBe(before.sse + 1);
+    expect(await count('sse-single')).toBe(before.single + 1);
+    const stats = await gqlOk(server.graphqlUrl, '{ serverStats { sseConnections } }', {}, await serviceToken());
+    expect(stats.serverStats.sseConnections).toBeGreaterThanOrEqual(2);
+    await Promise.all(clients.map((c) => c.dispose()));
+    await until(
+      async () => (await count('sse')) === before.sse && (await count('sse-single')) === before.single,
+      'the streams closed',
+    );
   });
 
   it('answers serverStats to services only', async () => {
@@ -91,6 +119,66 @@ describe('logs of a request', () => {
       expect(lines.find((l) => l.msg === 'unexpected error')).toMatchObject({ req: 'trace-internal', level: 50 });
     } finally {
       await server.stop().catch(() => {}); // the store is already closed
+    }
+  });
+});
+
+describe('LOG_LEVEL=debug', () => {
+  it('traces connections, subscriptions and deliveries with ids and counts, never tokens or payloads', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = createLogger('debug', { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const server = await startServer({ logger });
+    try {
+      const org = await createOrg(server, 'alice');
+      const client = connect('ws', server, org.tokens.alice);
+      const sub = client.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id });
+      await until(() => server.app.services.bus.stats().subscriptions > 0, 'the subscription');
+      const secret = 'payload-that-must-not-be-logged';
+      const sent = await publish(server, org.tokens.alice!, {
+        orgId: org.id,
+        channel: 'user',
+        type: 'user.activity',
+        payload: { secret },
+      });
+      await sub.results.next('the event');
+      await client.dispose();
+      const msg = (m: string) => lines.find((l) => l.msg === m);
+      await until(() => msg('graphql-ws connection closed') !== undefined, 'the close line');
+      expect(msg('graphql-ws connection opened')).toMatchObject({ conn: expect.any(String) });
+      expect(msg('graphql-ws connection signed in')).toMatchObject({ user: 'alice' });
+      const trace = { transport: 'ws', user: 'alice', field: 'events', orgId: org.id };
+      expect(msg('subscription started')).toMatchObject(trace);
+      expect(
+        lines.find((l) => l.msg === 'event fanned out' && l.seq === sent.sequence && l.orgId === org.id),
+      ).toMatchObject({ type: 'user.activity', channel: 'user', streams: 1 });
+      expect(msg('subscription ended')).toMatchObject({ ...trace, ms: expect.any(Number) });
+      const all = JSON.stringify(lines);
+      expect(all).not.toContain(secret);
+      expect(all).not.toContain(org.tokens.alice);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('the example Grafana dashboard (docs/grafana-dashboard.json)', () => {
+  it('queries only metrics a server exports', async () => {
+    const dashboard = JSON.parse(readFileSync(join(ROOT, 'docs', 'grafana-dashboard.json'), 'utf8')) as {
+      panels: Array<{ targets: Array<{ expr: string }> }>;
+    };
+    const server = await startServer({ redis: true });
+    try {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      const exported = new Set([...text.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]));
+      const used = new Set(
+        dashboard.panels.flatMap((p) =>
+          p.targets.flatMap((t) => [...t.expr.matchAll(/\b(switchboard_\w+?)(?:_bucket)?\b/g)].map((m) => m[1])),
+        ),
+      );
+      expect(used.size).toBeGreaterThan(8);
+      expect([...used].filter((name) => !exported.has(name))).toEqual([]);
+    } finally {
+      await server.stop();
     }
   });
 });

@@ -1,6 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { type IncomingHttpHeaders, request } from 'node:http';
 import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../server/logger.js';
 import { gqlOk, rawHttp } from '../support/http.js';
@@ -9,6 +11,22 @@ import { type TestServer, startServer, token } from '../support/server.js';
 // The dashboard's static files, from a temporary web/dist beside a sibling folder whose name starts the same
 // way (web/dist-old): what a plain string-prefix containment check let out.
 const SECRET = '{"secret":"must never be served"}';
+const BIG_JS = Array.from({ length: 2000 }, (_, i) => `export const value${i} = "${'x'.repeat(20)}";`).join('\n');
+
+/** GET with the raw bytes of the answer (fetch would decompress them). */
+function getBytes(url: string, path: string, headers: Record<string, string>) {
+  const { hostname, port } = new URL(url);
+  return new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+    const req = request({ host: hostname, port, path, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 describe('static files of the dashboard', () => {
   let dir: string;
@@ -20,6 +38,7 @@ describe('static files of the dashboard', () => {
     mkdirSync(join(dist, 'assets'), { recursive: true });
     writeFileSync(join(dist, 'index.html'), '<!doctype html><title>INDEX</title>');
     writeFileSync(join(dist, 'assets', 'app.js'), 'console.log("app")');
+    writeFileSync(join(dist, 'assets', 'big.js'), BIG_JS);
     mkdirSync(join(dir, 'web', 'dist-old'));
     writeFileSync(join(dir, 'web', 'dist-old', 'secrets.json'), SECRET);
     writeFileSync(join(dir, 'web', 'secrets.json'), SECRET);
@@ -32,6 +51,37 @@ describe('static files of the dashboard', () => {
   });
 
   const get = (path: string) => rawHttp(server.url, path);
+
+  it('compresses pages and assets for browsers that accept it, once, with an ETag; never event streams', async () => {
+    const brotli = await getBytes(server.url, '/assets/big.js', { 'accept-encoding': 'gzip, deflate, br' });
+    expect(brotli.headers).toMatchObject({
+      'content-encoding': 'br',
+      vary: expect.stringContaining('accept-encoding'),
+    });
+    expect(brotliDecompressSync(brotli.body).toString()).toBe(BIG_JS);
+    expect(brotli.body.byteLength).toBeLessThan(BIG_JS.length / 10);
+    const gzip = await getBytes(server.url, '/assets/big.js', { 'accept-encoding': 'gzip;q=1, br;q=0' });
+    expect(gzip.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gzip.body).toString()).toBe(BIG_JS);
+    const plain = await getBytes(server.url, '/assets/big.js', {});
+    expect([plain.headers['content-encoding'], plain.body.toString()]).toEqual([undefined, BIG_JS]);
+    const again = await getBytes(server.url, '/assets/big.js', { 'if-none-match': String(plain.headers.etag) });
+    expect([again.status, again.body.byteLength]).toEqual([304, 0]);
+
+    // GraphiQL, the heaviest page.
+    const page = await getBytes(server.url, '/graphql', { accept: 'text/html', 'accept-encoding': 'br' });
+    expect(page.headers['content-encoding']).toBe('br');
+    const html = brotliDecompressSync(page.body).toString();
+    expect(html).toContain('Switchboard GraphiQL');
+    expect(page.body.byteLength).toBeLessThan(html.length / 3);
+    // An event stream is written as it comes, never compressed.
+    const stream = await fetch(`${server.graphqlUrl}?query=${encodeURIComponent('subscription { __typename }')}`, {
+      headers: { accept: 'text/event-stream', 'accept-encoding': 'br, gzip' },
+    });
+    expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect([null, 'none']).toContain(stream.headers.get('content-encoding'));
+    await stream.body?.cancel();
+  });
 
   it('serves files inside the folder, and index.html for client-side routes', async () => {
     expect(await get('/assets/app.js')).toMatchObject({

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { Provider } from 'urql';
-import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { ChannelRules } from '../../web/src/features/ChannelRules';
 import { ConnectionBadge } from '../../web/src/features/ConnectionBadge';
 import { EventFeed } from '../../web/src/features/EventFeed';
@@ -45,13 +45,14 @@ describe('dashboard components', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  function mount(token: string, ui: React.ReactNode, states: ConnectionState[] = []) {
+  function mount(token: string, ui: React.ReactNode, states: ConnectionState[] = [], debug = false) {
     const sb = createSwitchboardClient({
       token: () => token,
       transport: 'ws',
       onState: (s: ConnectionState) => states.push(s),
       onAuthError: () => {},
       baseUrl: server.url,
+      debug,
     });
     clients.push(sb);
     return render(<Provider value={sb.client}>{ui}</Provider>);
@@ -148,6 +149,21 @@ describe('dashboard components', () => {
       {},
       tokens.alice,
     );
+  });
+
+  it('the client logs connection events and operations to the console when its debug switch is on', async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, 'debug').mockImplementation((...args: unknown[]) => {
+      lines.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
+    });
+    try {
+      mount(tokens.bob!, <PresenceList orgId="org_demo" />, [], true);
+      await waitFor(() => expect(lines.some((l) => l.includes('graphql-ws connected'))).toBe(true));
+      await waitFor(() => expect(lines.some((l) => l.startsWith('[switchboard] → subscription'))).toBe(true));
+      expect(lines.join('\n')).not.toContain(tokens.bob!);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('ConnectionBadge says where the connection stands', () => {

@@ -41,7 +41,7 @@ describe('the legacy subscriptions-transport-ws protocol', () => {
     });
     expect(errors).toEqual([]);
     legacy.close();
-    await until(() => server.app.services.metrics.figures?.wsConnections() === 0, 'no connection left');
+    await until(() => server.app.services.metrics.figures?.connections().ws === 0, 'no connection left');
 
     // The same server serves graphql-ws clients as before.
     const client = connect('ws', server, org.tokens.alice);

@@ -1,4 +1,4 @@
-import { type ExecutionArgs, type ExecutionResult, createSourceEventStream } from 'graphql';
+import { type ExecutionArgs, type ExecutionResult, Kind, createSourceEventStream, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../../context.js';
 import type { TransportContext } from '../context-factory.js';
@@ -54,6 +54,7 @@ async function subscribe(
   }
   const stream = asPushStream(source);
   stream.whenEnded(release);
+  traceLifecycle(ctx, args, stream);
   if (!ctx.sink) return o.results.pull(args, stream, o.maxQueue);
   o.results.deliver(args, stream, ctx.sink);
   return new StreamEnd(stream);
@@ -114,4 +115,28 @@ class StreamEnd implements AsyncIterableIterator<ExecutionResult> {
     this.reported = true;
     return { value: { errors: [streamEndError(error)] }, done: false };
   }
+}
+
+/**
+ * LOG_LEVEL=debug: a line when a subscription starts and when it ends, with its transport, user, field and
+ * organization (ids and counts only: never a token, variables or payloads).
+ */
+function traceLifecycle(ctx: Context, args: ExecutionArgs, stream: PushStream<object>): void {
+  const log = ctx.services.log;
+  if (!log.isLevelEnabled('debug')) return;
+  const operation = getOperationAST(args.document, args.operationName);
+  const field = operation?.selectionSet.selections.find((s) => s.kind === Kind.FIELD)?.name.value;
+  const orgId = args.variableValues?.orgId;
+  const trace = {
+    transport: ctx.session.transport,
+    user: ctx.viewer?.userId,
+    field,
+    ...(typeof orgId === 'string' ? { orgId } : {}),
+  };
+  const started = Date.now();
+  log.debug(trace, 'subscription started');
+  stream.whenEnded((err) => {
+    const code = (err as { extensions?: { code?: unknown } } | undefined)?.extensions?.code;
+    log.debug({ ...trace, ms: Date.now() - started, ...(code ? { code } : {}) }, 'subscription ended');
+  });
 }

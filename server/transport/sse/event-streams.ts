@@ -32,6 +32,8 @@ export interface EventStreams {
   route(req: IncomingMessage): void;
   /** The writer for a request that asks for an event stream (`Accept: text/event-stream`), else undefined. */
   forRequest(req: IncomingMessage, res: ServerResponse): SseResponse | undefined;
+  /** Event streams open now, both modes. */
+  open(): number;
 }
 
 export function createEventStreams(o: EventStreamsOptions): EventStreams {
@@ -46,6 +48,7 @@ export function createEventStreams(o: EventStreamsOptions): EventStreams {
       req.url = `${o.graphqlEndpoint}${query ? `?${query}` : ''}`;
     },
     forRequest: (req, res) => (acceptsEventStream(req) ? new SseResponse(res, shared) : undefined),
+    open: () => shared.pings.size,
   };
 }
 

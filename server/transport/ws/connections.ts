@@ -44,6 +44,8 @@ export class WsConnections {
       state.expiry?.stop();
       if (state.slotOf !== undefined) userSlots.release(state.slotOf);
       if (state.anonymous) anonymousSlots.release(true);
+      if (log.isLevelEnabled('debug'))
+        state.log.debug({ code, user: state.session.viewer?.userId }, 'graphql-ws connection closed');
       void state.closed?.(code, String(reason));
     };
   }
@@ -71,6 +73,7 @@ export class WsConnections {
       },
     };
     this.states.set(socket, state);
+    if (log.isLevelEnabled('debug')) state.log.debug('graphql-ws connection opened');
     state.closed = this.protocol.opened(
       {
         protocol: socket.protocol,

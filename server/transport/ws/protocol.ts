@@ -100,6 +100,7 @@ export function createProtocol(o: ProtocolOptions) {
       }
       ctx.extra.slotOf = result.viewer.userId;
       ctx.extra.session.viewer = result.viewer;
+      ctx.extra.log.debug({ user: result.viewer.userId }, 'graphql-ws connection signed in');
       o.onUserConnected?.(result.viewer);
       ctx.extra.expiry = closeWhenExpired(ctx.extra.socket, ctx.extra.session, o.expiryHorizonMs);
       return true;

@@ -1,7 +1,7 @@
 import { authExchange } from '@urql/exchange-auth';
 import { createClient as createSseClient } from 'graphql-sse';
 import { createClient as createWsClient } from 'graphql-ws';
-import { Client, cacheExchange, fetchExchange, subscriptionExchange } from 'urql';
+import { Client, cacheExchange, fetchExchange, mapExchange, subscriptionExchange } from 'urql';
 
 export type Transport = 'ws' | 'sse';
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting';
@@ -14,7 +14,32 @@ export interface ClientOptions {
   onAuthError: () => void;
   /** The server's origin; defaults to the page's. */
   baseUrl?: string;
+  /** Log operations, results and connection events to the console; default: `?debug` in the page's URL, or
+   * `localStorage['switchboard.debug'] = '1'`. */
+  debug?: boolean;
 }
+
+/** The debug switch a user can flip without a rebuild: `?debug` in the URL, or a localStorage flag. */
+function debugRequested(): boolean {
+  try {
+    return new URLSearchParams(location.search).has('debug') || localStorage.getItem('switchboard.debug') === '1';
+  } catch {
+    return false;
+  }
+}
+
+/** Console lines for each operation, result and error (names and variables; results' data stays out). */
+const debugExchange = mapExchange({
+  onOperation: (op) => console.debug('[switchboard] →', op.kind, op.key, op.variables),
+  onResult: (r) =>
+    console.debug(
+      '[switchboard] ←',
+      r.operation.kind,
+      r.operation.key,
+      r.error ? r.error.message : 'ok',
+      r.extensions ?? {},
+    ),
+});
 
 /**
  * One urql client and one socket for every hook. Subscriptions go over graphql-ws (keepalive, retry with
@@ -23,6 +48,10 @@ export interface ClientOptions {
  */
 export function createSwitchboardClient(o: ClientOptions) {
   const base = `${o.baseUrl ?? `${location.protocol}//${location.host}`}/graphql`;
+  const debug = o.debug ?? debugRequested();
+  const trace = (...args: unknown[]) => {
+    if (debug) console.debug('[switchboard]', ...args);
+  };
   let connectedOnce = false;
   const ws =
     o.transport === 'ws'
@@ -35,12 +64,17 @@ export function createSwitchboardClient(o: ClientOptions) {
           retryWait: (retries) =>
             new Promise((r) => setTimeout(r, Math.min(500 * 2 ** retries, 10_000) * (0.5 + Math.random()))),
           on: {
-            connecting: () => o.onState(connectedOnce ? 'reconnecting' : 'connecting'),
+            connecting: () => {
+              trace('graphql-ws connecting');
+              o.onState(connectedOnce ? 'reconnecting' : 'connecting');
+            },
             connected: () => {
+              trace('graphql-ws connected');
               connectedOnce = true;
               o.onState('live');
             },
             closed: (event) => {
+              trace('graphql-ws closed', (event as CloseEvent).code, (event as CloseEvent).reason);
               if ((event as CloseEvent).code === 4403) o.onAuthError();
               if (connectedOnce) o.onState('reconnecting');
             },
@@ -56,6 +90,7 @@ export function createSwitchboardClient(o: ClientOptions) {
   const client = new Client({
     url: base,
     exchanges: [
+      ...(debug ? [debugExchange] : []),
       cacheExchange,
       authExchange(async (utils) => ({
         addAuthToOperation: (operation) => utils.appendHeaders(operation, { Authorization: `Bearer ${o.token()}` }),

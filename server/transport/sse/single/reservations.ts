@@ -75,6 +75,13 @@ export class Reservations {
     return this.byToken.size;
   }
 
+  /** Reservations whose stream is open (counted when asked: /metrics, serverStats). */
+  openStreams(): number {
+    let open = 0;
+    for (const r of this.byToken.values()) if (r.response) open++;
+    return open;
+  }
+
   close(): void {
     clearInterval(this.sweeper);
     for (const r of [...this.byToken.values()]) this.drop(r);
