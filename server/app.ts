@@ -152,6 +152,7 @@ function createTransports({ config, tuning, running, log, demoTokens, webDir }: 
     keepAliveMs: tuning.keepAliveMs,
     sinkLimits,
     onUserConnected: recordName,
+    resumePoints: services.resumePoints,
     connections: userSlots,
     anonymousConnectionLimit: config.limits.anonymousConnections,
   });

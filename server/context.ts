@@ -13,6 +13,7 @@ import type { UserChannel } from './realtime/user-channel.js';
 import type { Store } from './store/store.js';
 import type { ResultSink } from './delivery.js';
 import type { AppHooks } from './auth/app-hooks.js';
+import type { ResumePoints } from './realtime/resume-points.js';
 import type { ChannelRuleCache } from './domain/channel-rules.js';
 import type { EventCatalog } from './catalog/catalog.js';
 
@@ -41,6 +42,8 @@ export interface Services {
   limits: DomainLimits;
   /** The event types this server knows (built in and EVENTS_CATALOG): publishing validates against it. */
   catalog: EventCatalog;
+  /** Where graphql-ws subscriptions lost with their connection resume (by user and operation id). */
+  resumePoints: ResumePoints;
   /** Channel rules for publishing and history (live streams follow their feed's, in log order). */
   channelRules: ChannelRuleCache;
 }

@@ -38,8 +38,13 @@ export class SharedResult {
  * subscription's end (an error result, then `complete`) takes the iterator Yoga and graphql-ws pull.
  */
 export interface ResultSink {
-  /** Called once, when a subscription's results start coming this way. */
-  attach(): void;
+  /**
+   * Called once, when a subscription's results start coming this way; `position` is the cursor the
+   * subscription starts from, when its items have positions (events).
+   */
+  attach(position?: string): void;
+  /** Called once, when the subscription ended (its client completed it, the server ended it, or the connection went). */
+  detach?(): void;
   /** Sends one result; false, having sent nothing, when the peer is too far behind to take more. */
   send(shared: SharedResult): boolean;
   /** Results sent that the peer has not yet taken off this process's buffers. */

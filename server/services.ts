@@ -13,6 +13,7 @@ import { createFeedLog } from './realtime/feed-log.js';
 import { Presence } from './realtime/presence.js';
 import { createMemoryPresenceRegistry, createRedisPresenceRegistry } from './realtime/presence-registry.js';
 import { type PubSubBackend, createMemoryPubSub, createRedisPubSub } from './realtime/pubsub.js';
+import { createMemoryResumePoints, createRedisResumePoints } from './realtime/resume-points.js';
 import { Typing } from './realtime/typing.js';
 import { UserChannel } from './realtime/user-channel.js';
 import { newId } from './store/ids.js';
@@ -68,6 +69,10 @@ export async function createServices(config: Config, tuning: Tuning, log: Logger
     startedAt: Date.now(),
     log,
     catalog: config.catalog,
+    resumePoints:
+      pubsub.commands && config.redis
+        ? createRedisResumePoints(pubsub.commands, config.redis.prefix, tuning.resumeWindowMs)
+        : createMemoryResumePoints(tuning.resumeWindowMs),
     channelRules: new ChannelRuleCache((orgId) => listChannelRules(store.db, orgId), hooks?.guardedChannels),
     limits: domainLimits(tuning),
   };

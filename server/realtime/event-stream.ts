@@ -18,6 +18,7 @@ export interface FeedHooks {
 }
 
 export interface EventStreamOptions {
+  orgId: string;
   filter: EventFilter;
   maxQueue: number;
   hooks: FeedHooks;
@@ -39,6 +40,7 @@ export class EventStream extends PushStream<EventRecord> {
   /** Sequence of the last event handed to the consumer: where a cut-off client resumes. */
   lastDeliveredSeq: number;
   readonly filter: EventFilter;
+  readonly orgId: string;
   /** Events up to here are the consumer's already; moved back when the log is rewound. */
   private startSeq: number;
   private readonly hooks: FeedHooks;
@@ -50,9 +52,14 @@ export class EventStream extends PushStream<EventRecord> {
     this.lastDeliveredSeq = options.startSeq;
     this.startSeq = options.startSeq;
     this.filter = options.filter;
+    this.orgId = options.orgId;
     this.hooks = options.hooks;
     this.rules = options.rules;
     this.grants = options.grants;
+  }
+
+  override position(): string {
+    return encodeCursor(this.orgId, this.lastDeliveredSeq);
   }
 
   /** Never an event the consumer already has (its cursor may be ahead of this instance's feed). */

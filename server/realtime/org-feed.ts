@@ -116,6 +116,7 @@ export class OrgFeed implements TopicRoom {
   open({ filter, afterSeq, replay, guard }: OpenOptions): EventStream {
     const startSeq = this.sequencer.position;
     const stream = new EventStream({
+      orgId: this.orgId,
       filter,
       maxQueue: this.options.maxQueue,
       hooks: this.hooks,

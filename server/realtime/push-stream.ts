@@ -138,6 +138,14 @@ export class PushStream<T> implements ConsumableStream<T> {
     return PullQueue.of(this, this.maxQueue);
   }
 
+  /**
+   * The cursor of the last item handed to the consumer, or of where the stream started: where its client
+   * resumes if its connection is lost. Undefined for streams of items without positions (presence, typing).
+   */
+  position(): string | undefined {
+    return undefined;
+  }
+
   /** Which pushed items this subscriber receives. */
   protected accepts(_item: T): boolean {
     return true;

@@ -15,6 +15,8 @@ export interface TransportContext {
   /** Where the operation's results go when the transport writes them itself (see Context.sink). */
   sink?: ResultSink;
   request?: Request;
+  /** graphql-ws: where a subscription lost with its connection resumes (server-side resume), as a cursor. */
+  lastEventId?: string;
 }
 
 /**
@@ -56,7 +58,8 @@ function viewerOf(result: VerifyResult): Viewer {
  */
 export function createContextFactory(services: Services, authenticate: Authenticate) {
   return async (initial: TransportContext): Promise<Context> => {
-    if (initial.session) return createContext(services, initial.session, { sink: initial.sink });
+    if (initial.session)
+      return createContext(services, initial.session, { sink: initial.sink, lastEventId: initial.lastEventId });
     const request = initial.request;
     const lastEventId = request?.headers.get('last-event-id')?.slice(0, 256) || undefined;
     const viewer = await authenticate(request?.headers.get('authorization'), request?.headers.get('cookie'));

@@ -42,8 +42,11 @@ export class SharedResults {
   /** Hands every item of `stream` to `sink`, as results shared with the operation's group. */
   deliver(args: ExecutionArgs, stream: PushStream<object>, sink: ResultSink): void {
     const group = this.join(this.keyOf(args), stream);
-    stream.whenEnded(() => this.leave(group));
-    sink.attach();
+    sink.attach(stream.position());
+    stream.whenEnded(() => {
+      this.leave(group);
+      sink.detach?.();
+    });
     stream.deliverTo(new SinkConsumer(group, sink, args, this));
   }
 

@@ -47,6 +47,7 @@ export function attachGraphQLWs(options: WsTransportOptions): WsTransport {
     anonymousSlots,
     options.log,
     options.keepAliveMs,
+    options.resumePoints,
   );
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {

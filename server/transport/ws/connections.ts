@@ -9,6 +9,7 @@ import { Heartbeat } from './heartbeat.js';
 import type { Connection, createProtocol } from './protocol.js';
 import { LEGACY_PROTOCOL } from './raw-frames.js';
 import { protocolMisuse } from './ws-guards.js';
+import type { ResumePoints } from '../../realtime/resume-points.js';
 
 /** The close reason a subscriptions-transport-ws client gets (docs/clients.md; at most 123 bytes). */
 const LEGACY_REFUSED = 'subscriptions-transport-ws is not served: use graphql-ws (subprotocol graphql-transport-ws)';
@@ -32,9 +33,22 @@ export class WsConnections {
     anonymousSlots: SlotCounter<true>,
     private readonly log: Logger,
     keepAliveMs: number,
+    resumePoints?: ResumePoints,
   ) {
     const states = this.states;
-    this.heartbeat = new Heartbeat(sockets, keepAliveMs, (socket) => states.get(socket)?.expiry?.recheck());
+    this.heartbeat = new Heartbeat(
+      sockets,
+      keepAliveMs,
+      (socket) => {
+        const state = states.get(socket);
+        state?.expiry?.recheck();
+        if (state?.running) for (const sink of state.running.values()) sink.pingSent();
+      },
+      (socket) => {
+        const running = states.get(socket)?.running;
+        if (running) for (const sink of running.values()) sink.pingEchoed();
+      },
+    );
     this.onError = function onError(this: WebSocket, err: Error) {
       states.get(this)?.log.debug({ err }, 'websocket error');
     };
@@ -44,6 +58,7 @@ export class WsConnections {
       state.expiry?.stop();
       if (state.slotOf !== undefined) userSlots.release(state.slotOf);
       if (state.anonymous) anonymousSlots.release(true);
+      saveResumePoints(state, resumePoints);
       if (log.isLevelEnabled('debug'))
         state.log.debug({ code, user: state.session.viewer?.userId }, 'graphql-ws connection closed');
       void state.closed?.(code, String(reason));
@@ -111,4 +126,18 @@ function listen(socket: WebSocket, state: Connection, cb: (text: string) => Prom
     if (misuse) return socket.close(CloseCode.BadRequest, misuse);
     cb(text).catch(failed);
   });
+}
+
+/**
+ * The connection is gone: each subscription still running (neither completed by its client nor ended by the
+ * server) leaves where it resumes, one write each, for its client's reconnect (see protocol.ts resumeOf).
+ */
+function saveResumePoints(state: Connection, resumePoints: ResumePoints | undefined): void {
+  const viewer = state.session.viewer;
+  if (!resumePoints || !viewer || !state.running) return;
+  for (const sink of state.running.values()) {
+    const after = sink.resumeAfter;
+    if (after !== undefined && sink.fingerprint !== undefined)
+      resumePoints.save(viewer.userId, sink.id, { fingerprint: sink.fingerprint, after });
+  }
 }

@@ -25,15 +25,19 @@ export class Heartbeat {
   constructor(
     private readonly sockets: () => Iterable<WebSocket>,
     everyMs: number,
-    /** Called for every live socket once per interval (the token-expiry recheck). */
+    /** Called for every live socket once per interval, right after its ping went out (the token-expiry recheck). */
     private readonly onTick: (socket: WebSocket) => void,
+    /** Called when a socket echoed its ping: it has read everything written before it. */
+    onEchoed: (socket: WebSocket) => void = () => {},
   ) {
     this.timer = setInterval(() => this.tick(), Math.max(1, Math.floor(everyMs / SLICES)));
     this.timer.unref();
     const heartbeat = this;
     this.onPong = function onPong(this: WebSocket, data: Buffer) {
       const slice = heartbeat.sliceOf.get(this);
-      if (slice !== undefined && data.equals(heartbeat.payloads[slice] as Buffer)) heartbeat.answered.add(this);
+      if (slice === undefined || !data.equals(heartbeat.payloads[slice] as Buffer)) return;
+      heartbeat.answered.add(this);
+      onEchoed(this);
     };
   }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { type ExecutionArgs, GraphQLError } from 'graphql';
 import { CloseCode, type SubscribePayload, makeServer } from 'graphql-ws';
@@ -13,6 +14,7 @@ import type { SinkLimits } from '../../delivery.js';
 import type { SlotCounter } from '../../limits/slot-counter.js';
 import { prepareOperation } from '../operation.js';
 import { WsSink } from './ws-sink.js';
+import type { ResumePoints } from '../../realtime/resume-points.js';
 import { authorize, closeReason, closeWhenExpired } from './ws-guards.js';
 
 /** One graphql-ws connection's state, shared by its operations. */
@@ -29,6 +31,8 @@ export interface Connection {
    * (AUTH_CONNECT_URL) and used when no authorization came at all; dropped once read.
    */
   upgradeCookie?: string;
+  /** Its running subscriptions with positions (events), by operation id: resumed if the connection is lost. */
+  running?: Map<string, WsSink>;
   /** The user whose connection slot this socket holds, released when it closes. */
   slotOf?: string;
   /** Holds one of the anonymous connections' places, given back when it closes. */
@@ -53,6 +57,8 @@ export interface ProtocolOptions {
   /** A token's expiry closer than this gets a timer (the heartbeat rechecks the others). */
   expiryHorizonMs: number;
   onUserConnected?: (viewer: Viewer) => void;
+  /** Where lost subscriptions resume (server-side resume by operation id). */
+  resumePoints?: ResumePoints;
 }
 
 /** What onSubscribe prepared for graphql-ws to run: the execution, or the already started subscription. */
@@ -151,10 +157,12 @@ async function onSubscribe(
   try {
     const session = await operationSession(o, connection.session, payload.extensions);
     if (session instanceof GraphQLError) return [session];
+    const resume = session === connection.session ? await resumeOf(o, connection, id, payload) : undefined;
     // No `request` (there is none per operation) and no `params`: nothing reads them on this path.
     const enveloped = o.yoga.getEnveloped({
       session,
-      sink: new WsSink(connection.socket, connection.tcp, id, o.sinkLimits),
+      sink: new WsSink(connection.socket, connection.tcp, id, o.sinkLimits, resume?.running, resume?.fingerprint),
+      lastEventId: resume?.after,
     });
     const prepared = await prepareOperation(enveloped, payload);
     if (!('args' in prepared)) return prepared;
@@ -171,6 +179,28 @@ async function onSubscribe(
     return [internalError()];
   }
 }
+
+/**
+ * Server-side resume, for clients that know nothing of cursors: graphql-ws clients send a subscription again with
+ * the same id after a reconnect. A subscription of a signed-in connection is fingerprinted (its document and
+ * variables, `after` aside) and tracked while it runs; if a subscription with the same user, id and
+ * fingerprint was lost with its connection within the window, on any instance, it continues after the last
+ * event its client is known to have read (see WsSink.resumeAfter). An explicit `after` always wins.
+ */
+async function resumeOf(o: ProtocolOptions, connection: Connection, id: string, payload: SubscribePayload) {
+  const viewer = connection.session.viewer;
+  if (!o.resumePoints || !viewer || !SUBSCRIPTION.test(payload.query)) return undefined;
+  const { after, ...variables } = payload.variables ?? {};
+  const fingerprint = createHash('sha1')
+    .update(`${payload.operationName ?? ''}\u0000${payload.query}\u0000${JSON.stringify(variables)}`)
+    .digest('base64url');
+  const point = after === undefined || after === null ? await o.resumePoints.take(viewer.userId, id) : undefined;
+  const resumed = point?.fingerprint === fingerprint ? point.after : undefined;
+  if (resumed) connection.log.debug({ id }, 'subscription resumed after a lost connection');
+  return { running: (connection.running ??= new Map()), fingerprint, after: resumed };
+}
+
+const SUBSCRIPTION = /\bsubscription\b/;
 
 /**
  * The session an operation runs under: the connection's, or, on a connection without a token, one made

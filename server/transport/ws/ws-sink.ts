@@ -15,18 +15,35 @@ const CLOSING_BRACE = 0x7d;
 export class WsSink implements ResultSink {
   private readonly envelope: Buffer;
   private messageBytes = 256;
+  /** The cursor of the last event written, or the subscription's start (server-side resume, see Resumable). */
+  private written: string | undefined;
+  /** `written` when the connection's last ping went out, and when a ping's echo last came back. */
+  private pinged: string | undefined;
+  private echoed: string | undefined;
 
   constructor(
     private readonly socket: WebSocket,
     /** The TCP socket `ws` was given at the upgrade. */
     private readonly tcp: Duplex,
-    id: string,
+    readonly id: string,
     private readonly limits: SinkLimits,
+    /** The connection's subscriptions with positions, by operation id, while they run. */
+    private readonly running?: Map<string, WsSink>,
+    /** The subscription's document and variables (`after` aside), for its resume point. */
+    readonly fingerprint?: string,
   ) {
     this.envelope = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
   }
 
-  attach(): void {}
+  attach(position?: string): void {
+    if (position === undefined || !this.running) return;
+    this.written = this.echoed = position;
+    this.running.set(this.id, this);
+  }
+
+  detach(): void {
+    if (this.running?.get(this.id) === this) this.running.delete(this.id);
+  }
 
   send(shared: SharedResult): boolean {
     if (this.socket.readyState !== WebSocket.OPEN) return true; // closing: graphql-ws ends the operation
@@ -34,7 +51,26 @@ export class WsSink implements ResultSink {
     const size = (this.messageBytes = this.envelope.length + payload.length + 11);
     if (isOverLimit(this.limits, this.tcp.writableLength, size)) return false;
     this.tcp.write(textFrame(this.envelope, payload, CLOSING_BRACE));
+    if (shared.cursor !== undefined) this.written = shared.cursor;
     return true;
+  }
+
+  /** A ping went out behind everything written so far. */
+  pingSent(): void {
+    this.pinged = this.written;
+  }
+
+  /** That ping's echo came back: the client has read everything written before it. */
+  pingEchoed(): void {
+    if (this.pinged !== undefined) this.echoed = this.pinged;
+  }
+
+  /**
+   * Where the subscription resumes if the connection is lost now: after the last event written before the
+   * last echoed ping (or its start). Events written since may be sent again; none is skipped.
+   */
+  get resumeAfter(): string | undefined {
+    return this.echoed;
   }
 
   pending(): number {
