@@ -1,3 +1,5 @@
+import { ApolloClient, InMemoryCache, gql } from '@apollo/client';
+import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { type Client as WsClient, createClient } from 'graphql-ws';
 import { Client, fetchExchange, subscriptionExchange } from 'urql';
 import WebSocket from 'ws';
@@ -123,6 +125,33 @@ describe('server-side resume: a graphql-ws subscription re-sent with its id afte
     const ids = await idsUntil(events, after.id);
     expect(ids.filter((id) => id !== first.id)).toEqual([...missed, after.id]);
     unsubscribe();
+    await ws.client.dispose();
+  });
+
+  it('continues with Apollo Client 4 and its GraphQLWsLink, unchanged', async () => {
+    const org = await createOrg(a, 'alice');
+    proxy.retarget(a.url);
+    const retry = gate();
+    const ws = stockClient(proxy, org.tokens.alice!, retry.opened);
+    const apollo = new ApolloClient({ link: new GraphQLWsLink(ws.client), cache: new InMemoryCache() });
+    const events = new Inbox<{ id: string }>();
+    const before = a.app.services.bus.stats().subscriptions;
+    const subscription = apollo
+      .subscribe<{ events: { id: string } }>({ query: gql(SUBSCRIBE_EVENTS), variables: { orgId: org.id } })
+      .subscribe({ next: (r) => r.data && events.push(r.data.events), error: () => {} });
+    await ws.connected.next('the connection');
+    await until(() => a.app.services.bus.stats().subscriptions > before, 'the subscription');
+    const first = await publish(a, org.tokens.alice!, { orgId: org.id, channel: 'user', type: 'user.activity' });
+    expect((await events.next('the first event')).id).toBe(first.id);
+
+    await drop(ws, b);
+    const missed = await publish(a, org.tokens.alice!, { orgId: org.id, channel: 'user', type: 'user.activity' });
+    retry.open();
+    await ws.connected.next('the reconnect, to instance b');
+    const after = await publish(a, org.tokens.alice!, { orgId: org.id, channel: 'user', type: 'user.activity' });
+    const ids = await idsUntil(events, after.id);
+    expect(ids.filter((id) => id !== first.id)).toEqual([missed.id, after.id]);
+    subscription.unsubscribe();
     await ws.client.dispose();
   });
 
