@@ -90,6 +90,14 @@ describe('web dashboard in a real browser', () => {
       aliceToken,
     );
     await expect.poll(() => bob.locator('[data-testid=unread]').innerText()).toBe('1');
+    // On Bob's phone the panel opens on screen, and "Mark all read" can be tapped.
+    await bob.getByRole('button', { name: 'Notifications' }).click();
+    const markAll = bob.getByRole('button', { name: 'Mark all read' });
+    const box = await bob.locator('.dropdown').boundingBox();
+    expect(box && box.x >= 0 && box.x + box.width <= 390).toBe(true);
+    await markAll.click();
+    await expect.poll(() => bob.locator('[data-testid=unread]').innerText()).toBe('0');
+    await bob.getByRole('button', { name: 'Notifications' }).click();
 
     // The server restarts; meanwhile an event reaches the log. Bob's feed catches up, without duplicates.
     const before = await rows(bob).count();
