@@ -1,4 +1,5 @@
 import { type Server, createServer } from 'node:http';
+import type { OutboxConsumer } from './outbox/outbox-consumer.js';
 import type { AddressInfo } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +44,8 @@ export interface App {
   secret?: string;
   /** Ready tokens for the seeded demo users (local development only). */
   demoTokens: DemoToken[];
+  /** The app's transactional outbox consumer, when OUTBOX_DATABASE_URL is set. */
+  outbox?: OutboxConsumer;
   start(): Promise<string>;
   stop(): Promise<void>;
 }
@@ -74,6 +77,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     services,
     secret,
     demoTokens,
+    outbox: running.outbox,
     start: () => listen(transports.httpServer, config),
     stop() {
       stopping ??= transports.stop().then(() => running.close());
@@ -130,6 +134,7 @@ function createTransports({ config, tuning, running, log, demoTokens, webDir }: 
     graphiqlToken: demoTokens[0]?.token,
     demoTokens,
     webDir,
+    readiness: running.outbox ? [{ name: 'outbox', check: async () => running.outbox?.healthy() ?? false }] : [],
   });
   const eventStreams = createEventStreams({
     graphqlEndpoint: GRAPHQL_ENDPOINT,

@@ -63,6 +63,16 @@ const envSchema = z.object({
   AUTH_HOOK_TIMEOUT: duration.refine((ms) => ms >= 100 && ms <= 30_000, 'must be between 100ms and 30s').default(2_000),
   AUTH_CONNECT_CACHE: duration.default(30_000),
   AUTH_GUARDED_CHANNELS: z.string().optional(),
+  // The app's transactional outbox (docs/change-feeds.md): its PostgreSQL, its table, the catch-up interval.
+  OUTBOX_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL (the app's database holding the outbox table)")
+    .optional(),
+  OUTBOX_TABLE: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,50}$/, 'must be a plain lower-case table name')
+    .default('switchboard_outbox'),
+  OUTBOX_POLL: duration.refine((ms) => ms >= 100, 'must be at least 100ms').default(5_000),
   CORS_ORIGINS: z.string().optional(),
   ALLOWED_HOSTS: hostList.optional(),
   // A JSON file of event types (docs/publishing.md); unset: the built-in types only.
@@ -150,6 +160,8 @@ export interface Config {
   databaseUrl?: string;
   redis?: { url: string; prefix: string };
   auth: AuthConfig;
+  /** Set when Switchboard consumes the app's transactional outbox (OUTBOX_DATABASE_URL). */
+  outbox?: { databaseUrl: string; table: string; pollMs: number };
   /** Set when the app signs users in or authorizes channels itself (AUTH_CONNECT_URL, AUTH_SUBSCRIBE_URL). */
   hooks?: AppHooksConfig;
   /** `undefined` = same-origin and non-browser clients only; `['*']` = any origin. */
@@ -233,6 +245,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     databaseUrl: e.DATABASE_URL,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
     auth,
+    outbox: e.OUTBOX_DATABASE_URL
+      ? { databaseUrl: e.OUTBOX_DATABASE_URL, table: e.OUTBOX_TABLE, pollMs: e.OUTBOX_POLL }
+      : undefined,
     hooks:
       e.AUTH_HOOK_SECRET && (e.AUTH_CONNECT_URL || e.AUTH_SUBSCRIBE_URL)
         ? {

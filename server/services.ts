@@ -13,6 +13,7 @@ import { createFeedLog } from './realtime/feed-log.js';
 import { Presence } from './realtime/presence.js';
 import { createMemoryPresenceRegistry, createRedisPresenceRegistry } from './realtime/presence-registry.js';
 import { type PubSubBackend, createMemoryPubSub, createRedisPubSub } from './realtime/pubsub.js';
+import { OutboxConsumer } from './outbox/outbox-consumer.js';
 import { createMemoryResumePoints, createRedisResumePoints } from './realtime/resume-points.js';
 import { Typing } from './realtime/typing.js';
 import { UserChannel } from './realtime/user-channel.js';
@@ -23,6 +24,8 @@ import type { Tuning } from './tuning.js';
 
 export interface RunningServices {
   services: Services;
+  /** The app's transactional outbox, consumed when OUTBOX_DATABASE_URL is set. */
+  outbox?: OutboxConsumer;
   pubsub: PubSubBackend;
   /** HS256 secret in use, when there is one (generated in local development). */
   secret?: string;
@@ -78,12 +81,22 @@ export async function createServices(config: Config, tuning: Tuning, log: Logger
   };
 
   const pruner = startRetention(store, config.retention, tuning.retentionIntervalMs, log);
+  const outbox =
+    config.outbox &&
+    new OutboxConsumer(services, {
+      ...config.outbox,
+      onPublished: metrics.onOutboxPublished,
+      onDeadLettered: metrics.onOutboxDeadLettered,
+    });
+  outbox?.start();
   return {
     services,
+    outbox,
     pubsub,
     secret,
     async close() {
       clearInterval(pruner);
+      await outbox?.stop();
       presence.close();
       services.typing.close();
       services.userChannel.close();

@@ -68,6 +68,16 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly outboxEvents = new Counter({
+    name: 'switchboard_outbox_events_total',
+    help: "Rows of the app's transactional outbox published as events.",
+    registers: [this.registry],
+  });
+  private readonly outboxDead = new Counter({
+    name: 'switchboard_outbox_dead_letters_total',
+    help: 'Outbox rows that could not become events, moved to the dead-letter table.',
+    registers: [this.registry],
+  });
   private readonly hookCalls = new Counter({
     name: 'switchboard_app_hook_calls_total',
     help: "Calls to the app's connect and subscribe endpoints, by outcome (answered, status_4xx, status_5xx, timeout, failed, busy).",
@@ -143,6 +153,8 @@ export class Metrics {
   };
   onCutoff = () => this.cutoffs.inc();
   onGapFilled = (count: number) => this.gapFills.inc(count);
+  onOutboxPublished = (count: number) => this.outboxEvents.inc(count);
+  onOutboxDeadLettered = (count: number) => this.outboxDead.inc(count);
   onHookCall = (hook: string, outcome: string, ms: number) => {
     this.hookCalls.inc({ hook, outcome });
     this.hookLatency.observe({ hook }, ms / 1000);

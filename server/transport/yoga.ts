@@ -16,7 +16,7 @@ import { graphiqlOptions } from './http/graphiql.js';
 import { isLocalRequest } from './http/local-request.js';
 import { useMetricsEndpoint } from './http/use-metrics-endpoint.js';
 import { usePublishApi } from './http/use-publish-api.js';
-import { useReadiness } from './http/use-readiness.js';
+import { type ReadinessCheck, useReadiness } from './http/use-readiness.js';
 import { useRequestId } from './http/use-request-id.js';
 import type { Reservations } from './sse/single/reservations.js';
 import { useSingleConnectionSse } from './sse/single/use-single-connection.js';
@@ -52,6 +52,8 @@ export interface YogaOptions {
   demoTokens: Array<{ sub: string; name: string; role: string; token: string }>;
   /** Where the built dashboard lives. */
   webDir: string;
+  /** More dependencies `/ready` checks (the app's outbox database). */
+  readiness?: ReadinessCheck[];
 }
 
 /** Yoga with the schema, one context factory, and the plugins every transport goes through. */
@@ -114,6 +116,7 @@ export function createYogaServer(o: YogaOptions) {
       useReadiness('/ready', [
         { name: 'storage', check: () => services.store.ping().then(() => true) },
         ...(config.redis ? [{ name: 'redis', check: async () => o.pubsub.isHealthy() }] : []),
+        ...(o.readiness ?? []),
       ]),
     ],
   });

@@ -54,6 +54,21 @@ describe('configuration', () => {
     expect(c.hooks).toMatchObject({ connectUrl: 'http://app/connect', timeoutMs: 2_000, guardedChannels: [] });
   });
 
+  it("lists what is wrong with the outbox's settings", () => {
+    try {
+      loadConfig({ OUTBOX_DATABASE_URL: 'mysql://app', OUTBOX_TABLE: 'Outbox; drop table x', OUTBOX_POLL: '5ms' });
+      expect.unreachable();
+    } catch (err) {
+      const problems = (err as ConfigError).problems.join('\n');
+      for (const name of ['OUTBOX_DATABASE_URL', 'OUTBOX_TABLE', 'OUTBOX_POLL']) expect(problems).toContain(name);
+    }
+    expect(loadConfig({ OUTBOX_DATABASE_URL: 'postgres://app/db' }).outbox).toEqual({
+      databaseUrl: 'postgres://app/db',
+      table: 'switchboard_outbox',
+      pollMs: 5_000,
+    });
+  });
+
   it('refuses production without a secret or JWKS', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/production needs AUTH_JWT_SECRET or AUTH_JWKS_URL/);
   });
