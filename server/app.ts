@@ -1,4 +1,5 @@
 import { type Server, createServer } from 'node:http';
+import type { ChangeCapture } from './cdc/change-capture.js';
 import type { OutboxConsumer } from './outbox/outbox-consumer.js';
 import type { AddressInfo } from 'node:net';
 import { basename, dirname, join } from 'node:path';
@@ -46,6 +47,8 @@ export interface App {
   demoTokens: DemoToken[];
   /** The app's transactional outbox consumer, when OUTBOX_DATABASE_URL is set. */
   outbox?: OutboxConsumer;
+  /** Change capture from the app database's WAL, when CDC_DATABASE_URL is set. */
+  changeCapture?: ChangeCapture;
   start(): Promise<string>;
   stop(): Promise<void>;
 }
@@ -78,6 +81,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     secret,
     demoTokens,
     outbox: running.outbox,
+    changeCapture: running.changeCapture,
     start: () => listen(transports.httpServer, config),
     stop() {
       stopping ??= transports.stop().then(() => running.close());
@@ -134,7 +138,12 @@ function createTransports({ config, tuning, running, log, demoTokens, webDir }: 
     graphiqlToken: demoTokens[0]?.token,
     demoTokens,
     webDir,
-    readiness: running.outbox ? [{ name: 'outbox', check: async () => running.outbox?.healthy() ?? false }] : [],
+    readiness: [
+      ...(running.outbox ? [{ name: 'outbox', check: async () => running.outbox?.healthy() ?? false }] : []),
+      ...(running.changeCapture
+        ? [{ name: 'changeCapture', check: async () => running.changeCapture?.healthy() ?? false }]
+        : []),
+    ],
   });
   const eventStreams = createEventStreams({
     graphqlEndpoint: GRAPHQL_ENDPOINT,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CapturedTable } from './cdc/change-capture.js';
 import { CatalogError, type EventCatalog, defaultCatalog, loadCatalogFile } from './catalog/catalog.js';
 
 /**
@@ -73,6 +74,20 @@ const envSchema = z.object({
     .regex(/^[a-z_][a-z0-9_]{0,50}$/, 'must be a plain lower-case table name')
     .default('switchboard_outbox'),
   OUTBOX_POLL: duration.refine((ms) => ms >= 100, 'must be at least 100ms').default(5_000),
+  // Change capture from the app database's WAL (docs/change-feeds.md).
+  CDC_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL (the app's database, with wal_level=logical)")
+    .optional(),
+  CDC_TABLES: z.string().optional(),
+  CDC_SLOT: z
+    .string()
+    .regex(/^[a-z0-9_]{1,63}$/, 'must be lower-case letters, digits and underscores')
+    .default('switchboard'),
+  CDC_PUBLICATION: z
+    .string()
+    .regex(/^[a-z0-9_]{1,63}$/, 'must be lower-case letters, digits and underscores')
+    .default('switchboard'),
   CORS_ORIGINS: z.string().optional(),
   ALLOWED_HOSTS: hostList.optional(),
   // A JSON file of event types (docs/publishing.md); unset: the built-in types only.
@@ -116,6 +131,7 @@ function crossChecks(env: Record<string, string | undefined>): string[] {
     problems.push(
       'AUTH_HOOK_SECRET: required with AUTH_CONNECT_URL or AUTH_SUBSCRIBE_URL (the app checks it signed each call)',
     );
+  if (env.CDC_DATABASE_URL) problems.push(...capturedTablesProblems(env.CDC_TABLES));
   if (env.AUTH_GUARDED_CHANNELS && !env.AUTH_SUBSCRIBE_URL)
     problems.push('AUTH_GUARDED_CHANNELS: needs AUTH_SUBSCRIBE_URL, the endpoint that authorizes them');
   if (env.AUTH_SUBSCRIBE_URL && !env.AUTH_GUARDED_CHANNELS)
@@ -160,6 +176,8 @@ export interface Config {
   databaseUrl?: string;
   redis?: { url: string; prefix: string };
   auth: AuthConfig;
+  /** Set when Switchboard captures changes from the app database's WAL (CDC_DATABASE_URL). */
+  changeCapture?: { databaseUrl: string; tables: CapturedTable[]; slot: string; publication: string };
   /** Set when Switchboard consumes the app's transactional outbox (OUTBOX_DATABASE_URL). */
   outbox?: { databaseUrl: string; table: string; pollMs: number };
   /** Set when the app signs users in or authorizes channels itself (AUTH_CONNECT_URL, AUTH_SUBSCRIBE_URL). */
@@ -245,6 +263,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     databaseUrl: e.DATABASE_URL,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
     auth,
+    changeCapture: e.CDC_DATABASE_URL
+      ? {
+          databaseUrl: e.CDC_DATABASE_URL,
+          tables: capturedTables(e.CDC_TABLES ?? '[]'),
+          slot: e.CDC_SLOT,
+          publication: e.CDC_PUBLICATION,
+        }
+      : undefined,
     outbox: e.OUTBOX_DATABASE_URL
       ? { databaseUrl: e.OUTBOX_DATABASE_URL, table: e.OUTBOX_TABLE, pollMs: e.OUTBOX_POLL }
       : undefined,
@@ -292,3 +318,32 @@ function loadCatalog(path: string | undefined): { catalog?: EventCatalog; proble
     return { problems: err.problems.map((p) => `EVENTS_CATALOG (${path}): ${p}`) };
   }
 }
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const capturedTableSchema = z
+  .object({
+    table: z
+      .string()
+      .regex(/^([A-Za-z_][A-Za-z0-9_]*\.)?[A-Za-z_][A-Za-z0-9_]*$/, 'a table name, optionally schema.table'),
+    orgColumn: z.string().regex(IDENT, 'a column name'),
+    columns: z.array(z.string().regex(IDENT, 'column names')).min(1, 'name the columns events carry'),
+    subjectColumn: z.string().regex(IDENT, 'a column name').optional(),
+    channel: z.string().optional(),
+  })
+  .strict();
+
+/** CDC_TABLES: a JSON list of {table, orgColumn, columns, subjectColumn?, channel?}; problems listed, not thrown. */
+function capturedTablesProblems(raw: string | undefined): string[] {
+  if (!raw)
+    return ['CDC_TABLES: required with CDC_DATABASE_URL: a JSON list of {"table", "orgColumn", "columns": [...]}'];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (err) {
+    return [`CDC_TABLES: not JSON (${(err as Error).message})`];
+  }
+  const result = z.array(capturedTableSchema).min(1).safeParse(parsed);
+  return result.success ? [] : result.error.issues.map((i) => `CDC_TABLES[${i.path.join('.')}]: ${i.message}`);
+}
+
+const capturedTables = (raw: string): CapturedTable[] => z.array(capturedTableSchema).parse(JSON.parse(raw));

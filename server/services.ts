@@ -13,6 +13,7 @@ import { createFeedLog } from './realtime/feed-log.js';
 import { Presence } from './realtime/presence.js';
 import { createMemoryPresenceRegistry, createRedisPresenceRegistry } from './realtime/presence-registry.js';
 import { type PubSubBackend, createMemoryPubSub, createRedisPubSub } from './realtime/pubsub.js';
+import { ChangeCapture } from './cdc/change-capture.js';
 import { OutboxConsumer } from './outbox/outbox-consumer.js';
 import { createMemoryResumePoints, createRedisResumePoints } from './realtime/resume-points.js';
 import { Typing } from './realtime/typing.js';
@@ -26,6 +27,8 @@ export interface RunningServices {
   services: Services;
   /** The app's transactional outbox, consumed when OUTBOX_DATABASE_URL is set. */
   outbox?: OutboxConsumer;
+  /** Change capture from the app database's WAL, when CDC_DATABASE_URL is set. */
+  changeCapture?: ChangeCapture;
   pubsub: PubSubBackend;
   /** HS256 secret in use, when there is one (generated in local development). */
   secret?: string;
@@ -89,14 +92,25 @@ export async function createServices(config: Config, tuning: Tuning, log: Logger
       onDeadLettered: metrics.onOutboxDeadLettered,
     });
   outbox?.start();
+  const changeCapture =
+    config.changeCapture &&
+    new ChangeCapture(services, {
+      ...config.changeCapture,
+      onPublished: metrics.onCapturedPublished,
+      onSkipped: metrics.onCapturedSkipped,
+    });
+  changeCapture?.start();
+  if (changeCapture) metrics.observeSlotLag(() => changeCapture.lag);
   return {
     services,
     outbox,
+    changeCapture,
     pubsub,
     secret,
     async close() {
       clearInterval(pruner);
       await outbox?.stop();
+      await changeCapture?.stop();
       presence.close();
       services.typing.close();
       services.userChannel.close();

@@ -78,6 +78,16 @@ export class Metrics {
     help: 'Outbox rows that could not become events, moved to the dead-letter table.',
     registers: [this.registry],
   });
+  private readonly captured = new Counter({
+    name: 'switchboard_change_capture_events_total',
+    help: "Committed changes of the app database's captured tables published as events.",
+    registers: [this.registry],
+  });
+  private readonly capturedSkipped = new Counter({
+    name: 'switchboard_change_capture_skipped_total',
+    help: 'Captured changes that could not become events (no known organization, an invalid payload).',
+    registers: [this.registry],
+  });
   private readonly hookCalls = new Counter({
     name: 'switchboard_app_hook_calls_total',
     help: "Calls to the app's connect and subscribe endpoints, by outcome (answered, status_4xx, status_5xx, timeout, failed, busy).",
@@ -153,6 +163,19 @@ export class Metrics {
   };
   onCutoff = () => this.cutoffs.inc();
   onGapFilled = (count: number) => this.gapFills.inc(count);
+  onCapturedPublished = (count: number) => this.captured.inc(count);
+  onCapturedSkipped = (count: number) => this.capturedSkipped.inc(count);
+  /** The change-capture slot's lag, read when scraped. */
+  observeSlotLag(lagBytes: () => number): void {
+    new Gauge({
+      name: 'switchboard_change_capture_slot_lag_bytes',
+      help: 'WAL the replication slot retains that change capture has not acknowledged (read every 10 s).',
+      registers: [this.registry],
+      collect() {
+        this.set(lagBytes());
+      },
+    });
+  }
   onOutboxPublished = (count: number) => this.outboxEvents.inc(count);
   onOutboxDeadLettered = (count: number) => this.outboxDead.inc(count);
   onHookCall = (hook: string, outcome: string, ms: number) => {

@@ -69,6 +69,29 @@ describe('configuration', () => {
     });
   });
 
+  it('lists what is wrong with the captured tables', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return '';
+      } catch (err) {
+        return (err as ConfigError).problems.join('\n');
+      }
+    };
+    const url = { CDC_DATABASE_URL: 'postgres://app/db' };
+    expect(problems(url)).toContain('CDC_TABLES: required with CDC_DATABASE_URL');
+    expect(problems({ ...url, CDC_TABLES: '[{' })).toContain('CDC_TABLES: not JSON');
+    expect(problems({ ...url, CDC_TABLES: '[{"table":"x; drop","orgColumn":"org","columns":[]}]' })).toMatch(
+      /CDC_TABLES\[0\.table\][\s\S]*CDC_TABLES\[0\.columns\]: name the columns events carry/,
+    );
+    const c = loadConfig({ ...url, CDC_TABLES: '[{"table":"properties","orgColumn":"org_id","columns":["id"]}]' });
+    expect(c.changeCapture).toMatchObject({
+      slot: 'switchboard',
+      publication: 'switchboard',
+      tables: [{ table: 'properties' }],
+    });
+  });
+
   it('refuses production without a secret or JWKS', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/production needs AUTH_JWT_SECRET or AUTH_JWKS_URL/);
   });
