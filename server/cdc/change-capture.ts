@@ -51,8 +51,8 @@ export class ChangeCapture {
   private pending: Change[] = [];
   private stopped = false;
   private streaming = false;
-  /** The app's database answered at the last attempt (streaming, or standing by while another instance streams). */
-  private reachable = false;
+  /** Another instance streams from the slot: this one stands by (healthy, not streaming). */
+  private standby = false;
   private lagBytes = 0;
   /** The end of the last transaction acknowledged: what a keep-alive may report as flushed. */
   private acked: string | undefined;
@@ -77,9 +77,9 @@ export class ChangeCapture {
     return this.streaming;
   }
 
-  /** For /ready: the app's database answers (this instance streams, or stands by). */
+  /** For /ready: this instance streams, or stands by while another does; false while the stream is down. */
   healthy(): boolean {
-    return this.reachable;
+    return this.streaming || this.standby;
   }
 
   /** Bytes of WAL the slot holds back that this consumer has not acknowledged (last read). */
@@ -96,13 +96,7 @@ export class ChangeCapture {
   private async run(): Promise<void> {
     if (this.stopped) return;
     try {
-      await this.prepare().then(
-        () => (this.reachable = true),
-        (err: unknown) => {
-          this.reachable = false;
-          throw err;
-        },
-      );
+      await this.prepare();
       const service = new LogicalReplicationService(
         { connectionString: this.o.databaseUrl },
         { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } },
@@ -120,8 +114,11 @@ export class ChangeCapture {
       });
       const plugin = new PgoutputPlugin({ protoVersion: 1, publicationNames: [this.o.publication] });
       await service.subscribe(plugin, this.o.slot);
+      this.standby = false;
     } catch (err) {
-      if (!this.stopped) this.services.log.warn({ err }, 'change capture: not streaming; retrying');
+      // PostgreSQL lets one connection use a slot: another instance streams, this one waits its turn.
+      this.standby = /replication slot .* is active/i.test(String((err as Error)?.message));
+      if (!this.stopped && !this.standby) this.services.log.warn({ err }, 'change capture: not streaming; retrying');
     }
     this.streaming = false;
     this.pending = [];

@@ -88,6 +88,47 @@ describe("change capture: the app database's own log, no app changes", () => {
   });
 });
 
+describe('change capture when the app database restarts', () => {
+  it('/ready says so meanwhile, and the stream resumes by itself, missing nothing', async () => {
+    const pgServer = await startPrivatePostgres();
+    let app = await appDatabase(pgServer.url);
+    const server = await startServer({
+      env: {
+        CDC_DATABASE_URL: pgServer.url,
+        CDC_TABLES: TABLES,
+        CDC_SLOT: 'restart_test',
+        CDC_PUBLICATION: 'restart_test',
+      },
+    });
+    try {
+      await until(() => server.app.changeCapture?.active === true, 'the stream', 10_000);
+      const org = await createOrg(server, 'alice');
+      await app.end();
+      pgServer.restart();
+      await until(async () => (await fetch(`${server.url}/ready`)).status === 503, '/ready to say so', 10_000);
+      app = new pg.Client({ connectionString: pgServer.url });
+      await app.connect();
+      await app.query(`insert into properties values ('p-7', $1, 700000, 'listed', null)`, [org.id]);
+      await until(async () => (await fetch(`${server.url}/ready`)).status === 200, 'the stream back', 15_000);
+      const captured = async () =>
+        (
+          await gqlOk(
+            server.graphqlUrl,
+            'query($o: ID!) { events(orgId: $o, types: ["properties.insert"]) { nodes { subjectId } } }',
+            { o: org.id },
+            org.tokens.alice,
+          )
+        ).events.nodes;
+      await until(async () => (await captured()).length === 1, 'the change made while it was away', 15_000);
+      expect(await captured()).toEqual([{ subjectId: 'p-7' }]);
+    } finally {
+      await server.stop();
+      await app.end().catch(() => undefined);
+      pgServer.stop();
+    }
+  }, 60_000);
+});
+
 describe('change capture through a crash', () => {
   it('a server killed (SIGKILL) during 10,000 captured changes (1,000 transactions): after a restart, each once, in commit order', async () => {
     const pgServer = await startPrivatePostgres();

@@ -12,7 +12,7 @@ const BIN = '/usr/lib/postgresql/15/bin';
  * `pg_ctl` from the installed binaries, as the `postgres` OS user (they refuse root), on a free port, its socket
  * and data in a temporary directory removed by `stop()`.
  */
-export async function startPrivatePostgres(): Promise<{ url: string; stop: () => void }> {
+export async function startPrivatePostgres(): Promise<{ url: string; restart: () => void; stop: () => void }> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-pg-'));
   const data = join(dir, 'data');
@@ -36,9 +36,15 @@ export async function startPrivatePostgres(): Promise<{ url: string; stop: () =>
     ].join('\n'),
   );
   chownSync(join(data, 'postgresql.auto.conf'), postgresUid, postgresGid);
-  asPostgres('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '30', 'start']);
+  const start = () => asPostgres('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '30', 'start']);
+  start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    /** Stops it the hard way (every connection dropped, as in a crash) and starts it again. */
+    restart() {
+      asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      start();
+    },
     stop() {
       try {
         asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
