@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { createClient as createWsClient } from 'graphql-ws';
 import { WebSocket } from 'ws';
 import { signToken } from '../../server/auth/tokens.js';
 
@@ -299,4 +300,51 @@ export function runBench(name: string, limitMs: number, main: () => Promise<void
       process.exit(1);
     },
   );
+}
+
+/**
+ * One graphql-ws subscriber of an organization's events of `type`, recording for each the payload's `n` and
+ * how long after the payload's `t` (ms since the epoch, set by the writer) it arrived.
+ */
+export async function timedSubscriber(server: Server, orgId: string, type: string) {
+  const { member } = await tokens();
+  const received: Array<{ t: number; at: number; n: number }> = [];
+  let onEvent: (() => void) | undefined;
+  const ws = createWsClient({
+    url: `ws://127.0.0.1:${server.port}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${member}` },
+  });
+  ws.subscribe(
+    { query: `subscription { events(orgId: "${orgId}", types: ["${type}"]) { payload } }` },
+    {
+      next: (r) => {
+        const p = (r.data as { events: { payload: { t: number; n: number } } }).events.payload;
+        received.push({ t: p.t, at: Date.now(), n: p.n });
+        onEvent?.();
+      },
+      error: (e) => console.error(e),
+      complete: () => {},
+    },
+  );
+  // Registered once the server counts it (serverStats, as a service).
+  const { service } = await tokens();
+  for (let i = 0; i < 100; i++) {
+    const stats = await gql(server.port, '{ serverStats { subscriptions } }', {}, service);
+    if (stats.serverStats.subscriptions > 0) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  /** Resolves once `count` events arrived; rejects after `limitMs`. */
+  const until = (count: number, limitMs: number) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${received.length} of ${count} events`)), limitMs);
+      onEvent = () => {
+        if (received.length >= count) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      onEvent();
+    });
+  return { received, until, dispose: () => ws.dispose() };
 }

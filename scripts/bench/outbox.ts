@@ -1,14 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from 'graphql-ws';
 import pg from 'pg';
-import WebSocket from 'ws';
 import { outboxSchemaSql } from '../../server/outbox/outbox-sql.js';
-import { benchOrg, median, pct, runBench, startSwitchboard, tokens } from './harness.js';
+import { benchOrg, median, pct, runBench, startSwitchboard, timedSubscriber } from './harness.js';
 
 /**
- * The transactional outbox (docs/change-feeds.md): from the app's commit to a graphql-ws subscriber.
+ * Events from the app's database (docs/change-feeds.md), from the app's commit to a graphql-ws subscriber: the
+ * transactional outbox, then change capture (CDC, against a private PostgreSQL with wal_level=logical).
  * - latency: one row per app transaction, 50 a second for 10 s; p50 / p99 of commit → receive;
  * - throughput: 20,000 rows committed in transactions of 500 as fast as the database takes them; rows per second
  *   from the first commit to the last event received.
@@ -35,39 +34,7 @@ runBench('outbox', 10 * 60_000, async () => {
   const server = await startSwitchboard(dataDir, { OUTBOX_DATABASE_URL: url.toString() });
   try {
     const orgId = await benchOrg(server, 'Outbox bench');
-    const { member } = await tokens();
-    const received: Array<{ t: number; at: number; n: number }> = [];
-    let onEvent: (() => void) | undefined;
-    const ws = createClient({
-      url: `ws://127.0.0.1:${server.port}/graphql`,
-      webSocketImpl: WebSocket,
-      connectionParams: { authorization: `Bearer ${member}` },
-    });
-    ws.subscribe(
-      { query: `subscription { events(orgId: "${orgId}", types: ["data.sync"]) { payload } }` },
-      {
-        next: (r) => {
-          const p = (r.data as { events: { payload: { t: number; n: number } } }).events.payload;
-          received.push({ t: p.t, at: Date.now(), n: p.n });
-          onEvent?.();
-        },
-        error: (e) => console.error(e),
-        complete: () => {},
-      },
-    );
-    await new Promise((r) => setTimeout(r, 500)); // the subscription registered
-    const until = (count: number, limitMs: number) =>
-      new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${received.length} of ${count} events`)), limitMs);
-        onEvent = () => {
-          if (received.length >= count) {
-            clearTimeout(timer);
-            resolve();
-          }
-        };
-        onEvent();
-      });
-
+    const { received, until, dispose } = await timedSubscriber(server, orgId, 'data.sync');
     const insert = `insert into switchboard_outbox (org_id, channel, type, payload)
       select $1, 'data', 'data.sync', jsonb_build_object('n', n, 't', $4::bigint) from generate_series($2::int, $3::int) as n`;
     // Latency, paced.
@@ -102,7 +69,7 @@ runBench('outbox', 10 * 60_000, async () => {
         },
       }),
     );
-    await ws.dispose();
+    await dispose();
   } finally {
     await server.stop();
     await app.end();
