@@ -329,6 +329,7 @@ const capturedTableSchema = z
     columns: z.array(z.string().regex(IDENT, 'column names')).min(1, 'name the columns events carry'),
     subjectColumn: z.string().regex(IDENT, 'a column name').optional(),
     channel: z.string().optional(),
+    typePrefix: z.string().optional(),
   })
   .strict();
 

@@ -19,6 +19,8 @@ export interface CapturedTable {
   subjectColumn?: string;
   /** The event's channel (default: the table's name). */
   channel?: string;
+  /** What the event types start with (default: the table's name): `property` makes `property.update`. */
+  typePrefix?: string;
 }
 
 export interface ChangeCaptureOptions {
@@ -210,7 +212,7 @@ export class ChangeCapture {
     const input = {
       orgId,
       channel: table.channel ?? change.relation.name,
-      type: `${change.relation.name}.${change.tag}`,
+      type: `${table.typePrefix ?? change.relation.name}.${change.tag}`,
       subjectId: subject === undefined || subject === null ? null : String(subject),
     };
     try {

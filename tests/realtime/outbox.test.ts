@@ -195,7 +195,7 @@ describe("the outbox's database unreachable", () => {
 });
 
 describe('the outbox through a crash', () => {
-  it('a consumer killed (SIGKILL) in the middle of 3,000 rows: after a restart, every row once, in order', async () => {
+  it('a consumer killed (SIGKILL) in the middle of 10,000 rows: after a restart, every row once, in order', async () => {
     const appDb = await createAppDatabase();
     const app = new pg.Client({ connectionString: appDb.url });
     await app.connect();
@@ -213,7 +213,7 @@ describe('the outbox through a crash', () => {
       const orgId = (
         await gqlOk(`${server.url}/graphql`, 'mutation { createOrganization(name: "Crash") { id } }', {}, owner)
       ).createOrganization.id as string;
-      const total = 3_000;
+      const total = 10_000;
       const left = async () =>
         (await app.query('select count(*)::int as n from switchboard_outbox')).rows[0].n as number;
       for (let start = 0; start < total; start += 500) {
