@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { CapturedTable } from './cdc/change-capture.js';
 import { CatalogError, type EventCatalog, defaultCatalog, loadCatalogFile } from './catalog/catalog.js';
 
 /**
@@ -137,6 +136,22 @@ function crossChecks(env: Record<string, string | undefined>): string[] {
   if (env.AUTH_SUBSCRIBE_URL && !env.AUTH_GUARDED_CHANNELS)
     problems.push('AUTH_SUBSCRIBE_URL: name the channels it authorizes in AUTH_GUARDED_CHANNELS');
   return problems;
+}
+
+/** One captured table: where its organization is, what of a row an event carries (never the whole row by default). */
+export interface CapturedTable {
+  /** `schema.table` or `table` (schema public). */
+  table: string;
+  /** The column holding the organization id (on deletes it needs REPLICA IDENTITY FULL, or to be in the key). */
+  orgColumn: string;
+  /** The columns copied into the payload: an allow-list. */
+  columns: string[];
+  /** The column that is the event's subject (default: none). */
+  subjectColumn?: string;
+  /** The event's channel (default: the table's name). */
+  channel?: string;
+  /** What the event types start with (default: the table's name): `property` makes `property.update`. */
+  typePrefix?: string;
 }
 
 /** The app's endpoints that sign users in and authorize guarded channels, with what every call shares. */

@@ -14,7 +14,7 @@ import type { Store } from './store/store.js';
 import type { ResultSink } from './delivery.js';
 import type { AppHooks } from './auth/app-hooks.js';
 import type { ResumePoints } from './realtime/resume-points.js';
-import type { ChannelRuleCache } from './domain/channel-rules.js';
+import type { ChannelRuleCache } from './realtime/channel-rule-cache.js';
 import type { EventCatalog } from './catalog/catalog.js';
 
 /** Long-lived parts shared by every operation; built once by createApp. */

@@ -2,7 +2,7 @@ import { AppHooks, withAppSignIn } from './auth/app-hooks.js';
 import { createTokenVerifier, resolveSecret } from './auth/tokens.js';
 import type { Config } from './config.js';
 import type { DomainLimits, Services } from './context.js';
-import { ChannelRuleCache } from './domain/channel-rules.js';
+import { ChannelRuleCache } from './realtime/channel-rule-cache.js';
 import { listChannelRules } from './store/channel-rules.js';
 import { GroupCommit } from './store/group-commit.js';
 import { RateLimiter } from './limits/rate-limiter.js';

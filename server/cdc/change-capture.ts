@@ -1,27 +1,14 @@
 import { GraphQLError } from 'graphql';
 import pg from 'pg';
 import { LogicalReplicationService, type Pgoutput, PgoutputPlugin } from 'pg-logical-replication';
+import type { CapturedTable } from '../config.js';
 import type { Services } from '../context.js';
 import { checkEventInput } from '../domain/event-input.js';
-import { appendAndPublish } from '../domain/publish.js';
+import { appendFromDatabase } from '../domain/publish.js';
 import { getOrganization } from '../store/repository.js';
 import type { NewEvent } from '../store/types.js';
 
-/** One captured table: where its organization is, what of a row an event carries (never the whole row by default). */
-export interface CapturedTable {
-  /** `schema.table` or `table` (schema public). */
-  table: string;
-  /** The column holding the organization id (on deletes it needs REPLICA IDENTITY FULL, or to be in the key). */
-  orgColumn: string;
-  /** The columns copied into the payload: an allow-list. */
-  columns: string[];
-  /** The column that is the event's subject (default: none). */
-  subjectColumn?: string;
-  /** The event's channel (default: the table's name). */
-  channel?: string;
-  /** What the event types start with (default: the table's name): `property` makes `property.update`. */
-  typePrefix?: string;
-}
+export type { CapturedTable } from '../config.js';
 
 export interface ChangeCaptureOptions {
   databaseUrl: string;
@@ -164,32 +151,14 @@ export class ChangeCapture {
 
   /** One committed transaction: its events appended per organization, in the transaction's order. */
   private async publish(commitLsn: string, changes: Change[]): Promise<void> {
-    const byOrg = new Map<string, { events: NewEvent[]; keys: string[] }>();
-    let skipped = 0;
+    const items: Array<{ event: NewEvent; key: string }> = [];
     for (const [i, change] of changes.entries()) {
       const event = await this.eventOf(change);
-      if (!event) {
-        skipped++;
-        continue;
-      }
-      const group = byOrg.get(event.orgId) ?? { events: [], keys: [] };
-      byOrg.set(event.orgId, group);
-      group.events.push(event);
-      group.keys.push(`cdc:${this.o.slot}:${commitLsn}:${i}`);
+      if (event) items.push({ event, key: `cdc:${this.o.slot}:${commitLsn}:${i}` });
     }
-    await Promise.all(
-      [...byOrg].map(([orgId, g]) =>
-        appendAndPublish(this.services, {
-          orgId,
-          events: g.events,
-          idempotencyKeys: g.keys,
-          payer: { kind: 'exempt' },
-        }),
-      ),
-    );
-    const published = changes.length - skipped;
-    if (published > 0) this.o.onPublished?.(published);
-    if (skipped > 0) this.o.onSkipped?.(skipped);
+    await appendFromDatabase(this.services, items);
+    if (items.length > 0) this.o.onPublished?.(items.length);
+    if (items.length < changes.length) this.o.onSkipped?.(changes.length - items.length);
   }
 
   /** The event a change becomes; undefined (logged, counted) when it cannot be one. */

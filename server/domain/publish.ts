@@ -83,6 +83,29 @@ export function appendAndPublish(services: Services, batch: OrgBatch): Promise<A
   });
 }
 
+/**
+ * Events the app's database fed (the outbox, change capture), each with its idempotency key: every organization's
+ * events appended together in the order given, the organizations at once, exempt from publish budgets (they are
+ * the app backend's). A retry of the same keys publishes nothing twice.
+ */
+export async function appendFromDatabase(
+  services: Services,
+  items: ReadonlyArray<{ event: NewEvent; key: string }>,
+): Promise<void> {
+  const byOrg = new Map<string, { events: NewEvent[]; keys: string[] }>();
+  for (const { event, key } of items) {
+    const group = byOrg.get(event.orgId) ?? { events: [], keys: [] };
+    byOrg.set(event.orgId, group);
+    group.events.push(event);
+    group.keys.push(key);
+  }
+  await Promise.all(
+    [...byOrg].map(([orgId, g]) =>
+      appendAndPublish(services, { orgId, events: g.events, idempotencyKeys: g.keys, payer: { kind: 'exempt' } }),
+    ),
+  );
+}
+
 function charge(services: Services, payer: Payer, orgId: string, count: number): void {
   if (payer.kind === 'user') chargeUser(services, payer.userId, orgId, count);
   if (payer.kind !== 'apiKey') return;

@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import pg from 'pg';
 import type { Services } from '../context.js';
 import { checkEventInput } from '../domain/event-input.js';
-import { appendAndPublish } from '../domain/publish.js';
+import { appendFromDatabase } from '../domain/publish.js';
 import { getOrganization } from '../store/repository.js';
 import type { NewEvent } from '../store/types.js';
 import { notifyChannel } from './outbox-sql.js';
@@ -158,30 +158,15 @@ export class OutboxConsumer {
 
   /** One round: each organization's valid rows appended (in id order), the others dead-lettered, all deleted. */
   private async process(client: pg.Client, rows: OutboxRow[]): Promise<void> {
-    const byOrg = new Map<string, { events: NewEvent[]; keys: string[] }>();
+    const items: Array<{ event: NewEvent; key: string }> = [];
     const dead: Array<{ row: OutboxRow; reason: string }> = [];
     const orgs = new Map<string, boolean>();
     for (const row of rows) {
       const checked = await this.check(row, orgs);
-      if ('reason' in checked) {
-        dead.push({ row, reason: checked.reason });
-        continue;
-      }
-      const group = byOrg.get(row.org_id) ?? { events: [], keys: [] };
-      byOrg.set(row.org_id, group);
-      group.events.push(checked.event);
-      group.keys.push(`outbox:${this.o.table}:${row.id}`);
+      if ('reason' in checked) dead.push({ row, reason: checked.reason });
+      else items.push({ event: checked.event, key: `outbox:${this.o.table}:${row.id}` });
     }
-    await Promise.all(
-      [...byOrg].map(([orgId, g]) =>
-        appendAndPublish(this.services, {
-          orgId,
-          events: g.events,
-          idempotencyKeys: g.keys,
-          payer: { kind: 'exempt' },
-        }),
-      ),
-    );
+    await appendFromDatabase(this.services, items);
     await client.query('begin');
     try {
       for (const d of dead) {

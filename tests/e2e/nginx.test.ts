@@ -1,7 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventSource } from 'eventsource';
@@ -12,17 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUBSCRIBE_EVENTS, createOrg, publish } from '../support/fixtures.js';
 import { Inbox, until } from '../support/inbox.js';
 import { ROOT } from '../support/process.js';
+import { freePort } from '../support/redis-server.js';
 import { type TestServer, startServer, uniquePrefix } from '../support/server.js';
 
 const NGINX = '/usr/sbin/nginx';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Debian's nginx with deploy/nginx.conf as shipped, only its ports changed, in a directory of its own. */
 async function startNginx(instances: [string, string]) {

@@ -30,6 +30,17 @@ async function createAppDatabase(): Promise<{ url: string; drop: () => Promise<v
   };
 }
 
+/** The subjects of the organization's property.update events, as stored (oldest first). */
+async function updatedSubjects(server: TestServer, org: { id: string; tokens: Record<string, string> }) {
+  const data = await gqlOk(
+    server.graphqlUrl,
+    'query($o: ID!) { events(orgId: $o, types: ["property.update"]) { nodes { subjectId } } }',
+    { o: org.id },
+    org.tokens.alice,
+  );
+  return data.events.nodes as Array<{ subjectId: string }>;
+}
+
 describe('the transactional outbox: events from the app database, in its transactions', () => {
   let appDb: Awaited<ReturnType<typeof createAppDatabase>>;
   let app: pg.Client;
@@ -135,16 +146,7 @@ describe('the transactional outbox: events from the app database, in its transac
       'select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
     );
     await updatePrice(org.id, 'p-9', 777_000);
-    const history = async () =>
-      (
-        await fetch(a.graphqlUrl, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${org.tokens.alice}` },
-          body: JSON.stringify({
-            query: `{ events(orgId: "${org.id}", types: ["property.update"]) { nodes { subjectId } } }`,
-          }),
-        }).then((r) => r.json())
-      ).data.events.nodes;
+    const history = () => updatedSubjects(a, org);
     await until(async () => (await history()).length === 1, 'the event after the reconnect', 10_000);
     expect(await history()).toEqual([{ subjectId: 'p-9' }]);
     await until(() => a.app.outbox?.healthy() === true && b.app.outbox?.healthy() === true, 'both reconnected');
@@ -160,16 +162,7 @@ describe('the transactional outbox: events from the app database, in its transac
     stopped.add(leader);
     await updatePrice(org.id, 'p-2', 500_000);
     await until(() => other.app.outbox?.consuming === true, 'the takeover', 10_000);
-    const history = async () =>
-      (
-        await fetch(other.graphqlUrl, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${org.tokens.alice}` },
-          body: JSON.stringify({
-            query: `{ events(orgId: "${org.id}", types: ["property.update"]) { nodes { subjectId } } }`,
-          }),
-        }).then((r) => r.json())
-      ).data.events.nodes;
+    const history = () => updatedSubjects(other, org);
     await until(async () => (await history()).length === 1, 'the event after the takeover', 10_000);
     expect(await history()).toEqual([{ subjectId: 'p-2' }]);
   });
