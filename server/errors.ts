@@ -95,6 +95,12 @@ export const streamRequired = () =>
     'A subscription over HTTP is answered as a stream: send "Accept: text/event-stream" (GraphQL over SSE), or subscribe over graphql-ws.',
     { reason: 'STREAM_REQUIRED', http: { status: 406 } },
   );
+/** Apollo's multipart HTTP subscriptions (HttpLink): not served; HTTP 406 with what to use instead. */
+export const apolloMultipartUnsupported = () =>
+  badInput(
+    "Apollo's multipart HTTP subscriptions (subscriptionSpec=1.0) are not served: subscribe over graphql-ws (Apollo's GraphQLWsLink, or switchboardLink from @switchboard/client) or GraphQL over SSE.",
+    { reason: 'MULTIPART_SUBSCRIPTIONS_UNSUPPORTED', http: { status: 406 } },
+  );
 /**
  * A published payload that does not match its type's declaration in the event catalog: every problem found
  * (up to ten), each as the field's path and what it must be, in the message and as `extensions.problems`.

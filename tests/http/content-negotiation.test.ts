@@ -1,3 +1,4 @@
+import { ApolloClient, HttpLink, InMemoryCache, gql } from '@apollo/client';
 import { Client, fetchExchange, gql as urqlGql } from '@urql/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../support/clients.js';
@@ -63,6 +64,29 @@ describe('content negotiation over HTTP', () => {
     expect(presence.results.items.flatMap(usersOf)).not.toContain('bob');
     await carol.dispose();
     await watcher.dispose();
+  });
+
+  it("refuses Apollo's multipart HTTP subscriptions (HttpLink) with a reason naming what to use; keeps nothing", async () => {
+    const org = await createOrg(server, 'alice');
+    const before = subscriptions();
+    const apollo = new ApolloClient({
+      link: new HttpLink({ uri: server.graphqlUrl, headers: { authorization: `Bearer ${org.tokens.alice}` } }),
+      cache: new InMemoryCache(),
+    });
+    const error = await new Promise<Error>((resolve) => {
+      apollo
+        .subscribe({ query: gql(`subscription { events(orgId: "${org.id}") { id } }`) })
+        .subscribe({ next: (r) => r.error && resolve(r.error), error: resolve });
+    });
+    expect(error.message).toMatch(/multipart HTTP subscriptions \(subscriptionSpec=1\.0\) are not served.*graphql-ws/);
+    const res = await post(
+      { query: `subscription { events(orgId: "${org.id}") { id } }` },
+      'multipart/mixed;boundary="graphql";subscriptionSpec=1.0,application/json',
+      org.tokens.alice,
+    );
+    expect(res.status).toBe(406);
+    expect((await res.json()).errors[0].extensions).toMatchObject({ reason: 'MULTIPART_SUBSCRIPTIONS_UNSUPPORTED' });
+    expect(subscriptions()).toBe(before);
   });
 
   it('answers a query and a mutation with JSON when JSON is listed before the stream (urql’s default Accept)', async () => {

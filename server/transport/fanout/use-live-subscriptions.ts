@@ -2,8 +2,8 @@ import { type ExecutionArgs, type ExecutionResult, Kind, createSourceEventStream
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../../context.js';
 import type { TransportContext } from '../context-factory.js';
-import { acceptsStream } from '../http/accept.js';
-import { streamEndError, streamRequired } from '../../errors.js';
+import { acceptsStream, asksApolloMultipart } from '../http/accept.js';
+import { apolloMultipartUnsupported, streamEndError, streamRequired } from '../../errors.js';
 import { PushStream } from '../../realtime/push-stream.js';
 import type { SharedResults } from './shared-results.js';
 import type { SubscriptionLimits } from './subscription-limits.js';
@@ -37,8 +37,9 @@ async function subscribe(
   const ctx = args.contextValue as Context & TransportContext;
   // Over HTTP a subscription needs a stream; refused before anything of it exists (Yoga would answer 406
   // only after running it).
-  if (ctx.request && !ctx.sink && !acceptsStream(ctx.request.headers.get('accept')))
-    return { errors: [streamRequired()] };
+  const accept = ctx.request?.headers.get('accept');
+  if (ctx.request && !ctx.sink && asksApolloMultipart(accept)) return { errors: [apolloMultipartUnsupported()] };
+  if (ctx.request && !ctx.sink && !acceptsStream(accept)) return { errors: [streamRequired()] };
   const release = o.limits.acquire(ctx.session);
   if (typeof release !== 'function') return { errors: [release] };
   let source: AsyncIterable<unknown> | ExecutionResult;

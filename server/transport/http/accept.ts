@@ -36,6 +36,14 @@ export function prefersEventStream(accept: string | null | undefined): boolean {
   return false;
 }
 
+/**
+ * Apollo Client's HttpLink asks for its own multipart subscription protocol (`multipart/mixed;subscriptionSpec=1.0`:
+ * payloads wrapped, heartbeats), which Yoga's incremental multipart is not. Unless the same request also takes
+ * SSE, it is refused with a clear reason rather than answered in a format the client misreads.
+ */
+export const asksApolloMultipart = (accept: string | null | undefined): boolean =>
+  /subscriptionspec\s*=/i.test(accept ?? '') && !acceptedMediaTypes(accept).includes('text/event-stream');
+
 /** Whether the client takes a subscription's stream at all: SSE or multipart, named or by wildcard. */
 export const acceptsStream = (accept: string | null | undefined): boolean =>
   acceptedMediaTypes(accept).some((type) => STREAM_TYPES.has(type));
