@@ -61,6 +61,27 @@ describe('the client package (packages/client)', () => {
     },
   );
 
+  it('tells the app at once when the token is refused, instead of retrying', async () => {
+    const org = await createOrg(a, 'alice');
+    const authErrors = new Inbox<true>();
+    const connection = createConnection({
+      url: a.graphqlUrl,
+      token: () => 'not-a-token',
+      webSocketImpl: WebSocket,
+      onAuthError: () => authErrors.push(true),
+    });
+    const ended = new Promise<unknown>((resolve) =>
+      connection.subscribe(
+        { query: LIVE, variables: { o: org.id } },
+        { next: () => {}, error: resolve, complete: () => {} },
+      ),
+    );
+    await authErrors.next('the auth error');
+    // graphql-ws hands the close event itself to the sink: 4403, with the server's reason.
+    expect(await ended).toMatchObject({ code: 4403, reason: expect.stringMatching(/^Invalid token/) });
+    await connection.dispose();
+  });
+
   it('hands a stream.resync to onResync', async () => {
     const org = await createOrg(a, 'alice');
     const resyncs = new Inbox<Resync>();

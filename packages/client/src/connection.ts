@@ -67,7 +67,8 @@ export function createConnection(o: ConnectionOptions) {
           connectionParams: async () => ({ authorization: await authorization() }),
           keepAlive: 10_000,
           retryAttempts: Number.POSITIVE_INFINITY,
-          shouldRetry: () => true,
+          // A refused token (4403) is not retried: the app hears of it at once (stock clients retry for ~40 s).
+          shouldRetry: (event) => (event as { code?: number }).code !== 4403,
           retryWait: backoff,
           on: {
             connecting: () => {
