@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TRANSPORTS, type LiveSubscription, connect, refusal } from '../support/clients.js';
 import { SUBSCRIBE_EVENTS, createOrg, publish } from '../support/fixtures.js';
 import { errorCode, gql, gqlOk } from '../support/http.js';
 import { until } from '../support/inbox.js';
-import { type TestServer, startPair } from '../support/server.js';
+import { type TestServer, pairPerSuite } from '../support/server.js';
 
 const SET_RULE = `mutation($o: ID!, $c: String!, $s: Role, $p: Role) {
   setChannelRule(orgId: $o, channel: $c, subscribeRole: $s, publishRole: $p) { channel subscribeRole publishRole }
@@ -28,40 +28,33 @@ const nextIds = async (s: LiveSubscription, n: number, what: string) =>
   (await s.results.take(n, what)).map((r) => r.data?.events.id as string);
 
 describe('channel rules: who may read and publish on a channel', () => {
-  let a: TestServer;
-  let b: TestServer;
-  beforeAll(async () => {
-    [a, b] = await startPair();
-  });
-  afterAll(async () => {
-    await Promise.all([a.stop(), b.stop()]);
-  });
+  const pair = pairPerSuite();
 
   const subscriptionsOn = (s: TestServer) => s.app.services.bus.stats().subscriptions;
 
   it('keep a guarded channel from members below its role: subscribe, publish, history and streams of all channels', async () => {
-    const p = await team(a);
+    const p = await team(pair.a);
     const rule = { o: p.orgId, c: 'finance', s: 'ADMIN', p: 'ADMIN' };
-    expect((await gqlOk(a.graphqlUrl, SET_RULE, rule, p.as.dave)).setChannelRule).toEqual({
+    expect((await gqlOk(pair.a.graphqlUrl, SET_RULE, rule, p.as.dave)).setChannelRule).toEqual({
       channel: 'finance',
       subscribeRole: 'ADMIN',
       publishRole: 'ADMIN',
     });
-    expect((await gqlOk(b.graphqlUrl, RULES, { o: p.orgId }, p.as.bob)).organization.channelRules).toEqual([
+    expect((await gqlOk(pair.b.graphqlUrl, RULES, { o: p.orgId }, p.as.bob)).organization.channelRules).toEqual([
       { channel: 'finance', subscribeRole: 'ADMIN', publishRole: 'ADMIN' },
     ]);
 
-    const bobClient = connect('ws', b, p.as.bob);
-    const before = subscriptionsOn(b);
+    const bobClient = connect('ws', pair.b, p.as.bob);
+    const before = subscriptionsOn(pair.b);
     const everything = bobClient.subscribe(SUBSCRIBE_EVENTS, { orgId: p.orgId });
     const refused = bobClient.subscribe(SUBSCRIBE_EVENTS, { orgId: p.orgId, channels: ['property', 'finance'] });
     const [error] = await refusal(refused);
     expect(error?.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'CHANNEL_RULE', channel: 'finance' });
     expect(error?.message).toBe('Channel "finance" needs ADMIN or above to subscribe to or read; your role is MEMBER.');
-    await until(() => subscriptionsOn(b) === before + 1, 'the one subscription left');
+    await until(() => subscriptionsOn(pair.b) === before + 1, 'the one subscription left');
 
     const published = await gql(
-      a.graphqlUrl,
+      pair.a.graphqlUrl,
       PUBLISH_ONE,
       { input: { orgId: p.orgId, channel: 'finance', type: 'invoice.paid' } },
       p.as.bob,
@@ -69,15 +62,18 @@ describe('channel rules: who may read and publish on a channel', () => {
     expect(errorCode(published)).toBe('FORBIDDEN');
     expect(published.errors?.[0]?.message).toMatch(/needs ADMIN or above to publish on; your role is MEMBER/);
 
-    const secret = await publish(a, p.as.dave, { orgId: p.orgId, channel: 'finance', type: 'invoice.paid' });
-    const marker = await publish(a, p.as.alice, { orgId: p.orgId, channel: 'property', type: 'property.update' });
+    const secret = await publish(pair.a, p.as.dave, { orgId: p.orgId, channel: 'finance', type: 'invoice.paid' });
+    const marker = await publish(pair.a, p.as.alice, { orgId: p.orgId, channel: 'property', type: 'property.update' });
     // The finance event would come first.
     expect(await nextIds(everything, 1, "Bob's next event")).toEqual([marker.id]);
 
-    const bobHistory = (await gqlOk(b.graphqlUrl, HISTORY, { o: p.orgId }, p.as.bob)).events.nodes;
+    const bobHistory = (await gqlOk(pair.b.graphqlUrl, HISTORY, { o: p.orgId }, p.as.bob)).events.nodes;
     expect(bobHistory.map((e: { id: string }) => e.id)).not.toContain(secret.id);
-    expect(errorCode(await gql(b.graphqlUrl, HISTORY, { o: p.orgId, c: ['finance'] }, p.as.bob))).toBe('FORBIDDEN');
-    const daveHistory = (await gqlOk(b.graphqlUrl, HISTORY, { o: p.orgId, c: ['finance'] }, p.as.dave)).events.nodes;
+    expect(errorCode(await gql(pair.b.graphqlUrl, HISTORY, { o: p.orgId, c: ['finance'] }, p.as.bob))).toBe(
+      'FORBIDDEN',
+    );
+    const daveHistory = (await gqlOk(pair.b.graphqlUrl, HISTORY, { o: p.orgId, c: ['finance'] }, p.as.dave)).events
+      .nodes;
     expect(daveHistory.map((e: { id: string }) => e.id)).toEqual([secret.id]);
     await bobClient.dispose();
   });
@@ -85,21 +81,21 @@ describe('channel rules: who may read and publish on a channel', () => {
   it.each(TRANSPORTS)(
     'end open streams that no longer qualify when a rule is tightened on another instance; others carry on (%s)',
     async (transport) => {
-      const p = await team(a);
-      const before = subscriptionsOn(b);
-      const bob = connect(transport, b, p.as.bob);
-      const dave = connect(transport, b, p.as.dave);
+      const p = await team(pair.a);
+      const before = subscriptionsOn(pair.b);
+      const bob = connect(transport, pair.b, p.as.bob);
+      const dave = connect(transport, pair.b, p.as.dave);
       const bobProperty = bob.subscribe(SUBSCRIBE_EVENTS, { orgId: p.orgId, channels: ['property'] });
       const bobAll = bob.subscribe(SUBSCRIBE_EVENTS, { orgId: p.orgId });
       const daveProperty = dave.subscribe(SUBSCRIBE_EVENTS, { orgId: p.orgId, channels: ['property'] });
-      await until(() => subscriptionsOn(b) >= before + 3, 'the subscriptions');
+      await until(() => subscriptionsOn(pair.b) >= before + 3, 'the subscriptions');
 
-      await gqlOk(a.graphqlUrl, SET_RULE, { o: p.orgId, c: 'property', s: 'ADMIN' }, p.as.alice);
+      await gqlOk(pair.a.graphqlUrl, SET_RULE, { o: p.orgId, c: 'property', s: 'ADMIN' }, p.as.alice);
       const [error] = await refusal(bobProperty);
       expect(error?.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'CHANNEL_RULE', channel: 'property' });
 
-      const offer = await publish(a, p.as.alice, { orgId: p.orgId, channel: 'property', type: 'property.update' });
-      const marker = await publish(a, p.as.alice, { orgId: p.orgId, channel: 'user', type: 'user.activity' });
+      const offer = await publish(pair.a, p.as.alice, { orgId: p.orgId, channel: 'property', type: 'property.update' });
+      const marker = await publish(pair.a, p.as.alice, { orgId: p.orgId, channel: 'user', type: 'user.activity' });
       expect(await nextIds(daveProperty, 1, "Dave's property event")).toEqual([offer.id]);
       const bobSaw = (await bobAll.results.take(2, "Bob's events")).map((r) => r.data?.events);
       expect(bobSaw.map((e) => e.type)).toEqual(['organization.rule', 'user.activity']);
@@ -109,34 +105,34 @@ describe('channel rules: who may read and publish on a channel', () => {
   );
 
   it('follow roles: a demoted member loses a guarded stream, and the defaults lift the rule', async () => {
-    const p = await team(a);
-    await gqlOk(a.graphqlUrl, SET_RULE, { o: p.orgId, c: 'finance', s: 'ADMIN' }, p.as.alice);
-    const dave = connect('ws', b, p.as.dave);
-    const before = subscriptionsOn(b);
+    const p = await team(pair.a);
+    await gqlOk(pair.a.graphqlUrl, SET_RULE, { o: p.orgId, c: 'finance', s: 'ADMIN' }, p.as.alice);
+    const dave = connect('ws', pair.b, p.as.dave);
+    const before = subscriptionsOn(pair.b);
     const finance = dave.subscribe(SUBSCRIBE_EVENTS, { orgId: p.orgId, channels: ['finance'] });
-    await until(() => subscriptionsOn(b) > before, 'the subscription');
-    await gqlOk(a.graphqlUrl, ADD_MEMBER, { o: p.orgId, u: p.ids.dave, r: 'MEMBER' }, p.as.alice);
+    await until(() => subscriptionsOn(pair.b) > before, 'the subscription');
+    await gqlOk(pair.a.graphqlUrl, ADD_MEMBER, { o: p.orgId, u: p.ids.dave, r: 'MEMBER' }, p.as.alice);
     const [error] = await refusal(finance);
     expect(error?.message).toMatch(/needs ADMIN or above to subscribe to or read; your role is MEMBER/);
 
     // Back to the defaults: the rule is gone, and Dave (a MEMBER now) may subscribe and publish again.
-    await gqlOk(a.graphqlUrl, SET_RULE, { o: p.orgId, c: 'finance' }, p.as.alice);
-    expect((await gqlOk(a.graphqlUrl, RULES, { o: p.orgId }, p.as.dave)).organization.channelRules).toEqual([]);
+    await gqlOk(pair.a.graphqlUrl, SET_RULE, { o: p.orgId, c: 'finance' }, p.as.alice);
+    expect((await gqlOk(pair.a.graphqlUrl, RULES, { o: p.orgId }, p.as.dave)).organization.channelRules).toEqual([]);
     const again = dave.subscribe(SUBSCRIBE_EVENTS, { orgId: p.orgId, channels: ['finance'] });
-    await until(() => subscriptionsOn(b) > before, 'the new subscription');
-    const paid = await publish(a, p.as.dave, { orgId: p.orgId, channel: 'finance', type: 'invoice.paid' });
+    await until(() => subscriptionsOn(pair.b) > before, 'the new subscription');
+    const paid = await publish(pair.a, p.as.dave, { orgId: p.orgId, channel: 'finance', type: 'invoice.paid' });
     expect(await nextIds(again, 1, 'the finance event')).toEqual([paid.id]);
     await dave.dispose();
   });
 
   it("leave a guarded channel's events out of a resumed stream", async () => {
-    const p = await team(a);
-    const start = await publish(a, p.as.alice, { orgId: p.orgId, channel: 'user', type: 'user.activity' });
-    await gqlOk(a.graphqlUrl, SET_RULE, { o: p.orgId, c: 'finance', s: 'OWNER' }, p.as.alice);
-    await publish(a, p.as.alice, { orgId: p.orgId, channel: 'finance', type: 'invoice.paid' });
-    const marker = await publish(a, p.as.alice, { orgId: p.orgId, channel: 'user', type: 'user.activity' });
+    const p = await team(pair.a);
+    const start = await publish(pair.a, p.as.alice, { orgId: p.orgId, channel: 'user', type: 'user.activity' });
+    await gqlOk(pair.a.graphqlUrl, SET_RULE, { o: p.orgId, c: 'finance', s: 'OWNER' }, p.as.alice);
+    await publish(pair.a, p.as.alice, { orgId: p.orgId, channel: 'finance', type: 'invoice.paid' });
+    const marker = await publish(pair.a, p.as.alice, { orgId: p.orgId, channel: 'user', type: 'user.activity' });
     for (const transport of TRANSPORTS) {
-      const client = connect(transport, b, p.as.dave);
+      const client = connect(transport, pair.b, p.as.dave);
       const resumed = client.subscribe(SUBSCRIBE_EVENTS, { orgId: p.orgId, after: start.cursor });
       const replayed = (await resumed.results.take(2, 'the replay')).map((r) => r.data?.events);
       expect(replayed.map((e) => e.type)).toEqual(['organization.rule', 'user.activity']);
@@ -146,14 +142,14 @@ describe('channel rules: who may read and publish on a channel', () => {
   });
 
   it('are set by OWNERs and ADMINs only, for well-formed channel names; a refusal changes nothing', async () => {
-    const p = await team(a);
-    const byMember = await gql(a.graphqlUrl, SET_RULE, { o: p.orgId, c: 'finance', s: 'ADMIN' }, p.as.bob);
+    const p = await team(pair.a);
+    const byMember = await gql(pair.a.graphqlUrl, SET_RULE, { o: p.orgId, c: 'finance', s: 'ADMIN' }, p.as.bob);
     expect(errorCode(byMember)).toBe('FORBIDDEN');
-    const badName = await gql(a.graphqlUrl, SET_RULE, { o: p.orgId, c: 'Finance!', s: 'ADMIN' }, p.as.alice);
+    const badName = await gql(pair.a.graphqlUrl, SET_RULE, { o: p.orgId, c: 'Finance!', s: 'ADMIN' }, p.as.alice);
     expect(errorCode(badName)).toBe('BAD_USER_INPUT');
     expect(badName.errors?.[0]?.message).toMatch(/channel "Finance!" must be lower-case words/);
-    expect((await gqlOk(a.graphqlUrl, RULES, { o: p.orgId }, p.as.alice)).organization.channelRules).toEqual([]);
-    const ok = await publish(a, p.as.bob, { orgId: p.orgId, channel: 'finance', type: 'invoice.paid' });
+    expect((await gqlOk(pair.a.graphqlUrl, RULES, { o: p.orgId }, p.as.alice)).organization.channelRules).toEqual([]);
+    const ok = await publish(pair.a, p.as.bob, { orgId: p.orgId, channel: 'finance', type: 'invoice.paid' });
     expect(ok.id).toMatch(/^evt_/);
   });
 });

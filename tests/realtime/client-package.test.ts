@@ -1,12 +1,12 @@
 import { ApolloClient, InMemoryCache, gql } from '@apollo/client';
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { switchboardLink } from '../../packages/client/src/apollo.js';
 import { type Resync, type Transport, createConnection } from '../../packages/client/src/index.js';
 import { startCuttingProxy } from '../support/cutting-proxy.js';
 import { createOrg, publish } from '../support/fixtures.js';
 import { Inbox, until } from '../support/inbox.js';
-import { type TestServer, startPair } from '../support/server.js';
+import { pairPerSuite } from '../support/server.js';
 
 // packages/client against two real instances through a proxy that cuts every connection: exactly once on every
 // transport (the cursor becomes `after`), the resync signal, and the Apollo link.
@@ -14,25 +14,21 @@ const LIVE =
   'subscription Live($o: ID!, $after: String) { events(orgId: $o, after: $after) { id type cursor payload } }';
 
 describe('the client package (packages/client)', () => {
-  let a: TestServer;
-  let b: TestServer;
-  beforeAll(async () => {
-    [a, b] = await startPair();
-  });
-  afterAll(async () => {
-    await Promise.all([a.stop(), b.stop()]);
-  });
+  const pair = pairPerSuite();
 
   /** Subscriptions of one organization on both instances (other tests' streams may still be closing). */
   const subscribedTo = (orgId: string) =>
-    [a, b].reduce((n, s) => n + (s.app.services.bus.orgStats().find((o) => o.orgId === orgId)?.subscriptions ?? 0), 0);
+    [pair.a, pair.b].reduce(
+      (n, s) => n + (s.app.services.bus.orgStats().find((o) => o.orgId === orgId)?.subscriptions ?? 0),
+      0,
+    );
 
   it.each(['ws', 'sse', 'sse-single'] as Transport[])(
     'resumes exactly once after a cut, on the other instance (%s)',
     async (transport) => {
-      const org = await createOrg(a, 'alice');
+      const org = await createOrg(pair.a, 'alice');
       // A proxy of its own: pooled HTTP connections of another test would still lead to the other instance.
-      const proxy = await startCuttingProxy(a.url);
+      const proxy = await startCuttingProxy(pair.a.url);
       const connection = createConnection({
         url: `${proxy.url}/graphql`,
         token: () => org.tokens.alice!,
@@ -45,10 +41,10 @@ describe('the client package (packages/client)', () => {
         { next: (r) => events.push((r.data as any).events), error: () => {}, complete: () => {} },
       );
       await until(() => subscribedTo(org.id) > 0, 'the subscription');
-      const send = () => publish(a, org.tokens.alice!, { orgId: org.id, channel: 'user', type: 'user.activity' });
+      const send = () => publish(pair.a, org.tokens.alice!, { orgId: org.id, channel: 'user', type: 'user.activity' });
       const first = await send();
       expect((await events.next('the first event')).id).toBe(first.id);
-      proxy.retarget(b.url);
+      proxy.retarget(pair.b.url);
       proxy.cut();
       const missed = [await send(), await send()];
       const last = await send();
@@ -62,10 +58,10 @@ describe('the client package (packages/client)', () => {
   );
 
   it('tells the app at once when the token is refused, instead of retrying', async () => {
-    const org = await createOrg(a, 'alice');
+    const org = await createOrg(pair.a, 'alice');
     const authErrors = new Inbox<true>();
     const connection = createConnection({
-      url: a.graphqlUrl,
+      url: pair.a.graphqlUrl,
       token: () => 'not-a-token',
       webSocketImpl: WebSocket,
       onAuthError: () => authErrors.push(true),
@@ -83,10 +79,10 @@ describe('the client package (packages/client)', () => {
   });
 
   it('hands a stream.resync to onResync', async () => {
-    const org = await createOrg(a, 'alice');
+    const org = await createOrg(pair.a, 'alice');
     const resyncs = new Inbox<Resync>();
     const connection = createConnection({
-      url: a.graphqlUrl,
+      url: pair.a.graphqlUrl,
       token: () => org.tokens.alice!,
       webSocketImpl: WebSocket,
       onResync: (r) => resyncs.push(r),
@@ -101,8 +97,8 @@ describe('the client package (packages/client)', () => {
   });
 
   it('gives Apollo Client exactly once too, through switchboardLink', async () => {
-    const org = await createOrg(a, 'alice');
-    const proxy = await startCuttingProxy(a.url);
+    const org = await createOrg(pair.a, 'alice');
+    const proxy = await startCuttingProxy(pair.a.url);
     const connection = createConnection({
       url: `${proxy.url}/graphql`,
       token: () => org.tokens.alice!,
@@ -114,10 +110,10 @@ describe('the client package (packages/client)', () => {
       .subscribe<{ events: { id: string } }>({ query: gql(LIVE), variables: { o: org.id } })
       .subscribe({ next: (r) => r.data && events.push(r.data.events), error: () => {} });
     await until(() => subscribedTo(org.id) > 0, 'the subscription');
-    const send = () => publish(a, org.tokens.alice!, { orgId: org.id, channel: 'user', type: 'user.activity' });
+    const send = () => publish(pair.a, org.tokens.alice!, { orgId: org.id, channel: 'user', type: 'user.activity' });
     const first = await send();
     expect((await events.next('the first event')).id).toBe(first.id);
-    proxy.retarget(b.url);
+    proxy.retarget(pair.b.url);
     proxy.cut();
     const missed = await send();
     const last = await send();

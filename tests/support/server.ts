@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { type App, type Tuning, createApp } from '../../server/app.js';
 import type { Logger } from '../../server/logger.js';
 import { signToken } from '../../server/auth/tokens.js';
@@ -97,4 +97,19 @@ export async function startPair(tuning?: Partial<Tuning>): Promise<[TestServer, 
   const redisPrefix = uniquePrefix();
   const options = { redis: true, postgres: true, redisPrefix, tuning };
   return [await startServer(options), await startServer(options)];
+}
+
+/**
+ * Two instances sharing Redis and PostgreSQL for the tests of one describe block: started before them, stopped
+ * after. Read `pair.a` and `pair.b` inside the tests.
+ */
+export function pairPerSuite(tuning?: Partial<Tuning>): { a: TestServer; b: TestServer } {
+  const pair = {} as { a: TestServer; b: TestServer };
+  beforeAll(async () => {
+    [pair.a, pair.b] = await startPair(tuning);
+  });
+  afterAll(async () => {
+    await Promise.all([pair.a?.stop(), pair.b?.stop()]);
+  });
+  return pair;
 }
