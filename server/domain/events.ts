@@ -74,28 +74,38 @@ export interface EventsArgs {
 export interface EventPage {
   events: EventRecord[];
   hasNextPage: boolean;
+  /** Where reading (or the live stream) continues, when it is not the last event's cursor (`last`). */
+  endCursor?: string;
 }
 
 /** A page of stored history; its payloads are reserved from the operation's budget before they are read. */
 export async function listEventHistory(
   services: Services,
   viewer: Viewer | null,
-  args: EventsArgs & { first?: number | null },
+  args: EventsArgs & { first?: number | null; last?: number | null },
   budget: ResponseBudget,
 ): Promise<EventPage> {
   const access = await requireOrgAccess(services.store, viewer, args.orgId, 'VIEWER', 'read its events');
-  const first = args.first ?? 50;
-  if (first < 1 || first > services.limits.maxPageSize)
-    throw badInput(`first must be between 1 and ${services.limits.maxPageSize}.`);
+  const newest = args.last !== undefined && args.last !== null;
+  if (newest && (args.first != null || args.after != null))
+    throw badInput('last reads the newest events: give it without first and after.');
+  const limit = newest ? (args.last as number) : (args.first ?? 50);
+  if (limit < 1 || limit > services.limits.maxPageSize)
+    throw badInput(`${newest ? 'last' : 'first'} must be between 1 and ${services.limits.maxPageSize}.`);
   const afterSeq = args.after ? parseCursorFor(args.orgId, args.after) : 0;
   const hiddenChannels = await readableChannels(services, access, args.orgId, args.channels);
   const refused = await authorizeGuarded(services, access, args);
   if (refused) throw refused;
-  return repo.listEventPage(
+  // Read before the page: whatever is appended meanwhile is in the page or after this position, never skipped.
+  const position = newest ? ((await repo.logBounds(services.store.db, args.orgId))?.lastSeq ?? 0) : 0;
+  const page = await repo.listEventPage(
     services.store.db,
-    { ...args, afterSeq, limit: first, ...readerOf(access), hiddenChannels },
+    { ...args, afterSeq, limit, newest, ...readerOf(access), hiddenChannels },
     (bytes, count) => budget.reserve(bytes, `the ${count} events asked for`),
   );
+  if (!newest) return page;
+  const end = Math.max(position, page.events.at(-1)?.seq ?? 0);
+  return { ...page, endCursor: encodeCursor(args.orgId, end) };
 }
 
 /** Parses a cursor of this organization; anything else is the client's mistake. */

@@ -133,7 +133,7 @@ function connectionTypes(builder: Builder, EventRef: EventRefType) {
         type: PageInfoRef,
         resolve: (p) => {
           const last = p.events.at(-1);
-          return { hasNextPage: p.hasNextPage, endCursor: last ? events.cursorOf(last) : null };
+          return { hasNextPage: p.hasNextPage, endCursor: p.endCursor ?? (last ? events.cursorOf(last) : null) };
         },
       }),
     }),
@@ -160,12 +160,14 @@ function eventQueryAndMutation(
   builder.queryField('events', (t) =>
     t.field({
       type: EventConnectionRef,
-      description: 'Stored history of an organization, oldest first, paged with the same cursors as the live stream.',
+      description:
+        'Stored history of an organization, oldest first, paged with the same cursors as the live stream. With `last`, the newest `last` events (still oldest first), and `pageInfo.endCursor` is where the live stream continues: subscribe `after` it.',
       authScopes: { loggedIn: true },
       args: {
         ...filterArgs(t.arg),
         first: t.arg.int({ required: false }),
         after: t.arg.string({ required: false }),
+        last: t.arg.int({ required: false }),
       },
       resolve: (_root, args, ctx) =>
         events.listEventHistory(

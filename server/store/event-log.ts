@@ -105,10 +105,12 @@ export async function listEventPage(
 ): Promise<{ events: EventRecord[]; hasNextPage: boolean }> {
   const sizes = await matching(db, q)
     .select((eb) => ['seq', eb.fn<number | null>('octet_length', ['payload']).as('bytes')])
-    .orderBy('seq')
+    .orderBy('seq', q.newest ? 'desc' : 'asc')
     .limit(q.limit + 1)
     .execute();
   const page = sizes.slice(0, q.limit);
+  // The newest page has nothing after it (when it was read).
+  const hasNextPage = !q.newest && sizes.length > q.limit;
   admit(
     page.reduce((sum, r) => sum + Number(r.bytes ?? 0), 0),
     page.length,
@@ -126,7 +128,7 @@ export async function listEventPage(
     )
     .orderBy('seq')
     .execute();
-  return { events: await withAudiences(db, q.orgId, rows), hasNextPage: sizes.length > q.limit };
+  return { events: await withAudiences(db, q.orgId, rows), hasNextPage };
 }
 
 /** Restricted events carry their audience, so that live fan-out (gap fills included) can honour it. */

@@ -201,4 +201,6 @@ export interface EventQuery {
   viewerRole?: Role;
   /** Channels the viewer may not read (channel rules); their events are left out. */
   hiddenChannels?: readonly string[];
+  /** The newest `limit` events (still returned oldest first) instead of the oldest after `afterSeq`. */
+  newest?: boolean;
 }

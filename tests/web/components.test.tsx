@@ -76,6 +76,31 @@ describe('dashboard components', () => {
     expect(screen.getByTestId('listing').textContent).toBe('321,000Under offer');
   });
 
+  it('EventFeed holds new rows back while paused, searches what it shows, and clears', async () => {
+    mount(tokens.bob!, <EventFeed orgId="org_demo" onResync={() => {}} />);
+    await screen.findByText('system.alert', undefined, { timeout: 5_000 });
+    const send = (type: string) =>
+      gqlOk(
+        graphql(),
+        `mutation { publishEvent(input: { orgId: "org_demo", channel: "user", type: "${type}" }) { id } }`,
+        {},
+        tokens.alice,
+      );
+    await send('feed.before');
+    await screen.findByText('feed.before', undefined, { timeout: 5_000 });
+    fireEvent.click(screen.getByRole('button', { name: 'Pause' }));
+    await send('feed.while.paused');
+    await screen.findByRole('button', { name: 'Resume (1 new)' }, { timeout: 5_000 });
+    expect(screen.queryByText('feed.while.paused')).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Resume (1 new)' }));
+    await screen.findByText('feed.while.paused');
+    fireEvent.change(screen.getByLabelText('Search events'), { target: { value: 'while.paused' } });
+    await waitFor(() => expect(screen.getByTestId('events').querySelectorAll('li[data-sequence]')).toHaveLength(1));
+    fireEvent.change(screen.getByLabelText('Search events'), { target: { value: '' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Clear' }));
+    await waitFor(() => expect(screen.getByTestId('events').querySelectorAll('li[data-sequence]')).toHaveLength(0));
+  });
+
   it('ListingSummary gets typed catalog fields from the generated types, not unknown JSON', () => {
     // Checked by `tsc -p tests/web` (npm run typecheck): these fail to compile if codegen typed them otherwise.
     expectTypeOf<ListingUpdate['price']>().toEqualTypeOf<number | null>();

@@ -41,8 +41,8 @@ export const EventFields = graphql(`
 `);
 
 export const EventHistoryQuery = graphql(`
-  query EventHistory($orgId: ID!, $channels: [String!], $types: [String!], $after: String) {
-    events(orgId: $orgId, channels: $channels, types: $types, first: 100, after: $after) {
+  query EventHistory($orgId: ID!, $channels: [String!], $types: [String!]) {
+    events(orgId: $orgId, channels: $channels, types: $types, last: 100) {
       nodes {
         ...EventFields
       }

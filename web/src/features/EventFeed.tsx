@@ -1,14 +1,17 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useMutation, useQuery, useSubscription } from 'urql';
 import type { EventFieldsFragment } from '../gql/graphql';
 import { EventHistoryQuery, LiveEventsSubscription, PublishEventMutation } from '../operations';
 import { ListingSummary } from './ListingSummary';
 
 const CHANNELS = ['', 'property', 'user', 'organization', 'system', 'notifications'];
+/** Rows the feed keeps: the newest; older ones are dropped (the log keeps them, Query.events pages them). */
+export const MAX_ROWS = 500;
 
 /**
- * The organization's events: the stored history, then live events resumed from its last cursor. Rows are
- * keyed by sequence, so a replay after a reconnect never shows a row twice.
+ * The organization's events: the newest 100 stored, then live events from where they end. Rows are keyed by
+ * sequence, so a replay after a reconnect never shows a row twice; at most MAX_ROWS are kept. Pause holds new
+ * rows back (counted, shown on resume), Clear empties the view, Search narrows what is shown.
  */
 export function EventFeed({ orgId, onResync }: { orgId: string; onResync: () => void }) {
   const [channel, setChannel] = useState('');
@@ -23,7 +26,18 @@ export function EventFeed({ orgId, onResync }: { orgId: string; onResync: () => 
     requestPolicy: 'network-only',
   });
   const [rows, setRows] = useState(() => new Map<number, EventFieldsFragment>());
+  const [paused, setPaused] = useState(false);
+  // Read by the subscription's handler, which may be a render behind.
+  const pausedRef = useRef(paused);
+  pausedRef.current = paused;
+  const [held, setHeld] = useState<EventFieldsFragment[]>([]);
+  const [search, setSearch] = useState('');
   useEffect(() => setRows(new Map()), [filters]);
+  useEffect(() => {
+    if (paused || held.length === 0) return;
+    setRows((prev) => merge(prev, held));
+    setHeld([]);
+  }, [paused, held]);
   useEffect(() => {
     const nodes = history.data?.events.nodes;
     if (nodes) setRows((prev) => merge(prev, nodes));
@@ -38,13 +52,18 @@ export function EventFeed({ orgId, onResync }: { orgId: string; onResync: () => 
         onResync();
         setRows(new Map());
         reloadHistory({ requestPolicy: 'network-only' });
+      } else if (pausedRef.current) {
+        setHeld((prev) => [...prev, e].slice(-MAX_ROWS));
       } else {
         setRows((prev) => merge(prev, [e]));
       }
       return data;
     },
   );
-  const sorted = [...rows.values()].sort((a, b) => b.sequence - a.sequence);
+  const needle = search.trim().toLowerCase();
+  const sorted = [...rows.values()]
+    .sort((a, b) => b.sequence - a.sequence)
+    .filter((e) => !needle || searchable(e).includes(needle));
   return (
     <section className="card feed">
       <div className="card-head">
@@ -64,6 +83,20 @@ export function EventFeed({ orgId, onResync }: { orgId: string; onResync: () => 
         />
       </div>
       <PublishForm orgId={orgId} />
+      <div className="feed-tools">
+        <button type="button" onClick={() => setPaused(!paused)} aria-pressed={paused}>
+          {paused ? `Resume${held.length ? ` (${held.length} new)` : ''}` : 'Pause'}
+        </button>
+        <button type="button" onClick={() => setRows(new Map())}>
+          Clear
+        </button>
+        <input
+          aria-label="Search events"
+          placeholder="search type, subject, payload"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+        />
+      </div>
       {history.error && <p className="error">{history.error.message}</p>}
       <ol className="events" data-testid="events">
         {sorted.map((e) => (
@@ -90,8 +123,13 @@ export function EventFeed({ orgId, onResync }: { orgId: string; onResync: () => 
 function merge(prev: Map<number, EventFieldsFragment>, events: readonly EventFieldsFragment[]) {
   const next = new Map(prev);
   for (const e of events) next.set(e.sequence, e);
-  return next;
+  if (next.size <= MAX_ROWS) return next;
+  const keep = [...next.keys()].sort((a, b) => b - a).slice(0, MAX_ROWS);
+  return new Map(keep.map((seq) => [seq, next.get(seq) as EventFieldsFragment]));
 }
+
+const searchable = (e: EventFieldsFragment) =>
+  `${e.type} ${e.channel} ${e.subjectId ?? ''} ${JSON.stringify(e.payload ?? '')}`.toLowerCase();
 
 function PublishForm({ orgId }: { orgId: string }) {
   const [channel, setChannel] = useState('property');
