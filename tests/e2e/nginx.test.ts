@@ -38,11 +38,16 @@ http { access_log off; ${temp} include ${join(dir, 'switchboard.conf')}; }
   );
   const child: ChildProcess = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'inherit' });
   const url = `http://127.0.0.1:${port}`;
-  await until(
-    async () => (await fetch(`${url}/health`).catch(() => undefined))?.status === 200,
-    'nginx to answer',
-    10_000,
-  );
+  try {
+    await until(
+      async () => (await fetch(`${url}/health`).catch(() => undefined))?.status === 200,
+      'nginx to answer',
+      10_000,
+    );
+  } catch (err) {
+    child.kill('SIGQUIT'); // never left running when the test fails here
+    throw err;
+  }
   return {
     url,
     stop: async () => {
