@@ -26,7 +26,7 @@ export interface OrgAccess {
 const knownOrgs = new WeakMap<Store, Set<string>>();
 const KNOWN_ORGS_MAX = 100_000;
 
-async function orgExists(store: Store, orgId: string): Promise<boolean> {
+export async function orgExists(store: Store, orgId: string): Promise<boolean> {
   let known = knownOrgs.get(store);
   if (known?.has(orgId)) return true;
   if (!(await getOrganization(store.db, orgId))) return false;

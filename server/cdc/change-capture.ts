@@ -1,11 +1,11 @@
 import { GraphQLError } from 'graphql';
 import pg from 'pg';
 import { LogicalReplicationService, type Pgoutput, PgoutputPlugin } from 'pg-logical-replication';
+import { orgExists } from '../auth/access.js';
 import type { CapturedTable } from '../config.js';
 import type { Services } from '../context.js';
 import { checkEventInput } from '../domain/event-input.js';
 import { appendFromDatabase } from '../domain/publish.js';
-import { getOrganization } from '../store/repository.js';
 import type { NewEvent } from '../store/types.js';
 
 export type { CapturedTable } from '../config.js';
@@ -167,7 +167,7 @@ export class ChangeCapture {
     if (!table) return undefined;
     const row = change.tag === 'delete' ? (change.old ?? change.key) : change.new;
     const orgId = row?.[table.orgColumn];
-    if (typeof orgId !== 'string' || !(await getOrganization(this.services.store.db, orgId))) {
+    if (typeof orgId !== 'string' || !(await orgExists(this.services.store, orgId))) {
       this.services.log.warn(
         { table: table.table, op: change.tag },
         'change capture: a change without a known organization',

@@ -57,7 +57,7 @@ export async function checkMayPublish(services: Services, access: OrgAccess, org
  * For reading the history: FORBIDDEN if the reader names a channel they may not read, else the channels whose
  * events are left out for them.
  */
-export async function readableChannels(
+export async function hiddenChannelsFor(
   services: Services,
   access: OrgAccess,
   orgId: string,
@@ -97,7 +97,7 @@ export async function authorizeGuarded(
   );
   if (asks.length > MAX_ASKS)
     return badInput(
-      `This names ${asks.length} guarded channel and subject pairs; at most ${MAX_ASKS} per subscription.`,
+      `This names ${asks.length} guarded channel and subject pairs, which the app must each authorize: name fewer channels or subjectIds (at most ${MAX_ASKS} pairs per operation).`,
     );
   const verdicts = await Promise.all(asks.map((q) => ask(hooks, q, grants)));
   return verdicts.find((v) => v !== undefined);

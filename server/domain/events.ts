@@ -12,7 +12,7 @@ import type { EventRecord } from '../store/types.js';
 import { checkEventInput, type PublishInput } from './event-input.js';
 import { holdPresence } from './presence.js';
 import { actorOf, appendAndPublish, checkIdempotencyKey, payerOf } from './publish.js';
-import { authorizeGuarded, checkMayPublish, readableChannels } from './channel-rules.js';
+import { authorizeGuarded, checkMayPublish, hiddenChannelsFor } from './channel-rules.js';
 import type { ResponseBudget } from '../limits/response-budget.js';
 
 export {
@@ -93,7 +93,7 @@ export async function listEventHistory(
   if (limit < 1 || limit > services.limits.maxPageSize)
     throw badInput(`${newest ? 'last' : 'first'} must be between 1 and ${services.limits.maxPageSize}.`);
   const afterSeq = args.after ? parseCursorFor(args.orgId, args.after) : 0;
-  const hiddenChannels = await readableChannels(services, access, args.orgId, args.channels);
+  const hiddenChannels = await hiddenChannelsFor(services, access, args.orgId, args.channels);
   const refused = await authorizeGuarded(services, access, args);
   if (refused) throw refused;
   // Read before the page: whatever is appended meanwhile is in the page or after this position, never skipped.

@@ -1,9 +1,9 @@
 import { GraphQLError } from 'graphql';
 import pg from 'pg';
+import { orgExists } from '../auth/access.js';
 import type { Services } from '../context.js';
 import { checkEventInput } from '../domain/event-input.js';
 import { appendFromDatabase } from '../domain/publish.js';
-import { getOrganization } from '../store/repository.js';
 import type { NewEvent } from '../store/types.js';
 import { notifyChannel } from './outbox-sql.js';
 
@@ -160,9 +160,8 @@ export class OutboxConsumer {
   private async process(client: pg.Client, rows: OutboxRow[]): Promise<void> {
     const items: Array<{ event: NewEvent; key: string }> = [];
     const dead: Array<{ row: OutboxRow; reason: string }> = [];
-    const orgs = new Map<string, boolean>();
     for (const row of rows) {
-      const checked = await this.check(row, orgs);
+      const checked = await this.check(row);
       if ('reason' in checked) dead.push({ row, reason: checked.reason });
       else items.push({ event: checked.event, key: `outbox:${this.o.table}:${row.id}` });
     }
@@ -193,13 +192,10 @@ export class OutboxConsumer {
   }
 
   /** The event a row becomes, or why it cannot (the same checks as every other way of publishing). */
-  private async check(row: OutboxRow, orgs: Map<string, boolean>): Promise<{ event: NewEvent } | { reason: string }> {
-    let exists = orgs.get(row.org_id);
-    if (exists === undefined) {
-      exists = (await getOrganization(this.services.store.db, row.org_id)) !== undefined;
-      orgs.set(row.org_id, exists);
-    }
-    if (!exists) return { reason: `organization "${row.org_id.slice(0, 64)}" does not exist` };
+  private async check(row: OutboxRow): Promise<{ event: NewEvent } | { reason: string }> {
+    // Known organizations are remembered per process (auth/access.ts): no query per row.
+    if (!(await orgExists(this.services.store, row.org_id)))
+      return { reason: `organization "${row.org_id.slice(0, 64)}" does not exist` };
     const input = { orgId: row.org_id, channel: row.channel, type: row.type, subjectId: row.subject_id };
     try {
       const checked = checkEventInput(this.services, { ...input, payload: row.payload, audience: row.audience });

@@ -58,10 +58,6 @@ export class ChannelRules {
     const channels = new Set([...this.rules.keys(), ...this.guarded]);
     return [...channels].filter((c) => !this.readable(c, role, named));
   }
-
-  list(): ChannelRule[] {
-    return [...this.rules.values()].sort((a, b) => (a.channel < b.channel ? -1 : 1));
-  }
 }
 
 /** The rule an `organization.rule` event sets; undefined for any other event. */
