@@ -16,6 +16,9 @@ import type { AppHooks } from './auth/app-hooks.js';
 import type { ResumePoints } from './realtime/resume-points.js';
 import type { ChannelRuleCache } from './realtime/channel-rule-cache.js';
 import type { EventCatalog } from './catalog/catalog.js';
+import type { InstanceCalls } from './realtime/instance-calls.js';
+import type { InstanceQuestion, InstanceReply } from './realtime/instance-figures.js';
+import type { SubscriberRegistry } from './realtime/subscriber-registry.js';
 
 /** Long-lived parts shared by every operation; built once by createApp. */
 export interface Services {
@@ -46,6 +49,12 @@ export interface Services {
   resumePoints: ResumePoints;
   /** Channel rules for publishing and history (live streams follow their feed's, in log order). */
   channelRules: ChannelRuleCache;
+  /** This instance's live event streams, for the console (who is subscribed; ending a user's streams). */
+  subscribers: SubscriberRegistry;
+  /** Questions to every instance sharing the pub/sub (the console's figures, subscribers, ending streams). */
+  instances: InstanceCalls<InstanceQuestion, InstanceReply>;
+  /** Whether pub/sub spans instances and carries messages now. */
+  redisState: () => 'memory' | 'up' | 'down';
 }
 
 /** The sizes and counts the domain rules enforce (the transports' limits live in Tuning and Config). */

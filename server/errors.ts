@@ -73,6 +73,11 @@ export const accessRevoked = (channel: string, subjectId: string | null) =>
     `Your access to ${subjectId === null ? `channel "${channel}"` : `"${subjectId}" on channel "${channel}"`} was revoked.`,
     { reason: 'ACCESS_REVOKED', channel, ...(subjectId === null ? {} : { subjectId }) },
   );
+/** An administrator ended the user's streams in an organization (endSessions); subscribing again is allowed. */
+export const sessionsEnded = (orgId: string) =>
+  appError('FORBIDDEN', `An administrator of organization "${orgId}" ended your live streams there.`, {
+    reason: 'SESSIONS_ENDED',
+  });
 /** The app's subscribe endpoint refused a guarded channel, or could not be asked (fail closed). */
 export const notAuthorized = (channel: string, subjectId: string | null, failure?: string) =>
   appError(

@@ -3,6 +3,10 @@ import { createTokenVerifier, resolveSecret } from './auth/tokens.js';
 import type { Config } from './config.js';
 import type { DomainLimits, Services } from './context.js';
 import { ChannelRuleCache } from './realtime/channel-rule-cache.js';
+import { answerInstanceQuestion } from './domain/console.js';
+import { InstanceCalls } from './realtime/instance-calls.js';
+import { isInstanceQuestion } from './realtime/instance-figures.js';
+import { SubscriberRegistry } from './realtime/subscriber-registry.js';
 import { listChannelRules } from './store/channel-rules.js';
 import { GroupCommit } from './store/group-commit.js';
 import { RateLimiter } from './limits/rate-limiter.js';
@@ -81,6 +85,10 @@ export async function createServices(config: Config, tuning: Tuning, log: Logger
         : createMemoryResumePoints(tuning.resumeWindowMs),
     channelRules: new ChannelRuleCache((orgId) => listChannelRules(store.db, orgId), hooks?.guardedChannels),
     limits: domainLimits(tuning),
+    subscribers: new SubscriberRegistry(instanceId),
+    // Answers read `services` when a question arrives, after this literal is complete.
+    instances: new InstanceCalls(pubsub, instanceId, (q) => answerInstanceQuestion(services, q), isInstanceQuestion),
+    redisState: () => (pubsub.kind === 'memory' ? 'memory' : pubsub.isHealthy() ? 'up' : 'down'),
   };
 
   const pruner = startRetention(store, config.retention, tuning.retentionIntervalMs, log);
@@ -112,6 +120,8 @@ export async function createServices(config: Config, tuning: Tuning, log: Logger
       await outbox?.stop();
       await changeCapture?.stop();
       presence.close();
+      services.instances.close();
+      metrics.window.close();
       services.typing.close();
       services.userChannel.close();
       bus.close();

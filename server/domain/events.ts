@@ -5,6 +5,7 @@ import type { Services } from '../context.js';
 import { badInput, noLongerMember } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../realtime/cursor.js';
 import { createFilter } from '../realtime/filter.js';
+import type { SubscriberTransport } from '../realtime/subscriber-registry.js';
 import type { EventStream } from '../realtime/event-stream.js';
 import { resyncEvent } from '../realtime/resync.js';
 import * as repo from '../store/repository.js';
@@ -82,17 +83,20 @@ export interface EventPage {
 export async function listEventHistory(
   services: Services,
   viewer: Viewer | null,
-  args: EventsArgs & { first?: number | null; last?: number | null },
+  args: EventsArgs & HistoryWindow & { first?: number | null; last?: number | null },
   budget: ResponseBudget,
 ): Promise<EventPage> {
   const access = await requireOrgAccess(services.store, viewer, args.orgId, 'VIEWER', 'read its events');
   const newest = args.last !== undefined && args.last !== null;
   if (newest && (args.first != null || args.after != null))
     throw badInput('last reads the newest events: give it without first and after.');
+  if (args.before != null && !newest) throw badInput('before pages back: give it with last.');
+  const window = historyWindow(args);
   const limit = newest ? (args.last as number) : (args.first ?? 50);
   if (limit < 1 || limit > services.limits.maxPageSize)
     throw badInput(`${newest ? 'last' : 'first'} must be between 1 and ${services.limits.maxPageSize}.`);
-  const afterSeq = args.after ? parseCursorFor(args.orgId, args.after) : 0;
+  const afterSeq = args.after ? parseCursorFor(args.orgId, args.after, 'after') : 0;
+  const beforeSeq = args.before ? parseCursorFor(args.orgId, args.before, 'before') : undefined;
   const hiddenChannels = await hiddenChannelsFor(services, access, args.orgId, args.channels);
   const refused = await authorizeGuarded(services, access, args);
   if (refused) throw refused;
@@ -100,20 +104,47 @@ export async function listEventHistory(
   const position = newest ? ((await repo.logBounds(services.store.db, args.orgId))?.lastSeq ?? 0) : 0;
   const page = await repo.listEventPage(
     services.store.db,
-    { ...args, afterSeq, limit, newest, ...readerOf(access), hiddenChannels },
+    {
+      orgId: args.orgId,
+      channels: args.channels,
+      types: args.types,
+      subjectIds: args.subjectIds,
+      ...window,
+      afterSeq,
+      beforeSeq,
+      limit,
+      newest,
+      ...readerOf(access),
+      hiddenChannels,
+    },
     (bytes, count) => budget.reserve(bytes, `the ${count} events asked for`),
   );
-  if (!newest) return page;
+  // Paging back, or a window that ends in the past: the page's own last event is where reading continues.
+  if (!newest || beforeSeq !== undefined || window.until !== undefined) return page;
   const end = Math.max(position, page.events.at(-1)?.seq ?? 0);
   return { ...page, endCursor: encodeCursor(args.orgId, end) };
 }
 
 /** Parses a cursor of this organization; anything else is the client's mistake. */
-function parseCursorFor(orgId: string, cursor: string): number {
+function parseCursorFor(orgId: string, cursor: string, arg: 'after' | 'before'): number {
   const decoded = decodeCursor(cursor);
-  if (!decoded) throw badInput('after is not a cursor issued by this server.');
-  if (decoded.orgId !== orgId) throw badInput('after is a cursor of another organization.');
+  if (!decoded) throw badInput(`${arg} is not a cursor issued by this server.`);
+  if (decoded.orgId !== orgId) throw badInput(`${arg} is a cursor of another organization.`);
   return decoded.seq;
+}
+
+/** Where in time, and before which cursor, a page of history is read (the console's inspector). */
+export interface HistoryWindow {
+  before?: string | null;
+  since?: Date | null;
+  until?: Date | null;
+}
+
+function historyWindow(args: HistoryWindow): { since?: number; until?: number } {
+  const since = args.since?.getTime();
+  const until = args.until?.getTime();
+  if (since !== undefined && until !== undefined && since > until) throw badInput('since must not be after until.');
+  return { since, until };
 }
 
 /**
@@ -127,6 +158,7 @@ export async function subscribeEvents(
   viewer: Viewer | null,
   args: EventsArgs,
   guard?: StreamGuard,
+  transport: SubscriberTransport = 'sse',
 ): Promise<EventStream> {
   const access = await requireOrgAccess(services.store, viewer, args.orgId, 'VIEWER', 'subscribe to its events');
   const v = access.viewer;
@@ -143,6 +175,19 @@ export async function subscribeEvents(
   }
   const release = holdPresence(services, args.orgId, v);
   stream.whenEnded(release);
+  // Listed for the console, which may end it (endSessions).
+  const unlist = services.subscribers.add(
+    {
+      orgId: args.orgId,
+      userId: v.userId,
+      transport,
+      channels: args.channels ?? [],
+      types: args.types ?? [],
+      subjectIds: args.subjectIds ?? [],
+    },
+    (error) => stream.fail(error),
+  );
+  stream.whenEnded(unlist);
   return stream;
 }
 

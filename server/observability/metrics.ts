@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { LiveWindow } from './live-window.js';
 
 /** Open connections by transport: graphql-ws sockets, distinct SSE streams, single-connection SSE streams. */
 export interface ConnectionCounts {
@@ -102,6 +103,8 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** The last second's figures, for the console's live charts. */
+  readonly window = new LiveWindow();
   /** Live figures of this instance, once the transports exist (also read by Query.serverStats). */
   figures: LiveFigures | undefined;
 
@@ -149,11 +152,19 @@ export class Metrics {
     }
   }
 
-  onPublished = () => this.published.inc();
+  onPublished = () => {
+    this.published.inc();
+    this.window.published();
+  };
   onDelivered = () => {
     this.unscraped++;
+    this.window.delivered();
   };
-  onFannedOut = (occurredAt: number) => this.latency.observe(Math.max(0, Date.now() - occurredAt) / 1000);
+  onFannedOut = (occurredAt: number) => {
+    const ms = Math.max(0, Date.now() - occurredAt);
+    this.latency.observe(ms / 1000);
+    this.window.latency(ms);
+  };
   onReplay = () => this.replays.inc();
   onResync = () => this.resyncs.inc();
   /** An organization's log went back under its live streams, each of which was told to resync. */
@@ -161,8 +172,14 @@ export class Metrics {
     this.rewinds.inc();
     this.resyncs.inc(streams);
   };
-  onCutoff = () => this.cutoffs.inc();
-  onGapFilled = (count: number) => this.gapFills.inc(count);
+  onCutoff = () => {
+    this.cutoffs.inc();
+    this.window.cutoff();
+  };
+  onGapFilled = (count: number) => {
+    this.gapFills.inc(count);
+    this.window.gapFilled(count);
+  };
   onCapturedPublished = (count: number) => this.captured.inc(count);
   onCapturedSkipped = (count: number) => this.capturedSkipped.inc(count);
   /** The change-capture slot's lag, read when scraped. */

@@ -1,3 +1,4 @@
+import { subscriberTransportOf } from '../domain/console.js';
 import { z } from 'zod';
 import { sessionGuard } from '../auth/session.js';
 import { type EventCatalog, typedPayload } from '../catalog/catalog.js';
@@ -168,6 +169,12 @@ function eventQueryAndMutation(
         first: t.arg.int({ required: false }),
         after: t.arg.string({ required: false }),
         last: t.arg.int({ required: false }),
+        before: t.arg.string({
+          required: false,
+          description: 'With `last`: the newest `last` events before this cursor (paging back).',
+        }),
+        since: t.arg({ type: 'DateTime', required: false, description: 'Only events that occurred at or after.' }),
+        until: t.arg({ type: 'DateTime', required: false, description: 'Only events that occurred at or before.' }),
       },
       resolve: (_root, args, ctx) =>
         events.listEventHistory(
@@ -215,6 +222,7 @@ function eventSubscription(builder: Builder, EventRef: EventRefType): void {
             after: args.after ?? ctx.lastEventId,
           },
           sessionGuard(ctx.session),
+          subscriberTransportOf(ctx.session),
         ),
       resolve: (event) => event,
     }),

@@ -3,6 +3,7 @@ import type { EventCatalog } from '../catalog/catalog.js';
 import { createBuilder } from './builder.js';
 import { addApiKeySchema } from './api-key.js';
 import { addChannelRuleSchema } from './channel-rule.js';
+import { addConsoleSchema } from './console.js';
 import { addEventSchema } from './event.js';
 import { addNotificationSchema } from './notification.js';
 import { addOrganizationSchema } from './organization.js';
@@ -28,5 +29,6 @@ export function createSchema(catalog: EventCatalog): GraphQLSchema {
   addSessionSchema(builder);
   addPresenceSchema(builder);
   addServerSchema(builder);
+  addConsoleSchema(builder);
   return builder.toSchema({ sortSchema: true });
 }

@@ -63,6 +63,9 @@ function matching(db: Db, q: EventQuery) {
   if (q.types?.length) query = query.where('type', 'in', q.types);
   if (q.subjectIds?.length) query = query.where('subject_id', 'in', q.subjectIds);
   if (q.hiddenChannels?.length) query = query.where('channel', 'not in', q.hiddenChannels);
+  if (q.beforeSeq !== undefined) query = query.where('seq', '<', q.beforeSeq);
+  if (q.since !== undefined) query = query.where('occurred_at', '>=', q.since);
+  if (q.until !== undefined) query = query.where('occurred_at', '<=', q.until);
   const { viewerId, viewerRole } = q;
   if (viewerId === undefined) return query;
   return query.where((eb) =>

@@ -203,4 +203,9 @@ export interface EventQuery {
   hiddenChannels?: readonly string[];
   /** The newest `limit` events (still returned oldest first) instead of the oldest after `afterSeq`. */
   newest?: boolean;
+  /** Only events before this position (paging back from a cursor). */
+  beforeSeq?: number;
+  /** Only events that occurred in [since, until], milliseconds since the epoch. */
+  since?: number;
+  until?: number;
 }

@@ -7,8 +7,9 @@ import { NotificationsBell } from './features/NotificationsBell';
 import { PresenceList } from './features/PresenceList';
 import { SignIn, type Session } from './features/SignIn';
 import { TypingBox } from './features/TypingBox';
+import { ConsolePage } from './features/console/ConsolePage';
 import { type ConnectionState, createSwitchboardClient } from './lib/urql';
-import { MeQuery } from './operations';
+import { MeQuery, OrganizationQuery } from './operations';
 
 const STORAGE_KEY = 'switchboard.session';
 
@@ -59,19 +60,45 @@ export function App() {
 function Dashboard(props: { state: ConnectionState | 'resynced'; onResync: () => void; onSignOut: () => void }) {
   const [{ data, error }] = useQuery({ query: MeQuery });
   const [orgId, setOrgId] = useState<string | null>(null);
+  const [page, setPage] = useState<'live' | 'console'>('live');
   const orgs = data?.me.organizations ?? [];
-  const current = orgId ?? orgs[0]?.id ?? null;
+  const isService = data?.me.isService ?? false;
+  // A service token belongs to no organization: it names the one it looks at.
+  const current = orgId ?? orgs[0]?.id ?? (isService ? 'org_demo' : null);
+  const canManage = useCanManage(current, data?.me.id, isService);
   return (
     <div className="app">
       <header className="topbar">
         <strong className="brand">Switchboard</strong>
-        <select aria-label="Organization" value={current ?? ''} onChange={(e) => setOrgId(e.target.value)}>
-          {orgs.map((o) => (
-            <option key={o.id} value={o.id}>
-              {o.name}
-            </option>
-          ))}
-        </select>
+        {isService ? (
+          <input
+            aria-label="Organization id"
+            value={current ?? ''}
+            onChange={(e) => setOrgId(e.target.value.trim() || null)}
+          />
+        ) : (
+          <select aria-label="Organization" value={current ?? ''} onChange={(e) => setOrgId(e.target.value)}>
+            {orgs.map((o) => (
+              <option key={o.id} value={o.id}>
+                {o.name}
+              </option>
+            ))}
+          </select>
+        )}
+        <nav aria-label="Pages" className="pages">
+          <button type="button" aria-current={page === 'live' ? 'page' : undefined} onClick={() => setPage('live')}>
+            Live
+          </button>
+          {canManage && (
+            <button
+              type="button"
+              aria-current={page === 'console' ? 'page' : undefined}
+              onClick={() => setPage('console')}
+            >
+              Console
+            </button>
+          )}
+        </nav>
         <span className="spacer" />
         <ConnectionBadge state={props.state} />
         <NotificationsBell />
@@ -83,7 +110,8 @@ function Dashboard(props: { state: ConnectionState | 'resynced'; onResync: () =>
         </button>
       </header>
       {error && <p className="error">{error.message}</p>}
-      {current && (
+      {current && page === 'console' && canManage && <ConsolePage orgId={current} isService={isService} />}
+      {current && (page === 'live' || !canManage) && (
         <main className="grid">
           <EventFeed orgId={current} onResync={props.onResync} />
           <aside>
@@ -95,4 +123,16 @@ function Dashboard(props: { state: ConnectionState | 'resynced'; onResync: () =>
       )}
     </div>
   );
+}
+
+/** OWNERs, ADMINs and services see the console; the server checks every call again. */
+function useCanManage(orgId: string | null, me: string | undefined, isService: boolean): boolean {
+  const [{ data }] = useQuery({
+    query: OrganizationQuery,
+    variables: { orgId: orgId ?? '' },
+    pause: !orgId || isService,
+  });
+  if (isService) return true;
+  const role = data?.organization.members.find((m) => m.userId === me)?.role;
+  return role === 'OWNER' || role === 'ADMIN';
 }

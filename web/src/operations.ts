@@ -7,6 +7,7 @@ export const MeQuery = graphql(`
     me {
       id
       name
+      isService
       organizations {
         id
         name
@@ -168,6 +169,175 @@ export const SetChannelRuleMutation = graphql(`
       channel
       subscribeRole
       publishRole
+    }
+  }
+`);
+
+/* The console (OWNER, ADMIN and service tokens). */
+
+export const InstanceFiguresFields = graphql(`
+  fragment InstanceFiguresFields on InstanceFigures {
+    instanceId
+    uptimeSeconds
+    eventsPerSecond
+    publishedPerSecond
+    deliveredPerSecond
+    latencyP50Ms
+    latencyP99Ms
+    cutoffs
+    gapFills
+    redis
+    connections {
+      ws
+      sse
+      sseSingle
+    }
+    subscriptions
+    watchers
+  }
+`);
+
+export const LiveStatsSubscription = graphql(`
+  subscription LiveStats($orgId: ID) {
+    liveStats(orgId: $orgId) {
+      at
+      orgId
+      instances {
+        ...InstanceFiguresFields
+      }
+      total {
+        ...InstanceFiguresFields
+      }
+    }
+  }
+`);
+
+export const SubscribersQuery = graphql(`
+  query Subscribers($orgId: ID!) {
+    subscribers(orgId: $orgId) {
+      id
+      instanceId
+      userId
+      transport
+      channels
+      types
+      subjectIds
+      since
+    }
+  }
+`);
+
+export const EndSessionsMutation = graphql(`
+  mutation EndSessions($orgId: ID!, $userId: ID!) {
+    endSessions(orgId: $orgId, userId: $userId)
+  }
+`);
+
+export const OrganizationQuery = graphql(`
+  query Organization($orgId: ID!) {
+    organization(id: $orgId) {
+      id
+      name
+      createdAt
+      members {
+        userId
+        name
+        role
+        joinedAt
+      }
+    }
+  }
+`);
+
+export const UpdateOrganizationMutation = graphql(`
+  mutation UpdateOrganization($orgId: ID!, $name: String!) {
+    updateOrganization(orgId: $orgId, name: $name) {
+      id
+      name
+    }
+  }
+`);
+
+export const AddMemberMutation = graphql(`
+  mutation AddMember($orgId: ID!, $userId: ID!, $role: Role!) {
+    addMember(orgId: $orgId, userId: $userId, role: $role) {
+      userId
+      role
+    }
+  }
+`);
+
+export const RemoveMemberMutation = graphql(`
+  mutation RemoveMember($orgId: ID!, $userId: ID!) {
+    removeMember(orgId: $orgId, userId: $userId)
+  }
+`);
+
+export const ApiKeysQuery = graphql(`
+  query ApiKeys($orgId: ID!) {
+    apiKeys(orgId: $orgId) {
+      id
+      name
+      createdBy
+      createdAt
+      lastUsedAt
+      revokedAt
+    }
+  }
+`);
+
+export const CreateApiKeyMutation = graphql(`
+  mutation CreateApiKey($orgId: ID!, $name: String!) {
+    createApiKey(orgId: $orgId, name: $name) {
+      secret
+      apiKey {
+        id
+        name
+      }
+    }
+  }
+`);
+
+export const RevokeApiKeyMutation = graphql(`
+  mutation RevokeApiKey($id: ID!) {
+    revokeApiKey(id: $id) {
+      id
+      revokedAt
+    }
+  }
+`);
+
+export const InspectEventsQuery = graphql(`
+  query InspectEvents(
+    $orgId: ID!
+    $channels: [String!]
+    $types: [String!]
+    $subjectIds: [ID!]
+    $since: DateTime
+    $until: DateTime
+    $before: String
+  ) {
+    events(
+      orgId: $orgId
+      channels: $channels
+      types: $types
+      subjectIds: $subjectIds
+      since: $since
+      until: $until
+      before: $before
+      last: 50
+    ) {
+      nodes {
+        ...EventFields
+      }
+    }
+  }
+`);
+
+export const ReplayEventsSubscription = graphql(`
+  subscription ReplayEvents($orgId: ID!, $after: String!) {
+    events(orgId: $orgId, after: $after) {
+      ...EventFields
     }
   }
 `);

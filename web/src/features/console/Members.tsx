@@ -1,0 +1,91 @@
+import { useState } from 'react';
+import { useMutation, useQuery } from 'urql';
+import type { Role } from '../../gql/graphql';
+import { AddMemberMutation, OrganizationQuery, RemoveMemberMutation } from '../../operations';
+
+const ROLES: Role[] = ['VIEWER', 'MEMBER', 'ADMIN', 'OWNER'];
+
+/** Members and their roles: change a role, remove a member, add one by user id (the server checks who may). */
+export function Members({ orgId }: { orgId: string }) {
+  const [{ data, error }, refetch] = useQuery({ query: OrganizationQuery, variables: { orgId } });
+  const [added, addMember] = useMutation(AddMemberMutation);
+  const [removed, removeMember] = useMutation(RemoveMemberMutation);
+  const [userId, setUserId] = useState('');
+  const [role, setRole] = useState<Role>('MEMBER');
+  const reload = () => refetch({ requestPolicy: 'network-only' });
+  const setMemberRole = async (member: string, to: Role) => {
+    if (!(await addMember({ orgId, userId: member, role: to })).error) reload();
+  };
+  const remove = async (member: string) => {
+    if (!(await removeMember({ orgId, userId: member })).error) reload();
+  };
+  const add = async () => {
+    if (!(await addMember({ orgId, userId: userId.trim(), role })).error) {
+      setUserId('');
+      reload();
+    }
+  };
+  const failure = error ?? added.error ?? removed.error;
+  return (
+    <section className="card" aria-labelledby="members-title">
+      <h2 id="members-title">Members and roles</h2>
+      {failure && <p className="error">{failure.message}</p>}
+      <div className="table-scroll">
+        <table className="rules" data-testid="members">
+          <thead>
+            <tr>
+              <th scope="col">User</th>
+              <th scope="col">Role</th>
+              <th scope="col">Joined</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {(data?.organization.members ?? []).map((m) => (
+              <tr key={m.userId} data-user={m.userId}>
+                <td>
+                  {m.name ?? m.userId} <span className="muted">{m.name ? m.userId : ''}</span>
+                </td>
+                <td>
+                  <select
+                    aria-label={`Role of ${m.userId}`}
+                    value={m.role}
+                    onChange={(e) => void setMemberRole(m.userId, e.target.value as Role)}
+                  >
+                    {ROLES.map((r) => (
+                      <option key={r}>{r}</option>
+                    ))}
+                  </select>
+                </td>
+                <td>{new Date(String(m.joinedAt)).toLocaleDateString()}</td>
+                <td>
+                  <button type="button" onClick={() => void remove(m.userId)}>
+                    Remove
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <div className="rule-form">
+        <input
+          aria-label="New member's user id"
+          placeholder="user id (token sub)"
+          value={userId}
+          onChange={(e) => setUserId(e.target.value)}
+        />
+        <select aria-label="New member's role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
+          {ROLES.map((r) => (
+            <option key={r}>{r}</option>
+          ))}
+        </select>
+        <button type="button" disabled={!userId.trim() || added.fetching} onClick={() => void add()}>
+          Add member
+        </button>
+      </div>
+    </section>
+  );
+}
