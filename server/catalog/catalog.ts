@@ -47,11 +47,11 @@ export class CatalogError extends Error {
  */
 export const RESERVED_TYPE_NAMES = new Set(
   (
-    'Actor ApiKey Boolean ChannelRule CreatedApiKey DateTime Event EventAudienceInput EventConnection EventData EventEdge EventMember EventOrganization Float ID Int ' +
-    'JSON Membership Mutation Notification NotificationConnection NotificationUpdate Organization OrganizationStats ' +
+    'Actor ApiKey Boolean ChannelRule CreatedApiKey DateTime Event EventAudienceInput EventConnection EventData EventEdge EventMember EventOrganization Float ID InstanceFigures Int ' +
+    'JSON LiveStats Membership Mutation Notification NotificationConnection NotificationUpdate Organization OrganizationStats ' +
     'PageInfo PresenceUpdate PresenceUpdateKind PresenceUser PublishError PublishEventInput PublishResult Query Role ' +
     'SafeInt ' +
-    'SendNotificationInput ServerStats Session String Subscription TypingState TypingUser Viewer'
+    'SendNotificationInput ServerStats Session String Subscriber Subscription TransportCounts TypingState TypingUser Viewer'
   ).split(' '),
 );
 

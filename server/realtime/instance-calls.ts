@@ -53,6 +53,10 @@ export class InstanceCalls<Q, A> {
     if (this.pubsub.kind === 'memory') return [{ instanceId: this.instanceId, answer: await this.answer(question) }];
     const id = ++this.next;
     const answers: InstanceAnswer<A>[] = [];
+    const now = Date.now();
+    for (const [instance, at] of this.known) if (now - at > FORGET_AFTER_MS) this.known.delete(instance);
+    // Waited for: the instances heard from lately. Knowing none yet, the call waits its whole time for them.
+    const expected = [...this.known.keys()];
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => finish(), this.timeoutMs);
       const finish = () => {
@@ -63,10 +67,8 @@ export class InstanceCalls<Q, A> {
       this.pending.set(id, {
         answers,
         done: () => {
-          const now = Date.now();
-          for (const [instance, at] of this.known) if (now - at > FORGET_AFTER_MS) this.known.delete(instance);
           // An instance not yet known is heard from late, and waited for from the next call on.
-          if ([...this.known.keys()].every((k) => answers.some((a) => a.instanceId === k))) finish();
+          if (expected.length > 0 && expected.every((k) => answers.some((a) => a.instanceId === k))) finish();
         },
       });
       this.pubsub.publish(ASK_TOPIC, { id, from: this.instanceId, question } satisfies Asked<Q>);

@@ -109,7 +109,8 @@ export function createYogaServer(o: YogaOptions) {
         verifier: services.verifier,
         onViewer: o.onViewer,
       }),
-      ...(o.demoTokens.length > 0 ? [useDemoTokens(o.demoTokens)] : []),
+      // Always answered (an empty list without demo users): a sign-in page never meets a 404.
+      useDemoTokens(o.demoTokens),
       useMetricsEndpoint('/metrics', services.metrics.registry),
       useWebApp(o.webDir),
       useCompressedPages(),

@@ -196,7 +196,7 @@ function Replay({ orgId, after }: { orgId: string; after: string }) {
         </span>
       </h3>
       {error && <p className="error">{error.message}</p>}
-      <ol className="events">
+      <ol className="events" tabIndex={0} aria-label="Replayed events">
         {rows.map((e) => (
           <li key={e.sequence} data-sequence={e.sequence}>
             <span className="seq">#{e.sequence}</span> <strong>{e.type}</strong>
@@ -243,7 +243,7 @@ function SendTestEvent({ orgId }: { orgId: string }) {
         Send event
       </button>
       {(parseError || result.error) && <p className="error">{parseError || result.error?.message}</p>}
-      {result.data && !result.error && (
+      {result.data && !result.error && !parseError && (
         <p className="muted" role="status">
           Stored as #{result.data.publishEvent.sequence}.
         </p>

@@ -30,7 +30,7 @@ export function Members({ orgId }: { orgId: string }) {
     <section className="card" aria-labelledby="members-title">
       <h2 id="members-title">Members and roles</h2>
       {failure && <p className="error">{failure.message}</p>}
-      <div className="table-scroll">
+      <div className="table-scroll" tabIndex={0} role="region" aria-label="Members table">
         <table className="rules" data-testid="members">
           <thead>
             <tr>

@@ -66,7 +66,7 @@ function ApiKeys({ orgId }: { orgId: string }) {
           <code>{created.data.createApiKey.secret}</code>
         </p>
       )}
-      <div className="table-scroll">
+      <div className="table-scroll" tabIndex={0} role="region" aria-label="API keys table">
         <table className="rules" data-testid="api-keys">
           <thead>
             <tr>

@@ -42,7 +42,7 @@ export function Subscribers({ orgId }: { orgId: string }) {
           Ended {ending.data.endSessions} stream{ending.data.endSessions === 1 ? '' : 's'}.
         </p>
       )}
-      <div className="table-scroll">
+      <div className="table-scroll" tabIndex={0} role="region" aria-label="Subscribers table">
         <table className="rules" data-testid="subscribers">
           <thead>
             <tr>

@@ -2,6 +2,9 @@ import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
+/** Seconds a chart shows. */
+const WINDOW_S = 120;
+
 export interface ChartSeries {
   label: string;
   color: string;
@@ -23,7 +26,11 @@ export function TimeChart(props: { title: string; unit: string; series: ChartSer
       height: 150,
       legend: { show: false },
       cursor: { show: false },
-      scales: { y: { range: (_u, min, max) => [0, Math.max(1, max ?? min ?? 1) * 1.1] } },
+      scales: {
+        // The last WINDOW_S seconds, whatever has arrived so far.
+        x: { time: true, range: (_u, _min, max) => [max - WINDOW_S, max] },
+        y: { range: (_u, min, max) => [0, Math.max(1, max ?? min ?? 1) * 1.1] },
+      },
       axes: [{ stroke: '#555' }, { stroke: '#555', size: 44 }],
       series: [{}, ...props.series.map((s) => ({ label: s.label, stroke: s.color, width: 2, spanGaps: false }))],
     };
