@@ -24,16 +24,14 @@ export class LiveWindow {
   private last: SecondFigures = { ...this.totals, latencyP50Ms: null, latencyP99Ms: null };
   private readonly timer: NodeJS.Timeout;
 
-  constructor() {
+  /** `deliveredEver`: the deliveries counted elsewhere (Metrics), read once a second instead of counted twice. */
+  constructor(private readonly deliveredEver: () => number) {
     this.timer = setInterval(() => this.tick(), 1_000);
     this.timer.unref();
   }
 
   published(count = 1): void {
     this.totals.published += count;
-  }
-  delivered(): void {
-    this.totals.delivered++;
   }
   cutoff(): void {
     this.totals.cutoffs++;
@@ -59,6 +57,7 @@ export class LiveWindow {
   }
 
   private tick(): void {
+    this.totals.delivered = this.deliveredEver();
     const t = this.totals;
     const p = this.atLastTick;
     const sorted = this.samples.sort((a, b) => a - b);

@@ -26,15 +26,16 @@ export class Metrics {
     help: 'Events appended and published by this instance.',
     registers: [this.registry],
   });
-  /** Deliveries not yet added to the counter: one integer increment per delivered message, added up when scraped. */
-  private unscraped = 0;
+  /** Deliveries ever: one integer increment per delivered message, added to the counter when scraped. */
+  private deliveredEver = 0;
+  private deliveredScraped = 0;
   private readonly delivered: Counter = new Counter({
     name: 'switchboard_events_delivered_total',
     help: 'Events handed to subscribers (live and replayed).',
     registers: [this.registry],
     collect: () => {
-      this.delivered.inc(this.unscraped);
-      this.unscraped = 0;
+      this.delivered.inc(this.deliveredEver - this.deliveredScraped);
+      this.deliveredScraped = this.deliveredEver;
     },
   });
   private readonly latency = new Histogram({
@@ -104,7 +105,7 @@ export class Metrics {
   });
 
   /** The last second's figures, for the console's live charts. */
-  readonly window = new LiveWindow();
+  readonly window = new LiveWindow(() => this.deliveredEver);
   /** Live figures of this instance, once the transports exist (also read by Query.serverStats). */
   figures: LiveFigures | undefined;
 
@@ -157,8 +158,7 @@ export class Metrics {
     this.window.published();
   };
   onDelivered = () => {
-    this.unscraped++;
-    this.window.delivered();
+    this.deliveredEver++;
   };
   onFannedOut = (occurredAt: number) => {
     const ms = Math.max(0, Date.now() - occurredAt);
