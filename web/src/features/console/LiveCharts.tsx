@@ -1,3 +1,4 @@
+import { DataTable } from './DataTable';
 import { useMemo, useState } from 'react';
 import type uPlot from 'uplot';
 import { useSubscription } from 'urql';
@@ -117,33 +118,24 @@ export function LiveCharts({ orgId, isService }: { orgId: string; isService: boo
           <TimeChart key={`${scope}:${c.title}`} {...c} />
         ))}
       </div>
-      <div className="table-scroll" tabIndex={0} role="region" aria-label="Instances table">
-        <table className="rules instances" data-testid="instances">
-          <caption className="muted">Last second, per instance</caption>
-          <thead>
-            <tr>
-              <th scope="col">Instance</th>
-              <th scope="col">Up</th>
-              <th scope="col">Streams ws / SSE / single</th>
-              <th scope="col">Subscriptions</th>
-              <th scope="col">Events/s</th>
-            </tr>
-          </thead>
-          <tbody>
-            {[...(last?.figures.values() ?? [])].map((f) => (
-              <tr key={f.instanceId}>
-                <td>{f.instanceId === 'all' ? 'all instances' : f.instanceId}</td>
-                <td>{f.uptimeSeconds} s</td>
-                <td>
-                  {f.connections.ws} / {f.connections.sse} / {f.connections.sseSingle}
-                </td>
-                <td>{f.subscriptions}</td>
-                <td>{f.eventsPerSecond.toFixed(1)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        label="Instances table"
+        testId="instances"
+        headers={['Instance', 'Up', 'Streams ws / SSE / single', 'Subscriptions', 'Events/s']}
+        caption="Last second, per instance"
+      >
+        {[...(last?.figures.values() ?? [])].map((f) => (
+          <tr key={f.instanceId}>
+            <td>{f.instanceId === 'all' ? 'all instances' : f.instanceId}</td>
+            <td>{f.uptimeSeconds} s</td>
+            <td>
+              {f.connections.ws} / {f.connections.sse} / {f.connections.sseSingle}
+            </td>
+            <td>{f.subscriptions}</td>
+            <td>{f.eventsPerSecond.toFixed(1)}</td>
+          </tr>
+        ))}
+      </DataTable>
     </section>
   );
 }

@@ -1,3 +1,4 @@
+import { DataTable } from './DataTable';
 import { useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import type { Role } from '../../gql/graphql';
@@ -30,46 +31,32 @@ export function Members({ orgId }: { orgId: string }) {
     <section className="card" aria-labelledby="members-title">
       <h2 id="members-title">Members and roles</h2>
       {failure && <p className="error">{failure.message}</p>}
-      <div className="table-scroll" tabIndex={0} role="region" aria-label="Members table">
-        <table className="rules" data-testid="members">
-          <thead>
-            <tr>
-              <th scope="col">User</th>
-              <th scope="col">Role</th>
-              <th scope="col">Joined</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {(data?.organization.members ?? []).map((m) => (
-              <tr key={m.userId} data-user={m.userId}>
-                <td>
-                  {m.name ?? m.userId} <span className="muted">{m.name ? m.userId : ''}</span>
-                </td>
-                <td>
-                  <select
-                    aria-label={`Role of ${m.userId}`}
-                    value={m.role}
-                    onChange={(e) => void setMemberRole(m.userId, e.target.value as Role)}
-                  >
-                    {ROLES.map((r) => (
-                      <option key={r}>{r}</option>
-                    ))}
-                  </select>
-                </td>
-                <td>{new Date(String(m.joinedAt)).toLocaleDateString()}</td>
-                <td>
-                  <button type="button" onClick={() => void remove(m.userId)}>
-                    Remove
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable label="Members table" testId="members" headers={['User', 'Role', 'Joined', '']}>
+        {(data?.organization.members ?? []).map((m) => (
+          <tr key={m.userId} data-user={m.userId}>
+            <td>
+              {m.name ?? m.userId} <span className="muted">{m.name ? m.userId : ''}</span>
+            </td>
+            <td>
+              <select
+                aria-label={`Role of ${m.userId}`}
+                value={m.role}
+                onChange={(e) => void setMemberRole(m.userId, e.target.value as Role)}
+              >
+                {ROLES.map((r) => (
+                  <option key={r}>{r}</option>
+                ))}
+              </select>
+            </td>
+            <td>{new Date(String(m.joinedAt)).toLocaleDateString()}</td>
+            <td>
+              <button type="button" onClick={() => void remove(m.userId)}>
+                Remove
+              </button>
+            </td>
+          </tr>
+        ))}
+      </DataTable>
       <div className="rule-form">
         <input
           aria-label="New member's user id"

@@ -1,3 +1,4 @@
+import { DataTable } from './DataTable';
 import { useEffect, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import {
@@ -66,34 +67,23 @@ function ApiKeys({ orgId }: { orgId: string }) {
           <code>{created.data.createApiKey.secret}</code>
         </p>
       )}
-      <div className="table-scroll" tabIndex={0} role="region" aria-label="API keys table">
-        <table className="rules" data-testid="api-keys">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Last used</th>
-              <th scope="col">State</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(data?.apiKeys ?? []).map((k) => (
-              <tr key={k.id}>
-                <td>{k.name}</td>
-                <td>{k.lastUsedAt ? new Date(String(k.lastUsedAt)).toLocaleString() : 'never'}</td>
-                <td>
-                  {k.revokedAt ? (
-                    'revoked'
-                  ) : (
-                    <button type="button" onClick={() => void revoke({ id: k.id }).then(reload)}>
-                      Revoke {k.name}
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable label="API keys table" testId="api-keys" headers={['Name', 'Last used', 'State']}>
+        {(data?.apiKeys ?? []).map((k) => (
+          <tr key={k.id}>
+            <td>{k.name}</td>
+            <td>{k.lastUsedAt ? new Date(String(k.lastUsedAt)).toLocaleString() : 'never'}</td>
+            <td>
+              {k.revokedAt ? (
+                'revoked'
+              ) : (
+                <button type="button" onClick={() => void revoke({ id: k.id }).then(reload)}>
+                  Revoke {k.name}
+                </button>
+              )}
+            </td>
+          </tr>
+        ))}
+      </DataTable>
       <div className="rule-form">
         <input
           aria-label="New key name"

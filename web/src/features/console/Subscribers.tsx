@@ -1,3 +1,4 @@
+import { DataTable } from './DataTable';
 import { useEffect } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { EndSessionsMutation, SubscribersQuery } from '../../operations';
@@ -42,40 +43,28 @@ export function Subscribers({ orgId }: { orgId: string }) {
           Ended {ending.data.endSessions} stream{ending.data.endSessions === 1 ? '' : 's'}.
         </p>
       )}
-      <div className="table-scroll" tabIndex={0} role="region" aria-label="Subscribers table">
-        <table className="rules" data-testid="subscribers">
-          <thead>
-            <tr>
-              <th scope="col">User</th>
-              <th scope="col">Transport</th>
-              <th scope="col">Filters</th>
-              <th scope="col">Since</th>
-              <th scope="col">Instance</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((s) => (
-              <tr key={`${s.instanceId}:${s.id}`} data-user={s.userId}>
-                <td>{s.userId}</td>
-                <td>{s.transport}</td>
-                <td>{filtersOf(s)}</td>
-                <td>{new Date(String(s.since)).toLocaleTimeString()}</td>
-                <td>
-                  <code>{s.instanceId}</code>
-                </td>
-                <td>
-                  <button type="button" onClick={() => void end(s.userId)} disabled={ending.fetching}>
-                    End sessions
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        label="Subscribers table"
+        testId="subscribers"
+        headers={['User', 'Transport', 'Filters', 'Since', 'Instance', '']}
+      >
+        {rows.map((s) => (
+          <tr key={`${s.instanceId}:${s.id}`} data-user={s.userId}>
+            <td>{s.userId}</td>
+            <td>{s.transport}</td>
+            <td>{filtersOf(s)}</td>
+            <td>{new Date(String(s.since)).toLocaleTimeString()}</td>
+            <td>
+              <code>{s.instanceId}</code>
+            </td>
+            <td>
+              <button type="button" onClick={() => void end(s.userId)} disabled={ending.fetching}>
+                End sessions
+              </button>
+            </td>
+          </tr>
+        ))}
+      </DataTable>
     </section>
   );
 }
