@@ -174,9 +174,20 @@ describe('console API across two instances', () => {
       const subs = await gqlOk(a.graphqlUrl, SUBSCRIBERS, { o: org.id }, org.tokens.alice);
       expect(subs.subscribers.map((s: { userId: string }) => s.userId)).toEqual(['bob']);
       await bob.dispose();
+
+      // An instance that went away is not waited for beyond the call's time: the answer has the others.
+      const carol = connect('sse', a, org.tokens.alice);
+      carol.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id });
+      await until(() => a.app.services.subscribers.inOrg(org.id, 10).length === 1, 'a stream on a');
+      await b.stop();
+      const started = Date.now();
+      const left = await gqlOk(a.graphqlUrl, SUBSCRIBERS, { o: org.id }, org.tokens.alice);
+      expect(left.subscribers.map((s: { instanceId: string }) => s.instanceId)).toEqual([a.app.services.instanceId]);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      await carol.dispose();
     } finally {
       redis.disconnect();
-      await Promise.all([a.stop(), b.stop()]);
+      await Promise.all([a.stop(), b.stop()]); // stopping twice is a no-op
     }
   });
 });
