@@ -1,0 +1,53 @@
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { RedisTopology } from '../redis-topology.js';
+
+/** A connection for commands: one server (directly or found through Sentinel) or a whole Cluster. */
+export type RedisCommands = Redis | Cluster;
+
+/** How a connection behaves when Redis is away; the same on every topology. */
+export interface ConnectionRole {
+  /** Fail commands at once while disconnected instead of queueing them (the publisher). */
+  failFast: boolean;
+  /** A subscriber connection (the Cluster one gets a subscriber per shard for SSUBSCRIBE). */
+  subscriber: boolean;
+}
+
+// Reconnect forever with a capped backoff: the process must never exit because Redis is away.
+const backoff = (times: number) => Math.min(times * 200, 2000);
+
+/** One server or a Sentinel group: an ioredis `Redis`; `Cluster` for a cluster. */
+export function connectRedis(topology: Exclude<RedisTopology, { kind: 'cluster' }>, role: ConnectionRole): Redis;
+export function connectRedis(topology: RedisTopology, role: ConnectionRole): RedisCommands;
+export function connectRedis(topology: RedisTopology, role: ConnectionRole): RedisCommands {
+  const behaviour: RedisOptions = role.failFast
+    ? { retryStrategy: backoff, enableOfflineQueue: false, maxRetriesPerRequest: 1 }
+    : { retryStrategy: backoff, maxRetriesPerRequest: null, autoResubscribe: true };
+  if (topology.kind === 'single') return new Redis(topology.url, behaviour);
+  const auth = {
+    username: topology.username,
+    password: topology.password,
+    tls: topology.tls ? {} : undefined,
+  };
+  if (topology.kind === 'sentinel') {
+    return new Redis({
+      ...behaviour,
+      ...auth,
+      sentinels: topology.sentinels,
+      name: topology.name,
+      db: topology.db,
+      role: 'master',
+      sentinelRetryStrategy: backoff,
+      // Sentinel tells subscribed clients of a new primary (+switch-master) before the old socket times out.
+      failoverDetector: true,
+    });
+  }
+  return new Cluster(topology.nodes, {
+    clusterRetryStrategy: backoff,
+    enableOfflineQueue: !role.failFast,
+    // One subscriber connection per primary: SSUBSCRIBE must reach the shard that owns the channel's slot.
+    shardedSubscribers: role.subscriber,
+    // A failover moves slots: learn the new owners soon rather than on the 5 s default.
+    slotsRefreshInterval: 1_000,
+    redisOptions: { ...auth, maxRetriesPerRequest: role.failFast ? 1 : null },
+  });
+}

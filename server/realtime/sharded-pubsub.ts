@@ -1,0 +1,64 @@
+import type { Cluster } from 'ioredis';
+
+type Listener = (message: unknown) => void;
+
+/**
+ * Pub/sub over a Redis Cluster's sharded channels (SPUBLISH/SSUBSCRIBE, Redis 7): a message goes to the
+ * shard that owns its channel's slot and stays there, instead of being broadcast over the cluster bus to
+ * every node as PUBLISH is. The Redis event target only speaks PUBLISH/SUBSCRIBE, hence this adapter.
+ *
+ * One SSUBSCRIBE per channel however many local listeners it has; ioredis (`shardedSubscribers`) keeps one
+ * subscriber connection per primary and subscribes again on the new owner after a failover.
+ */
+export class ShardedChannels {
+  private readonly listeners = new Map<string, Set<Listener>>();
+
+  constructor(
+    private readonly publisher: Cluster,
+    private readonly subscriber: Cluster,
+    private readonly onError: (err: Error, role: 'publish' | 'subscribe') => void,
+  ) {
+    subscriber.on('smessage', (channel: string, text: string) => this.deliver(channel, text));
+  }
+
+  publish(channel: string, message: unknown): void {
+    this.publisher.spublish(channel, JSON.stringify(message)).catch((err: Error) => this.onError(err, 'publish'));
+  }
+
+  subscribe(channel: string, listener: Listener): () => void {
+    let set = this.listeners.get(channel);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(channel, set);
+      this.subscriber.ssubscribe(channel).catch((err: Error) => this.onError(err, 'subscribe'));
+    }
+    // A wrapper per call: the same function subscribed twice is two listeners, as on an EventTarget it is not,
+    // but every caller here (TopicRooms) subscribes once per key.
+    const own: Listener = (message) => listener(message);
+    set.add(own);
+    return () => {
+      const current = this.listeners.get(channel);
+      if (!current?.delete(own) || current.size > 0) return;
+      this.listeners.delete(channel);
+      this.subscriber.sunsubscribe(channel).catch((err: Error) => this.onError(err, 'subscribe'));
+    };
+  }
+
+  private deliver(channel: string, text: string): void {
+    const set = this.listeners.get(channel);
+    if (!set) return;
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      return; // a foreign or corrupt message on our channel
+    }
+    for (const listener of [...set]) {
+      try {
+        listener(message);
+      } catch (err) {
+        this.onError(err as Error, 'subscribe'); // never into ioredis's reply parser
+      }
+    }
+  }
+}
