@@ -37,8 +37,8 @@ export function connectRedis(topology: RedisTopology, role: ConnectionRole): Red
       db: topology.db,
       role: 'master',
       sentinelRetryStrategy: backoff,
-      // Sentinel tells subscribed clients of a new primary (+switch-master) before the old socket times out.
-      failoverDetector: true,
+      // Not `failoverDetector`: its +switch-master handler aborts a reconnect already under way through the
+      // sentinels ("Connection is closed.") and the client then never reconnects (ioredis 5.11, STACK-NOTES).
     });
   }
   return new Cluster(topology.nodes, {

@@ -23,6 +23,8 @@ export interface OwnSentinel extends OwnTopology {
   name: string;
   /** SIGKILLs the current primary and resolves once the sentinels promoted the replica. */
   killPrimary(): Promise<{ killedPort: number; newPort: number }>;
+  /** Subscribers of `channel` on the current primary. */
+  subscribers(channel: string): Promise<number>;
 }
 
 export interface OwnCluster extends OwnTopology {
@@ -32,6 +34,8 @@ export interface OwnCluster extends OwnTopology {
   shardChannels(): Promise<Map<number, string[]>>;
   /** Global (non-sharded) channels with subscribers, over every node. */
   globalChannels(): Promise<string[]>;
+  /** Subscribers of shard channel `channel` on the primary that owns its slot now. */
+  subscribers(channel: string): Promise<number>;
 }
 
 const run = promisify(execFile);
@@ -64,14 +68,20 @@ class Processes {
 
   async kill(port: number): Promise<void> {
     const proc = this.byPort.get(port);
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    if (!proc || !this.running(port)) return;
     const exited = new Promise((resolve) => proc.once('exit', resolve));
     proc.kill('SIGKILL');
     await exited;
   }
 
+  /** A killed process has a null exit code and a signal code. */
+  running(port: number): boolean {
+    const proc = this.byPort.get(port);
+    return proc !== undefined && proc.exitCode === null && proc.signalCode === null;
+  }
+
   pids(): number[] {
-    return [...this.byPort.values()].filter((p) => p.exitCode === null && p.pid).map((p) => p.pid!);
+    return [...this.byPort.entries()].filter(([port, p]) => this.running(port) && p.pid).map(([, p]) => p.pid!);
   }
 
   async stop(): Promise<void> {
@@ -179,6 +189,9 @@ export async function startOwnSentinel(): Promise<OwnSentinel> {
         );
         return { killedPort, newPort };
       },
+      async subscribers(channel) {
+        return Number(((await ask(await primaryPort(), 'PUBSUB', 'NUMSUB', channel)) as [string, number])[1]);
+      },
     };
   });
 }
@@ -214,7 +227,7 @@ export async function startOwnCluster(): Promise<OwnCluster> {
       ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '1', '--cluster-yes'],
       { timeout: 30_000 },
     );
-    const alive = () => ports.filter((port) => p.byPort.get(port)?.exitCode === null);
+    const alive = () => ports.filter((port) => p.running(port));
     const clusterOk = async () => {
       for (const port of alive()) {
         if (!String(await ask(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
@@ -230,6 +243,8 @@ export async function startOwnCluster(): Promise<OwnCluster> {
       const range = ranges.find(([from, to]) => slot >= from && slot <= to);
       return range ? Number(range[2][1]) : undefined;
     };
+    const ownerOfChannel = async (channel: string) =>
+      ownerOf(Number(await ask(alive()[0]!, 'CLUSTER', 'KEYSLOT', channel)), alive()[0]!);
     const primaries = async () => {
       const text = String(await ask(alive()[0]!, 'CLUSTER', 'NODES'));
       return text
@@ -245,8 +260,8 @@ export async function startOwnCluster(): Promise<OwnCluster> {
       pids: () => p.pids(),
       stop: () => p.stop(),
       async killPrimaryOf(channel) {
+        const killedPort = (await ownerOfChannel(channel))!;
         const slot = Number(await ask(alive()[0]!, 'CLUSTER', 'KEYSLOT', channel));
-        const killedPort = (await ownerOf(slot, alive()[0]!))!;
         await p.kill(killedPort);
         let newPort: number | undefined = killedPort;
         await until(
@@ -267,6 +282,11 @@ export async function startOwnCluster(): Promise<OwnCluster> {
         for (const port of await primaries())
           result.set(port, ((await ask(port, 'PUBSUB', 'SHARDCHANNELS')) as string[]).sort());
         return result;
+      },
+      async subscribers(channel) {
+        const owner = await ownerOfChannel(channel);
+        if (owner === undefined) return 0;
+        return Number(((await ask(owner, 'PUBSUB', 'SHARDNUMSUB', channel)) as [string, number])[1]);
       },
       async globalChannels() {
         const all = await Promise.all(alive().map(async (port) => (await ask(port, 'PUBSUB', 'CHANNELS')) as string[]));
