@@ -30,7 +30,7 @@ export class ShardedChannels {
     if (!set) {
       set = new Set();
       this.listeners.set(channel, set);
-      this.subscriber.ssubscribe(channel).catch((err: Error) => this.onError(err, 'subscribe'));
+      this.ssubscribe(channel, 1);
     }
     // A wrapper per call: the same function subscribed twice is two listeners, as on an EventTarget it is not,
     // but every caller here (TopicRooms) subscribes once per key.
@@ -42,6 +42,21 @@ export class ShardedChannels {
       this.listeners.delete(channel);
       this.subscriber.sunsubscribe(channel).catch((err: Error) => this.onError(err, 'subscribe'));
     };
+  }
+
+  /**
+   * ioredis refuses an SSUBSCRIBE while the slot's shard has no subscriber connection (mid-failover) and then
+   * forgets the channel; ask again, with a capped backoff, for as long as someone listens.
+   */
+  private ssubscribe(channel: string, attempt: number): void {
+    this.subscriber.ssubscribe(channel).catch((err: Error) => {
+      this.onError(err, 'subscribe');
+      if (!this.listeners.has(channel)) return;
+      setTimeout(
+        () => this.listeners.has(channel) && this.ssubscribe(channel, attempt + 1),
+        Math.min(attempt * 200, 2_000),
+      ).unref();
+    });
   }
 
   private deliver(channel: string, text: string): void {
