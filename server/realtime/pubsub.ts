@@ -4,8 +4,6 @@ import type { RedisTopology } from '../redis-topology.js';
 import { type RedisCommands, connectRedis } from './redis-connections.js';
 import { ShardedChannels } from './sharded-pubsub.js';
 
-export type { RedisCommands } from './redis-connections.js';
-
 /**
  * The injected pub/sub backend: an EventTarget in memory, or Redis: one server or a Sentinel group through
  * `@graphql-yoga/redis-event-target`, a Cluster through sharded channels (sharded-pubsub.ts). Any topic

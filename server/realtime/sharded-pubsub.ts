@@ -32,8 +32,7 @@ export class ShardedChannels {
       this.listeners.set(channel, set);
       this.ssubscribe(channel, 1);
     }
-    // A wrapper per call: the same function subscribed twice is two listeners, as on an EventTarget it is not,
-    // but every caller here (TopicRooms) subscribes once per key.
+    // A wrapper per call: ending one subscription never removes another's listener, even the same function.
     const own: Listener = (message) => listener(message);
     set.add(own);
     return () => {
