@@ -38,15 +38,18 @@ describe.each([
   ['Sentinel', sentinel],
   ['Cluster', cluster],
 ])('failover of a Redis %s primary under two instances', (kind, start) => {
+  let starting: Promise<Topology> | undefined;
   let redis: Topology;
   let dataDir: string;
+  let servers: ServerProcess[] = [];
   let a: ServerProcess;
   let b: ServerProcess;
   let service: string;
   let prefix: string;
 
   beforeAll(async () => {
-    redis = await start();
+    starting = start();
+    redis = await starting;
     dataDir = mkdtempSync(join(tmpdir(), 'switchboard-failover-'));
     prefix = uniquePrefix();
     const env = {
@@ -57,14 +60,18 @@ describe.each([
       REDIS_URL: redis.url,
       REDIS_PREFIX: prefix,
     };
-    [a, b] = await Promise.all([spawnServer(env), spawnServer(env)]);
+    const spawned = await Promise.allSettled([spawnServer(env), spawnServer(env)]);
+    servers = spawned.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    for (const r of spawned) if (r.status === 'rejected') throw r.reason;
+    [a, b] = servers as [ServerProcess, ServerProcess];
     service = await token('failover-publisher', { service: true });
   }, 60_000);
   afterAll(async () => {
     await Promise.all(
-      [a, b].filter((p) => p && p.proc.exitCode === null && p.proc.signalCode === null).map((p) => p.stop()),
+      servers.filter((p) => p.proc.exitCode === null && p.proc.signalCode === null).map((p) => p.stop()),
     );
-    await redis?.stop();
+    // A start still under way when beforeAll timed out is awaited and stopped too.
+    await (redis ?? (await starting?.catch(() => undefined)))?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
