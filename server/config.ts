@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CatalogError, type EventCatalog, defaultCatalog, loadCatalogFile } from './catalog/catalog.js';
+import { type RedisTopology, parseRedisUrl } from './redis-topology.js';
 
 /**
  * The whole runtime configuration, parsed once from the environment.
@@ -45,9 +46,12 @@ const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave unset for the embedded SQLite store)')
     .optional(),
+  // One server, a Sentinel group or a Cluster (redis-topology.ts); unset: in-memory pub/sub.
   REDIS_URL: z
     .string()
-    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL (leave unset for in-memory pub/sub)')
+    .superRefine((value, ctx) => {
+      for (const message of parseRedisUrl(value).problems) ctx.addIssue({ code: 'custom', message });
+    })
     .optional(),
   REDIS_PREFIX: z.string().default('switchboard:'),
   AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters (HS256 key)').optional(),
@@ -135,6 +139,9 @@ function crossChecks(env: Record<string, string | undefined>): string[] {
     problems.push('AUTH_GUARDED_CHANNELS: needs AUTH_SUBSCRIBE_URL, the endpoint that authorizes them');
   if (env.AUTH_SUBSCRIBE_URL && !env.AUTH_GUARDED_CHANNELS)
     problems.push('AUTH_SUBSCRIBE_URL: name the channels it authorizes in AUTH_GUARDED_CHANNELS');
+  // Presence keys of one organization share a hash tag ({orgId}); a brace in the prefix would move the tag.
+  if (/^rediss?\+cluster:/.test(env.REDIS_URL ?? '') && /[{}]/.test(env.REDIS_PREFIX ?? ''))
+    problems.push('REDIS_PREFIX: must not contain { or } with a Redis Cluster (keys are placed by their {hash tag})');
   return problems;
 }
 
@@ -189,7 +196,8 @@ export interface Config {
   host: string;
   dataDir: string;
   databaseUrl?: string;
-  redis?: { url: string; prefix: string };
+  /** `url` as written (it may carry a password: never log it); `topology`: what it names. */
+  redis?: { url: string; prefix: string; topology: RedisTopology };
   auth: AuthConfig;
   /** Set when Switchboard captures changes from the app database's WAL (CDC_DATABASE_URL). */
   changeCapture?: { databaseUrl: string; tables: CapturedTable[]; slot: string; publication: string };
@@ -276,7 +284,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: e.HOST ?? (e.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1'),
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
-    redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
+    redis: e.REDIS_URL
+      ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX, topology: parseRedisUrl(e.REDIS_URL).topology! }
+      : undefined,
     auth,
     changeCapture: e.CDC_DATABASE_URL
       ? {

@@ -19,7 +19,8 @@ async function main() {
   const app = await createApp(config, { logger: log });
   const url = await app.start();
   printBanner(url, app.demoTokens, config);
-  log.info({ url, store: app.services.store.kind, pubsub: config.redis ? 'redis' : 'memory' }, 'switchboard started');
+  const pubsub = config.redis ? `redis ${config.redis.topology.kind}` : 'memory';
+  log.info({ url, store: app.services.store.kind, pubsub }, 'switchboard started');
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -43,7 +43,11 @@ export interface RunningServices {
 export async function createServices(config: Config, tuning: Tuning, log: Logger): Promise<RunningServices> {
   const store = await createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const pubsub = config.redis
-    ? createRedisPubSub({ ...config.redis, onError: rateLimitedLog(log, 'redis') })
+    ? createRedisPubSub({
+        topology: config.redis.topology,
+        prefix: config.redis.prefix,
+        onError: rateLimitedLog(log, 'redis'),
+      })
     : createMemoryPubSub();
   const metrics = new Metrics();
   const instanceId = newId('inst');

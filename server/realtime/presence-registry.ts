@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisCommands } from './redis-connections.js';
 
 export interface PresenceEntry {
   instanceId: string;
@@ -38,10 +38,13 @@ export function createMemoryPresenceRegistry(): PresenceRegistry {
   };
 }
 
-/** A sorted set per organization scored by expiry, plus the names; expired members are swept on read. */
-export function createRedisPresenceRegistry(redis: Redis, prefix: string): PresenceRegistry {
-  const setKey = (orgId: string) => `${prefix}presence:${orgId}`;
-  const namesKey = (orgId: string) => `${prefix}presence-names:${orgId}`;
+/**
+ * A sorted set per organization scored by expiry, plus the names; expired members are swept on read.
+ * Both keys carry the organization as their {hash tag}: one slot, so a Cluster takes the MULTI that writes both.
+ */
+export function createRedisPresenceRegistry(redis: RedisCommands, prefix: string): PresenceRegistry {
+  const setKey = (orgId: string) => `${prefix}presence:{${orgId}}`;
+  const namesKey = (orgId: string) => `${prefix}presence-names:{${orgId}}`;
   return {
     async put(orgId, entry, ttlMs) {
       await redis

@@ -1,10 +1,14 @@
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import type { RedisTopology } from '../redis-topology.js';
+import { type RedisCommands, connectRedis } from './redis-connections.js';
+import { ShardedChannels } from './sharded-pubsub.js';
 
 /**
- * The injected pub/sub backend: an EventTarget, in memory or shared through Redis
- * (`@graphql-yoga/redis-event-target`). Messages are at-most-once in both; ordering and gap repair
- * happen above this seam (org-feed.ts), against the durable log.
+ * The injected pub/sub backend: an EventTarget in memory, or Redis: one server or a Sentinel group through
+ * `@graphql-yoga/redis-event-target`, a Cluster through sharded channels (sharded-pubsub.ts). Any topic
+ * string works on each. Messages are at-most-once in all; ordering and gap repair happen above this seam
+ * (org-feed.ts), against the durable log.
  */
 export interface PubSubBackend {
   readonly kind: 'memory' | 'redis';
@@ -12,8 +16,9 @@ export interface PubSubBackend {
   subscribe(topic: string, listener: (message: unknown) => void): () => void;
   /** Whether the backend can currently carry messages (always true in memory). */
   isHealthy(): boolean;
-  /** A Redis connection for commands (presence), when the backend is Redis. */
-  readonly commands?: Redis;
+  /** A Redis connection for commands (presence, resume points), when the backend is Redis: keys of one
+   * multi-key command must share a slot (a {hash tag}), as a Cluster refuses them otherwise. */
+  readonly commands?: RedisCommands;
   close(): Promise<void>;
 }
 
@@ -35,24 +40,49 @@ export function createMemoryPubSub(): PubSubBackend {
 }
 
 export interface RedisPubSubOptions {
-  url: string;
+  topology: RedisTopology;
   prefix: string;
   onError: (err: Error, role: 'publish' | 'subscribe') => void;
 }
 
-export function createRedisPubSub({ url, prefix, onError }: RedisPubSubOptions): PubSubBackend {
-  const base: RedisOptions = {
-    // Reconnect forever with a capped backoff: the process must never exit because Redis is away.
-    retryStrategy: (times) => Math.min(times * 200, 2000),
-    lazyConnect: false,
-  };
+export function createRedisPubSub({ topology, prefix, onError }: RedisPubSubOptions): PubSubBackend {
   // Publishing while offline fails at once instead of queueing: the log already holds the event and
   // other instances repair the gap from it, whereas a queue flushed later could arrive before they resubscribe.
-  const publisher = new Redis(url, { ...base, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-  const subscriber = new Redis(url, { ...base, maxRetriesPerRequest: null, autoResubscribe: true });
-  publisher.on('error', (err) => onError(err, 'publish'));
-  subscriber.on('error', (err) => onError(err, 'subscribe'));
+  const publisher = connectRedis(topology, { failFast: true, subscriber: false });
+  const subscriber = connectRedis(topology, { failFast: false, subscriber: true });
+  publisher.on('error', (err: Error) => onError(err, 'publish'));
+  subscriber.on('error', (err: Error) => onError(err, 'subscribe'));
+  const channels =
+    topology.kind === 'cluster'
+      ? shardedTopics(publisher as Cluster, subscriber as Cluster, onError)
+      : eventTargetTopics(publisher as Redis, subscriber as Redis, onError);
 
+  return {
+    kind: 'redis',
+    publish: (topic, message) => channels.publish(prefix + topic, message),
+    subscribe: (topic, listener) => channels.subscribe(prefix + topic, listener),
+    isHealthy: () => publisher.status === 'ready' && subscriber.status === 'ready',
+    commands: publisher,
+    async close() {
+      // During an outage QUIT waits in the offline queue forever: give it a moment, then cut the sockets.
+      await Promise.race([
+        Promise.allSettled([publisher.quit(), subscriber.quit()]),
+        new Promise((resolve) => setTimeout(resolve, 1_000).unref()),
+      ]);
+      publisher.disconnect();
+      subscriber.disconnect();
+    },
+  };
+}
+
+type Channels = Pick<PubSubBackend, 'publish' | 'subscribe'>;
+
+function shardedTopics(publisher: Cluster, subscriber: Cluster, onError: RedisPubSubOptions['onError']): Channels {
+  const sharded = new ShardedChannels(publisher, subscriber, onError);
+  return { publish: (c, m) => sharded.publish(c, m), subscribe: (c, l) => sharded.subscribe(c, l) };
+}
+
+function eventTargetTopics(publisher: Redis, subscriber: Redis, onError: RedisPubSubOptions['onError']): Channels {
   const target = createRedisEventTarget({
     publishClient: guardRejections(publisher, (err) => onError(err, 'publish')),
     subscribeClient: guardRejections(subscriber, (err) => onError(err, 'subscribe')),
@@ -68,27 +98,14 @@ export function createRedisPubSub({ url, prefix, onError }: RedisPubSubOptions):
       },
     },
   });
-
   return {
-    kind: 'redis',
-    publish: (topic, message) => {
-      target.dispatchEvent(new CustomEvent(prefix + topic, { detail: message }));
+    publish: (channel, message) => {
+      target.dispatchEvent(new CustomEvent(channel, { detail: message }));
     },
-    subscribe(topic, listener) {
+    subscribe(channel, listener) {
       const handler = (e: Event) => listener((e as CustomEvent).detail);
-      target.addEventListener(prefix + topic, handler);
-      return () => target.removeEventListener(prefix + topic, handler);
-    },
-    isHealthy: () => publisher.status === 'ready' && subscriber.status === 'ready',
-    commands: publisher,
-    async close() {
-      // During an outage QUIT waits in the offline queue forever: give it a moment, then cut the sockets.
-      await Promise.race([
-        Promise.allSettled([publisher.quit(), subscriber.quit()]),
-        new Promise((resolve) => setTimeout(resolve, 1_000).unref()),
-      ]);
-      publisher.disconnect();
-      subscriber.disconnect();
+      target.addEventListener(channel, handler);
+      return () => target.removeEventListener(channel, handler);
     },
   };
 }

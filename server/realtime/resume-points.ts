@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisCommands } from './redis-connections.js';
 
 /** Where a lost graphql-ws subscription resumes: its document's fingerprint and the cursor its client read. */
 export interface ResumePoint {
@@ -42,7 +42,7 @@ export function createMemoryResumePoints(windowMs: number): ResumePoints {
   };
 }
 
-export function createRedisResumePoints(redis: Redis, prefix: string, windowMs: number): ResumePoints {
+export function createRedisResumePoints(redis: RedisCommands, prefix: string, windowMs: number): ResumePoints {
   const keyFor = (userId: string, operationId: string) =>
     `${prefix}resume:${Buffer.from(keyOf(userId, operationId)).toString('base64url')}`;
   return {

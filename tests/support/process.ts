@@ -28,10 +28,10 @@ export async function spawnServer(env: Record<string, string>, options: SpawnOpt
   const args = [...(options.nodeArgs ?? []), '--enable-source-maps', 'dist/server/main.js'];
   const { proc, stdout, stderr, exited } = run(args, { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`server did not start in 20 s:\n${stdout()}\n${stderr()}`)),
-      20_000,
-    );
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL'); // nobody holds it yet: no process left behind by a failed start
+      reject(new Error(`server did not start in 20 s:\n${stdout()}\n${stderr()}`));
+    }, 20_000);
     const check = () => {
       const m = /GraphiQL\s+(http:\/\/\S+)\/graphql/.exec(stdout());
       if (m?.[1]) {

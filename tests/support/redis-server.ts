@@ -7,6 +7,8 @@ export interface OwnRedis {
   kill(): Promise<void>;
   restart(): Promise<void>;
   stop(): Promise<void>;
+  /** The running server's PID, if it runs (the benchmarks read its CPU time). */
+  pids(): number[];
 }
 
 export async function startOwnRedis(): Promise<OwnRedis> {
@@ -37,7 +39,8 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     await exited;
   };
   await launch();
-  return { url: `redis://127.0.0.1:${port}`, kill, restart: launch, stop: kill };
+  const pids = () => (proc?.pid && proc.exitCode === null && proc.signalCode === null ? [proc.pid] : []);
+  return { url: `redis://127.0.0.1:${port}`, kill, restart: launch, stop: kill, pids };
 }
 
 export async function freePort(): Promise<number> {

@@ -149,6 +149,66 @@ describe('configuration', () => {
     }
   });
 
+  it('reads one Redis server, a Sentinel group or a Cluster from REDIS_URL', () => {
+    expect(loadConfig({ REDIS_URL: 'redis://cache:6379/2' }).redis?.topology).toEqual({
+      kind: 'single',
+      url: 'redis://cache:6379/2',
+    });
+    expect(loadConfig({ REDIS_URL: 'redis+sentinel://:s%40cret@10.0.0.1:26379,[::1]:26380/main/3' }).redis).toEqual({
+      url: 'redis+sentinel://:s%40cret@10.0.0.1:26379,[::1]:26380/main/3',
+      prefix: 'switchboard:',
+      topology: {
+        kind: 'sentinel',
+        sentinels: [
+          { host: '10.0.0.1', port: 26379 },
+          { host: '::1', port: 26380 },
+        ],
+        name: 'main',
+        db: 3,
+        username: undefined,
+        password: 's@cret',
+        tls: false,
+      },
+    });
+    expect(loadConfig({ REDIS_URL: 'rediss+cluster://app:pw@r1:7000, r2:7001' }).redis?.topology).toEqual({
+      kind: 'cluster',
+      nodes: [
+        { host: 'r1', port: 7000 },
+        { host: 'r2', port: 7001 },
+      ],
+      username: 'app',
+      password: 'pw',
+      tls: true,
+    });
+  });
+
+  it.each([
+    ['http://cache:6379', 'REDIS_URL: must be redis://host:port (one server), redis+sentinel://'],
+    ['redis+sentinel://s1:26379,s2:26379', "REDIS_URL: needs the primary's name as Sentinel knows it"],
+    ['redis+sentinel://s1:26379,s2/main', 'REDIS_URL: "s2" is not host:port'],
+    ['redis+sentinel://s1:26379/main/x', 'REDIS_URL: may end with a database number after the name'],
+    ['redis+cluster://r1:7000,r2:99999', 'REDIS_URL: "r2:99999" is not host:port'],
+    ['redis+cluster://r1:7000/1', 'REDIS_URL: takes no path: a cluster has only database 0'],
+    ['redis+cluster://', 'REDIS_URL: names no host: write redis+cluster://host:6379,host:6379'],
+    ['redis+cluster://r1:7000?tls=1', 'REDIS_URL: takes no query or fragment'],
+  ])('refuses REDIS_URL=%s with a clear reason', (url, problem) => {
+    expect(() => loadConfig({ REDIS_URL: url })).toThrow(problem);
+  });
+
+  it('lists a Redis Cluster problem with the others: a prefix that would move the hash tag', () => {
+    try {
+      loadConfig({ REDIS_URL: 'redis+cluster://r1:7000', REDIS_PREFIX: '{app}:', PORT: 'x' });
+      expect.unreachable();
+    } catch (err) {
+      const problems = (err as ConfigError).problems;
+      expect(problems).toContain(
+        'REDIS_PREFIX: must not contain { or } with a Redis Cluster (keys are placed by their {hash tag})',
+      );
+      expect(problems.join('\n')).toContain('PORT');
+    }
+    expect(loadConfig({ REDIS_URL: 'redis://r1:6379', REDIS_PREFIX: '{app}:' }).redis?.prefix).toBe('{app}:');
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ REDIS_URL: '', DATABASE_URL: '' }).redis).toBeUndefined();
   });
