@@ -111,6 +111,20 @@ describe.each([
     }
     expect((await subA.results.take(10)).map((r) => r.data.events.id)).toEqual(ids);
     expect((await subB.results.take(10)).map((r) => r.data.events.id)).toEqual(ids);
+    // The console asks every instance over the same pub/sub: both subscribers, from either instance.
+    const listed = async () =>
+      (
+        await gqlOk(
+          b.graphqlUrl,
+          'query($o: ID!) { subscribers(orgId: $o) { userId instanceId } }',
+          { o: org.id },
+          org.tokens.alice,
+        )
+      ).subscribers as Array<{ userId: string; instanceId: string }>;
+    await until(async () => (await listed()).length === 2, 'both instances answer the console');
+    expect((await listed()).map((s) => s.instanceId).sort()).toEqual(
+      [a.app.services.instanceId, b.app.services.instanceId].sort(),
+    );
     await Promise.all([onA.dispose(), onB.dispose()]);
   });
 
