@@ -68,12 +68,19 @@ describe('web dashboard in a real browser', () => {
     await expect.poll(() => alice.locator('[data-testid=presence]').innerText()).toContain('Bob Demo');
 
     // Alice publishes from the form; the row appears in Bob's feed.
-    await alice.getByLabel('Subject').fill('prop-42');
+    await alice.getByLabel('Subject', { exact: true }).fill('prop-42');
     await alice.getByLabel('Payload').fill('{"price": 455000}');
     await alice.getByRole('button', { name: 'Publish' }).click();
     await bob.locator('[data-testid=events] li', { hasText: '455000' }).waitFor();
     // Its typed price (Event.data), on a server with only the built-in catalog too.
     await bob.locator('[data-testid=listing]', { hasText: '455,000' }).waitFor();
+    // Bob narrows his feed to another subject: the row goes; cleared, it is back (from the history).
+    await bob.getByLabel('Subject filter').fill('prop-7');
+    await expect.poll(() => bob.locator('[data-testid=events] li', { hasText: '455000' }).count()).toBe(0);
+    await bob.getByLabel('Subject filter').fill('');
+    await bob.locator('[data-testid=events] li', { hasText: '455000' }).waitFor();
+    // The badge names the transport of the session (graphql-ws unless chosen otherwise at sign-in).
+    expect(await bob.getByTestId('connection').innerText()).toContain('graphql-ws');
 
     // Alice types; Bob sees it.
     await alice.getByLabel('Message').fill('Offer looks good');

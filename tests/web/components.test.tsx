@@ -191,8 +191,8 @@ describe('dashboard components', () => {
     }
   });
 
-  it('ConnectionBadge says where the connection stands', () => {
-    render(<ConnectionBadge state="reconnecting" />);
-    expect(screen.getByTestId('connection').textContent).toBe('Reconnecting…');
+  it('ConnectionBadge says where the connection stands, and over which transport', () => {
+    render(<ConnectionBadge state="reconnecting" transport="sse" />);
+    expect(screen.getByTestId('connection').textContent).toBe('Reconnecting… · SSE');
   });
 });

@@ -8,7 +8,7 @@ import { PresenceList } from './features/PresenceList';
 import { SignIn, type Session } from './features/SignIn';
 import { TypingBox } from './features/TypingBox';
 import { ConsolePage } from './features/console/ConsolePage';
-import { type ConnectionState, createSwitchboardClient } from './lib/urql';
+import { type ConnectionState, type Transport, createSwitchboardClient } from './lib/urql';
 import { MeQuery, OrganizationQuery } from './operations';
 
 const STORAGE_KEY = 'switchboard.session';
@@ -52,12 +52,22 @@ export function App() {
   }
   return (
     <Provider value={switchboard.client}>
-      <Dashboard state={state} onResync={() => setState('resynced')} onSignOut={signOut} />
+      <Dashboard
+        state={state}
+        transport={session.transport}
+        onResync={() => setState('resynced')}
+        onSignOut={signOut}
+      />
     </Provider>
   );
 }
 
-function Dashboard(props: { state: ConnectionState | 'resynced'; onResync: () => void; onSignOut: () => void }) {
+function Dashboard(props: {
+  state: ConnectionState | 'resynced';
+  transport: Transport;
+  onResync: () => void;
+  onSignOut: () => void;
+}) {
   const [{ data, error }] = useQuery({ query: MeQuery });
   const [orgId, setOrgId] = useState<string | null>(null);
   const [page, setPage] = useState<'live' | 'console'>('live');
@@ -100,7 +110,7 @@ function Dashboard(props: { state: ConnectionState | 'resynced'; onResync: () =>
           )}
         </nav>
         <span className="spacer" />
-        <ConnectionBadge state={props.state} />
+        <ConnectionBadge state={props.state} transport={props.transport} />
         <NotificationsBell />
         <span className="me" data-testid="me">
           {data?.me.name ?? data?.me.id}

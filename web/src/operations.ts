@@ -42,8 +42,8 @@ export const EventFields = graphql(`
 `);
 
 export const EventHistoryQuery = graphql(`
-  query EventHistory($orgId: ID!, $channels: [String!], $types: [String!]) {
-    events(orgId: $orgId, channels: $channels, types: $types, last: 100) {
+  query EventHistory($orgId: ID!, $channels: [String!], $types: [String!], $subjectIds: [ID!]) {
+    events(orgId: $orgId, channels: $channels, types: $types, subjectIds: $subjectIds, last: 100) {
       nodes {
         ...EventFields
       }
@@ -56,8 +56,8 @@ export const EventHistoryQuery = graphql(`
 `);
 
 export const LiveEventsSubscription = graphql(`
-  subscription LiveEvents($orgId: ID!, $channels: [String!], $types: [String!], $after: String) {
-    events(orgId: $orgId, channels: $channels, types: $types, after: $after) {
+  subscription LiveEvents($orgId: ID!, $channels: [String!], $types: [String!], $subjectIds: [ID!], $after: String) {
+    events(orgId: $orgId, channels: $channels, types: $types, subjectIds: $subjectIds, after: $after) {
       ...EventFields
     }
   }

@@ -1,4 +1,4 @@
-import type { ConnectionState } from '../lib/urql';
+import type { ConnectionState, Transport } from '../lib/urql';
 
 const LABELS = {
   connecting: 'Connecting…',
@@ -7,10 +7,19 @@ const LABELS = {
   resynced: 'Resynced',
 } as const;
 
-export function ConnectionBadge({ state }: { state: ConnectionState | 'resynced' }) {
+const TRANSPORTS: Record<Transport, string> = { ws: 'graphql-ws', sse: 'SSE' };
+
+/** The connection's state, and the transport it runs over (chosen at sign-in). */
+export function ConnectionBadge({ state, transport }: { state: ConnectionState | 'resynced'; transport: Transport }) {
   return (
-    <span className={`badge badge-${state}`} data-testid="connection" data-state={state}>
-      {LABELS[state]}
+    <span
+      className={`badge badge-${state}`}
+      data-testid="connection"
+      data-state={state}
+      data-transport={transport}
+      title={`Connected over ${TRANSPORTS[transport]}`}
+    >
+      {LABELS[state]} · {TRANSPORTS[transport]}
     </span>
   );
 }

@@ -16,9 +16,15 @@ export const MAX_ROWS = 500;
 export function EventFeed({ orgId, onResync }: { orgId: string; onResync: () => void }) {
   const [channel, setChannel] = useState('');
   const [type, setType] = useState('');
+  const [subject, setSubject] = useState('');
   const filters = useMemo(
-    () => ({ orgId, channels: channel ? [channel] : null, types: type ? [type] : null }),
-    [orgId, channel, type],
+    () => ({
+      orgId,
+      channels: channel ? [channel] : null,
+      types: type ? [type] : null,
+      subjectIds: subject ? [subject] : null,
+    }),
+    [orgId, channel, type, subject],
   );
   const [history, reloadHistory] = useQuery({
     query: EventHistoryQuery,
@@ -80,6 +86,12 @@ export function EventFeed({ orgId, onResync }: { orgId: string; onResync: () => 
           placeholder="type, e.g. property.update"
           value={type}
           onChange={(e) => setType(e.target.value.trim())}
+        />
+        <input
+          aria-label="Subject filter"
+          placeholder="subject, e.g. prop-42"
+          value={subject}
+          onChange={(e) => setSubject(e.target.value.trim())}
         />
       </div>
       <PublishForm orgId={orgId} />
