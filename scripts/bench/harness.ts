@@ -114,7 +114,7 @@ export interface Report {
   disorder?: number;
 }
 
-export type LoadMode = 'graphql-ws' | 'raw' | 'sse';
+export type LoadMode = 'graphql-ws' | 'raw' | 'sse' | 'socketio';
 
 /** N subscribers on worker threads of this process; see load-worker.mjs. */
 export class Load {
@@ -123,7 +123,7 @@ export class Load {
     url: string,
     connections: number,
     mode: LoadMode,
-    extra: { token?: string; orgId?: string; orgIds?: string[] } = {},
+    extra: { token?: string; orgId?: string; orgIds?: string[]; distinct?: boolean } = {},
   ) {
     let offset = 0;
     for (let i = 0; i < LOAD_THREADS; i++) {
