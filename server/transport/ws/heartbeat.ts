@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import { pingFrame } from './raw-frames.js';
@@ -6,6 +7,11 @@ import { pingFrame } from './raw-frames.js';
 /** How often a slice of the sockets is pinged: each tick pings about N / (interval / TICK_MS) of N sockets. */
 const TICK_MS = 100;
 const MAX_SLICES = 256;
+/**
+ * A quiet socket (nothing written to it since its last ping) is pinged only every QUIET_ROUNDS-th interval:
+ * 36 s at the default 12 s, still under the 60 s idle timeouts of common proxies and load balancers.
+ */
+const QUIET_ROUNDS = 3;
 
 /**
  * One keep-alive timer for every socket, not a timer each. Each socket is pinged once per interval with a
@@ -17,11 +23,17 @@ const MAX_SLICES = 256;
  * sockets in one tick stalled the event loop for tens of milliseconds, which every delivery then waited out,
  * and walking every socket on every tick to find a slice's cost more than the pings at 10,000 idle
  * connections (issue 18). A slice's ping is one ready-made frame written to each TCP socket (raw-frames.ts).
+ * Pings and their echoes were most of what 10,000 idle connections cost, so a socket nothing was written to
+ * since its last ping is pinged every QUIET_ROUNDS intervals only: a stalled reader always has something
+ * written since (it is pinged every interval, and cut off as before); a dead idle peer is found a little later.
  */
 export class Heartbeat {
   private readonly answered = new WeakSet<WebSocket>();
   private readonly sliceOf = new WeakMap<WebSocket, number>();
   private readonly tcpOf = new WeakMap<WebSocket, Duplex>();
+  /** The socket's bytes written right after its last ping, and how many turns it has been skipped since. */
+  private readonly writtenAtPing = new WeakMap<WebSocket, number>();
+  private readonly skipped = new WeakMap<WebSocket, number>();
   private readonly slices: Set<WebSocket>[];
   private readonly payloads: Buffer[];
   private assigned = 0;
@@ -79,11 +91,22 @@ export class Heartbeat {
     const frame = pingFrame(payload);
     for (const socket of sockets) {
       if (socket.readyState !== WebSocket.OPEN) continue;
-      if (!this.answered.delete(socket)) {
+      if (!this.answered.has(socket)) {
         socket.terminate(); // its subscriptions close through the 'close' event
         continue;
       }
-      this.tcpOf.get(socket)?.write(frame);
+      const tcp = this.tcpOf.get(socket) as Duplex;
+      const written = (tcp as Partial<Socket>).bytesWritten;
+      const skipped = this.skipped.get(socket) ?? 0;
+      if (written !== undefined && written === this.writtenAtPing.get(socket) && skipped < QUIET_ROUNDS - 1) {
+        this.skipped.set(socket, skipped + 1);
+        this.onTick(socket);
+        continue;
+      }
+      this.answered.delete(socket);
+      this.skipped.delete(socket);
+      tcp.write(frame);
+      if (written !== undefined) this.writtenAtPing.set(socket, written + frame.length);
       this.onTick(socket);
     }
     this.payloads[slice] = payload;
