@@ -235,10 +235,16 @@ export async function startSwitchboard(
   );
 }
 
-export const tokens = async () => ({
-  service: await signToken(SECRET, { sub: 'bench-publisher', role: 'service' }),
-  member: await signToken(SECRET, { sub: 'bench-user', name: 'Bench' }),
-});
+let signed: Promise<{ service: string; member: string }> | undefined;
+/**
+ * Signed once per run: a token signed across a second boundary can carry a lifetime of 30 days and 1 s, which
+ * the server refuses; over the tenants bench's 20,000 setup requests that happened.
+ */
+export const tokens = () =>
+  (signed ??= (async () => ({
+    service: await signToken(SECRET, { sub: 'bench-publisher', role: 'service' }),
+    member: await signToken(SECRET, { sub: 'bench-user', name: 'Bench' }),
+  }))());
 
 /** A fresh organization with the bench user as a member. */
 export async function benchOrg(server: Server, name: string): Promise<string> {
