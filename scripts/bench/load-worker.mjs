@@ -1,16 +1,21 @@
 /**
- * A load generator thread: opens `connections` WebSockets to one target, subscribes (graphql-ws) or just
- * listens (raw), and reports counts and latencies when asked. Loopback only; bounded by its parent.
+ * A load generator thread: opens `connections` WebSockets (or SSE streams, or Socket.IO clients) to one
+ * target, subscribes (graphql-ws, SSE) or joins rooms (raw, socketio), and reports counts and latencies when
+ * asked. Loopback only; bounded by its parent.
  * Plain JavaScript: worker threads do not inherit tsx's loader on Node 20.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { request as httpRequest } from 'node:http';
 import WebSocket from 'ws';
+import { io as socketIo } from 'socket.io-client';
 
 /**
  * `orgIds`, when given, spreads the connections over organizations (connection i subscribes to
- * orgIds[(offset + i) % length]) and checks each connection's sequences for order.
- * @type {{ url: string, connections: number, mode: 'graphql-ws' | 'raw' | 'sse', token?: string, orgId?: string, orgIds?: string[], offset?: number }}
+ * orgIds[(offset + i) % length]) and checks each connection's sequences for order. With `distinct`, every
+ * connection has a filter of its own: subjects `shared` (what the bench publishes) and `own-<i>` (nothing),
+ * so no two subscribers send the same variables; raw and Socket.IO clients join the matching rooms
+ * `<org>:shared` and `<org>:own-<i>` (raw and Socket.IO rooms are the organization itself without it).
+ * @type {{ url: string, connections: number, mode: 'graphql-ws' | 'raw' | 'sse' | 'socketio', token?: string, orgId?: string, orgIds?: string[], offset?: number, distinct?: boolean }}
  */
 const job = workerData;
 let received = 0;
@@ -21,13 +26,40 @@ let latencies = [];
 let open = 0;
 /** @type {WebSocket[]} */
 const sockets = [];
-const query = 'subscription($o: ID!) { events(orgId: $o, channels: ["property"]) { sequence channel type payload } }';
+const query =
+  'subscription($o: ID!, $s: [ID!]) { events(orgId: $o, channels: ["property"], subjectIds: $s) { sequence channel type payload } }';
+
+/** Connection `index`'s organization, subscription variables, and rooms (raw, socketio). */
+function target(index) {
+  const orgId = job.orgIds ? job.orgIds[((job.offset ?? 0) + index) % job.orgIds.length] : job.orgId;
+  const own = `own-${(job.offset ?? 0) + index}`;
+  return {
+    orgId,
+    variables: job.distinct ? { o: orgId, s: ['shared', own] } : { o: orgId },
+    rooms: job.distinct ? [`${orgId}:shared`, `${orgId}:${own}`] : [orgId],
+  };
+}
+
+/** Counts one message; `text` is what carries `"sequence":n` and `"t":ms`. */
+function count(text, state) {
+  received += 1;
+  if (job.orgIds) {
+    const seq = Number(/"sequence":(\d+)/.exec(text)?.[1] ?? 0);
+    if (seq <= state.lastSeq) disorder += 1;
+    state.lastSeq = seq;
+  }
+  // Latency from the publisher's timestamp (`t` in the payload); sampled to keep this thread light.
+  if (received % 10 === 0) {
+    const m = /"t":(\d+)/.exec(text);
+    if (m) latencies.push(Date.now() - Number(m[1]));
+  }
+}
 
 /**
  * One SSE stream (distinct-connections mode): a POST whose response is read as it arrives. node:http, not
  * fetch: thousands of WHATWG streams would make this thread, not the server, the bottleneck.
  */
-function openSse(attempt = 0) {
+function openSse(attempt = 0, index = requests.length) {
   const url = new URL(job.url);
   const req = httpRequest({
     host: url.hostname,
@@ -41,12 +73,13 @@ function openSse(attempt = 0) {
   let responded = false;
   req.on('error', () => {
     // Destroyed at the end of the run, or refused: try again a few times.
-    if (!responded && attempt < 3) setTimeout(() => openSse(attempt + 1), 200);
+    if (!responded && attempt < 3) setTimeout(() => openSse(attempt + 1, index), 200);
   });
   req.on('response', (res) => {
     responded = true;
     opened();
     res.setEncoding('utf8');
+    const state = { lastSeq: 0 };
     let rest = '';
     res.on('data', (chunk) => {
       rest += chunk;
@@ -54,16 +87,11 @@ function openSse(attempt = 0) {
       while ((end = rest.indexOf('\n\n')) >= 0) {
         const frame = rest.slice(0, end);
         rest = rest.slice(end + 2);
-        if (!frame.startsWith('event: next')) continue;
-        received += 1;
-        if (received % 10 === 0) {
-          const m = /"t":(\d+)/.exec(frame);
-          if (m) latencies.push(Date.now() - Number(m[1]));
-        }
+        if (frame.startsWith('event: next')) count(frame, state);
       }
     });
   });
-  req.end(JSON.stringify({ query, variables: { o: job.orgId } }));
+  req.end(JSON.stringify({ query, variables: target(index).variables }));
 }
 
 /** @type {import('node:http').ClientRequest[]} */
@@ -81,6 +109,7 @@ function openMore() {
     started += 1;
     opening += 1;
     if (job.mode === 'sse') openSse();
+    else if (job.mode === 'socketio') openSocketIo();
     else openWs(0);
   }
 }
@@ -90,12 +119,27 @@ function opened() {
   openMore();
 }
 
+/** @type {import('socket.io-client').Socket[]} */
+const ioSockets = [];
+
+/** A Socket.IO client (WebSocket transport only, as a tuned deployment runs it) in its organization's rooms. */
+function openSocketIo() {
+  const { rooms } = target(ioSockets.length);
+  const socket = socketIo(job.url, { transports: ['websocket'], forceNew: true, query: { rooms: rooms.join(',') } });
+  ioSockets.push(socket);
+  const state = { lastSeq: 0 };
+  socket.once('connect', opened);
+  socket.on('next', (message) => count(JSON.stringify(message), state));
+}
+
 /** @param {number} attempt */
-function openWs(attempt) {
-  const orgId = job.orgIds ? job.orgIds[((job.offset ?? 0) + sockets.length) % job.orgIds.length] : job.orgId;
-  let lastSeq = 0;
-  const ws = job.mode === 'raw' ? new WebSocket(job.url) : new WebSocket(job.url, 'graphql-transport-ws');
-  sockets.push(ws);
+function openWs(attempt, index = sockets.length) {
+  const { variables, rooms } = target(index);
+  const state = { lastSeq: 0 };
+  const url = job.orgIds ? `${job.url}?rooms=${encodeURIComponent(rooms.join(','))}` : job.url;
+  const ws = job.mode === 'raw' ? new WebSocket(url) : new WebSocket(job.url, 'graphql-transport-ws');
+  if (attempt === 0) sockets.push(ws);
+  else sockets[index] = ws;
   let isOpen = false;
   ws.on('open', () => {
     if (job.mode === 'raw') return void ((isOpen = true), opened());
@@ -104,27 +148,17 @@ function openWs(attempt) {
   ws.on('error', () => {
     if (isOpen || attempt >= 3) return;
     isOpen = true; // counted by the retry
-    setTimeout(() => openWs(attempt + 1), 200);
+    setTimeout(() => openWs(attempt + 1, index), 200);
   });
   ws.on('message', (data) => {
     const text = String(data);
     if (text.startsWith('{"type":"connection_ack"')) {
-      ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables: { o: orgId } } }));
+      ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables } }));
       isOpen = true;
       opened();
       return;
     }
-    received += 1;
-    if (job.orgIds) {
-      const seq = Number(/"sequence":(\d+)/.exec(text)?.[1] ?? 0);
-      if (seq <= lastSeq) disorder += 1;
-      lastSeq = seq;
-    }
-    // Latency from the publisher's timestamp (`t` in the payload); sampled to keep this thread light.
-    if (received % 10 === 0) {
-      const m = /"t":(\d+)/.exec(text);
-      if (m) latencies.push(Date.now() - Number(m[1]));
-    }
+    count(text, state);
   });
 }
 openMore();
@@ -135,6 +169,7 @@ parentPort.on('message', (msg) => {
     latencies = [];
   } else if (msg === 'close') {
     for (const s of sockets) s.terminate();
+    for (const s of ioSockets) s.disconnect();
     for (const r of requests) r.destroy();
     parentPort.postMessage({ closed: true });
   }

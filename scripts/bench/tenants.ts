@@ -1,111 +1,212 @@
 /**
- * `npm run bench` (tenants): the multi-tenant shape of fan-out, beside the single-organization one at the same
- * size. BENCH_TENANTS organizations with BENCH_PER_TENANT graphql-ws subscribers each (the bench user in all of
- * them); each round publishes BENCH_EVENTS events to every organization through `publishEvent` (8 at a time,
- * as app backends would), then the same number of deliveries to one organization holding as many subscribers.
- * Prints server CPU per delivered message (publishing included: in the multi-tenant shape each publish reaches
- * only BENCH_PER_TENANT subscribers), messages out of order, and delivery latency; medians of BENCH_ROUNDS.
- *
- * Env: BENCH_TENANTS (200), BENCH_PER_TENANT (10), BENCH_EVENTS (5), BENCH_ROUNDS (5).
+ * `npm run bench` (tenants): the shapes apps have, many organizations with a few users each and a filter per
+ * user, on Switchboard and on the baselines apps would otherwise write, in the same run: raw `ws` rooms and
+ * Socket.IO rooms (tenants-targets.ts). Shapes, each for every target in turn:
+ *   burst   BENCH_ORGS (1,000) organizations × 5 subscribers, distinct subject filters; BENCH_EVENTS (5) events
+ *           to every organization (8 publishers at a time): server CPU per delivered message, publishing included
+ *   paced   the same subscribers, 200 events/s round-robin over the organizations for BENCH_PACED_S (10) s:
+ *           CPU per message and delivery latency p99
+ *   rooms   50 organizations × 100 subscribers, one filter for all; 10 events to each organization, burst
+ *   publish no subscribers, 50 keep-alive HTTP clients for BENCH_SECONDS (5) s: server CPU per publish, rate
+ *   idle    BENCH_IDLE_ORGS (10,000) organizations with one subscriber each: server CPU (% of a core) at rest
+ *           over BENCH_IDLE_S (15) s, after 5 s to settle
+ * Each figure is the median of BENCH_ROUNDS (3) measurements (one for paced and idle). BENCH_SHAPES (all)
+ * picks shapes by name, comma-separated; BENCH_PROFILE=<dir> profiles Switchboard graphql-ws in each shape.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Load, benchOrg, cpuMs, gql, median, pct, runBench, startSwitchboard, tokens } from './harness.js';
+import { type Load, cpuMs, median, pct, runBench, startProfile, startSwitchboard } from './harness.js';
+import { httpLoad } from './http-load.js';
+import { type RoomsTarget, makeOrgs, startRooms, switchboardRooms } from './tenants-targets.js';
 
-const TENANTS = Number(process.env.BENCH_TENANTS ?? 200);
-const PER_TENANT = Number(process.env.BENCH_PER_TENANT ?? 10);
-const EVENTS = Number(process.env.BENCH_EVENTS ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const PUBLISHERS = 8;
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const ORGS = env('BENCH_ORGS', 1000);
+const EVENTS = env('BENCH_EVENTS', 5);
+const ROUNDS = env('BENCH_ROUNDS', 3);
+const PACED_S = env('BENCH_PACED_S', 10);
+const SECONDS = env('BENCH_SECONDS', 5);
+const IDLE_ORGS = env('BENCH_IDLE_ORGS', 10_000);
+const IDLE_S = env('BENCH_IDLE_S', 15);
+const SHAPES = (process.env.BENCH_SHAPES ?? 'burst,paced,rooms,publish,idle').split(',');
 const out = (line = '') => process.stdout.write(`${line}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const PUBLISH = 'mutation($i: PublishEventInput!) { publishEvent(input: $i) { sequence } }';
+/** One row of the report: a shape on a target. */
+interface Row {
+  shape: string;
+  target: string;
+  value: number;
+  unit: string;
+  p99?: number;
+  extra?: string;
+}
+const rows: Row[] = [];
 
-/** Publishes one event to each of `orgIds`, in order, PUBLISHERS requests at a time. */
-async function publishAll(port: number, orgIds: readonly string[], service: string): Promise<void> {
+/** Publishes one event to each of `orgIds`, in order, 8 requests at a time (as app backends would). */
+async function publishAll(t: RoomsTarget, orgIds: readonly string[]): Promise<void> {
   let next = 0;
   const worker = async () => {
-    while (next < orgIds.length) {
-      const orgId = orgIds[next++] as string;
-      const i = { orgId, channel: 'property', type: 'property.update', payload: { price: 450000, t: Date.now() } };
-      await gql(port, PUBLISH, { i }, service);
-    }
+    while (next < orgIds.length) await t.publish(orgIds[next++] as string);
   };
-  await Promise.all(Array.from({ length: PUBLISHERS }, worker));
+  await Promise.all(Array.from({ length: 8 }, worker));
 }
 
-interface Round {
-  cpuUsPerMsg: number;
-  latencies: number[];
+/** Server CPU µs per message delivered while `fire` ran and until `expected` more arrived; latencies too. */
+async function measure(t: RoomsTarget, load: Load, expected: number, fire: () => Promise<void>, what: string) {
+  const base = (await load.report()).received;
+  const pid = t.server.proc.pid!;
+  const cpu0 = cpuMs(pid);
+  await fire();
+  const r = await load.until((x) => x.received >= base + expected, `${t.name}: ${what}`);
+  const delivered = Math.max(1, r.received - base);
+  return { cpuUs: ((cpuMs(pid) - cpu0) * 1000) / delivered, latencies: r.latencies, short: expected - delivered };
 }
 
-runBench('tenants', 20 * 60_000, async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-tenants-'));
-  const server = await startSwitchboard(dataDir);
+/** Runs `body` with a CPU profile of Switchboard graphql-ws (BENCH_PROFILE) around it. */
+async function profiled<T>(t: RoomsTarget, name: string, body: () => Promise<T>): Promise<T> {
+  const stop = t.name === 'Switchboard graphql-ws' ? await startProfile(t.server, `${name}.cpuprofile`) : undefined;
   try {
-    const { service, member } = await tokens();
-    const tenants: string[] = [];
-    for (let i = 0; i < TENANTS; i++) tenants.push(await benchOrg(server, `Tenant ${i}`));
-    const single = await benchOrg(server, 'Single');
-    const url = `ws://127.0.0.1:${server.port}/graphql`;
-    const n = TENANTS * PER_TENANT;
-    const multi = new Load(url, n, 'graphql-ws', { token: member, orgIds: tenants });
-    const one = new Load(url, n, 'graphql-ws', { token: member, orgId: single });
-    await multi.until((r) => r.open >= n, 'multi-tenant subscribers to open');
-    await one.until((r) => r.open >= n, 'single-organization subscribers to open');
-    const pid = server.proc.pid!;
-    const deliveries = TENANTS * PER_TENANT * EVENTS;
-
-    const measure = async (load: Load, fire: () => Promise<void>, what: string): Promise<Round> => {
-      const base = (await load.report()).received;
-      const cpu0 = cpuMs(pid);
-      await fire();
-      const r = await load.until((x) => x.received >= base + deliveries, what);
-      return { cpuUsPerMsg: ((cpuMs(pid) - cpu0) * 1000) / Math.max(1, r.received - base), latencies: r.latencies };
-    };
-    const rounds = { multi: [] as Round[], one: [] as Round[] };
-    for (let round = 0; round < ROUNDS; round++) {
-      rounds.multi.push(
-        await measure(
-          multi,
-          async () => {
-            for (let e = 0; e < EVENTS; e++) await publishAll(server.port, tenants, service);
-          },
-          'multi-tenant burst',
-        ),
-      );
-      // The same deliveries to one organization: TENANTS * EVENTS / TENANTS publishes of n subscribers each.
-      rounds.one.push(
-        await measure(
-          one,
-          () => publishAll(server.port, Array<string>(EVENTS).fill(single), service),
-          'single-organization burst',
-        ),
-      );
-    }
-    const disorder = (await multi.report()).disorder ?? 0;
-    await multi.close();
-    await one.close();
-
-    out(
-      `node ${process.version}; ${n} graphql-ws subscribers per shape, ${deliveries} deliveries per round, ${ROUNDS} rounds (medians)`,
-    );
-    out();
-    out('| shape | publishes per round | server CPU µs per delivered message | p50 ms | p99 ms |');
-    out('|---|---|---|---|---|');
-    const row = (name: string, publishes: number, rs: Round[]) => {
-      const lat = rs.flatMap((r) => r.latencies);
-      out(
-        `| ${name} | ${publishes} | ${median(rs.map((r) => r.cpuUsPerMsg)).toFixed(2)} | ${pct(lat, 0.5)} | ${pct(lat, 0.99)} |`,
-      );
-    };
-    row(`${TENANTS} organizations × ${PER_TENANT} subscribers`, TENANTS * EVENTS, rounds.multi);
-    row(`1 organization × ${n} subscribers`, EVENTS, rounds.one);
-    out();
-    out(`multi-tenant messages out of order: ${disorder}`);
+    return await body();
   } finally {
-    await server.stop();
+    await stop?.();
+  }
+}
+
+async function open(t: RoomsTarget, orgIds: string[], perOrg: number, distinct: boolean): Promise<Load> {
+  const load = t.connect(orgIds, perOrg, distinct);
+  await load.until((r) => r.open >= orgIds.length * perOrg, `${t.name}: subscribers to open`, 120_000);
+  await sleep(1000);
+  return load;
+}
+
+async function burst(t: RoomsTarget, shape: string, orgs: number, perOrg: number, events: number, distinct: boolean) {
+  const orgIds = t.orgs(orgs);
+  const load = await open(t, orgIds, perOrg, distinct);
+  const cpu: number[] = [];
+  const lat: number[] = [];
+  let short = 0;
+  await profiled(t, shape, async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const fire = async () => {
+        for (let e = 0; e < events; e++) await publishAll(t, orgIds);
+      };
+      const m = await measure(t, load, orgs * perOrg * events, fire, shape);
+      cpu.push(m.cpuUs);
+      lat.push(...m.latencies);
+      short += m.short;
+    }
+  });
+  const disorder = (await load.report()).disorder ?? 0;
+  await load.close();
+  rows.push({
+    shape,
+    target: t.name,
+    value: median(cpu),
+    unit: 'µs CPU/msg',
+    p99: pct(lat, 0.99),
+    extra: `${disorder} out of order, ${short} missing`,
+  });
+}
+
+async function paced(t: RoomsTarget) {
+  const orgIds = t.orgs(ORGS);
+  const load = await open(t, orgIds, 5, true);
+  const count = 200 * PACED_S;
+  const m = await profiled(t, 'paced', () =>
+    measure(
+      t,
+      load,
+      count * 5,
+      async () => {
+        const started = Date.now();
+        const sent: Promise<void>[] = [];
+        for (let i = 0; i < count; i++) {
+          const wait = started + i * 5 - Date.now();
+          if (wait > 0) await sleep(wait);
+          sent.push(t.publish(orgIds[i % orgIds.length] as string));
+        }
+        await Promise.all(sent);
+      },
+      'paced',
+    ),
+  );
+  await load.close();
+  rows.push({
+    shape: 'paced',
+    target: t.name,
+    value: m.cpuUs,
+    unit: 'µs CPU/msg',
+    p99: pct(m.latencies, 0.99),
+    extra: `p50 ${pct(m.latencies, 0.5)} ms`,
+  });
+}
+
+async function publishOnly(t: RoomsTarget, orgId: string) {
+  const req = t.publishRequest(orgId);
+  const cpu: number[] = [];
+  const rate: number[] = [];
+  await profiled(t, 'publish', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const cpu0 = cpuMs(t.server.proc.pid!);
+      const r = await httpLoad(req.url, { ...req, clients: 50, durationMs: SECONDS * 1000 });
+      const ok = r.statuses['200'] ?? 0;
+      cpu.push(((cpuMs(t.server.proc.pid!) - cpu0) * 1000) / Math.max(1, ok));
+      rate.push(ok / SECONDS);
+    }
+  });
+  rows.push({
+    shape: 'publish',
+    target: t.name,
+    value: median(cpu),
+    unit: 'µs CPU/publish',
+    extra: `${median(rate).toFixed(0)}/s`,
+  });
+}
+
+async function idle(t: RoomsTarget) {
+  const load = await open(t, t.orgs(IDLE_ORGS), 1, false);
+  await sleep(5000);
+  const cpu0 = cpuMs(t.server.proc.pid!);
+  await profiled(t, 'idle', () => sleep(IDLE_S * 1000));
+  const percent = ((cpuMs(t.server.proc.pid!) - cpu0) / (IDLE_S * 1000)) * 100;
+  await load.close();
+  rows.push({ shape: 'idle', target: t.name, value: percent, unit: '% of a core' });
+}
+
+runBench('tenants', 40 * 60_000, async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-tenants-'));
+  const sb = await startSwitchboard(dataDir);
+  const baselines = [await startRooms('raw'), await startRooms('socketio')];
+  try {
+    const orgIds = await makeOrgs(sb, SHAPES.includes('idle') ? Math.max(IDLE_ORGS, ORGS + 1) : ORGS + 1);
+    const ws = await switchboardRooms(sb, orgIds, 'graphql-ws');
+    const sse = await switchboardRooms(sb, orgIds, 'sse');
+    const has = (s: string) => SHAPES.includes(s);
+    for (const t of [...baselines, ws, sse]) if (has('burst')) await burst(t, 'burst', ORGS, 5, EVENTS, true);
+    for (const t of [...baselines, ws]) if (has('paced')) await paced(t);
+    for (const t of [...baselines, ws, sse]) if (has('rooms')) await burst(t, 'rooms', 50, 100, 10, false);
+    // An organization no subscriber watches (the last one made).
+    for (const t of [...baselines, ws]) if (has('publish')) await publishOnly(t, t.orgs(orgIds.length).at(-1)!);
+    for (const t of [...baselines, ws]) if (has('idle')) await idle(t);
+  } finally {
+    await Promise.all([sb.stop(), ...baselines.map((b) => b.server.stop())]);
     rmSync(dataDir, { recursive: true, force: true });
   }
+  report();
 });
+
+function report() {
+  out(`node ${process.version}; ${ROUNDS} rounds per burst figure (medians); embedded store`);
+  out();
+  out('| shape | target | figure | vs raw ws rooms | p99 ms | notes |');
+  out('|---|---|---|---|---|---|');
+  for (const r of rows) {
+    const raw = rows.find((x) => x.shape === r.shape && x.target === 'raw ws rooms')?.value ?? NaN;
+    const ratio = raw > 0 ? `${(r.value / raw).toFixed(2)}×` : '';
+    const digits = r.value < 10 ? 2 : 1;
+    out(
+      `| ${r.shape} | ${r.target} | ${r.value.toFixed(digits)} ${r.unit} | ${ratio} | ${r.p99 ?? ''} | ${r.extra ?? ''} |`,
+    );
+  }
+}

@@ -22,9 +22,13 @@ export function createMemoryPresenceRegistry(): PresenceRegistry {
   const orgs = new Map<string, Map<string, PresenceEntry & { expiresAt: number }>>();
   return {
     async put(orgId, entry, ttlMs) {
-      const org = orgs.get(orgId) ?? new Map();
-      orgs.set(orgId, org);
-      org.set(memberOf(entry.instanceId, entry.userId), { ...entry, expiresAt: Date.now() + ttlMs });
+      let org = orgs.get(orgId);
+      if (!org) orgs.set(orgId, (org = new Map()));
+      const key = memberOf(entry.instanceId, entry.userId);
+      const known = org.get(key);
+      // A refresh (every TTL/3, for every local user) only moves the expiry: no new object each time.
+      if (known && known.name === entry.name) known.expiresAt = Date.now() + ttlMs;
+      else org.set(key, { ...entry, expiresAt: Date.now() + ttlMs });
     },
     async remove(orgId, instanceId, userId) {
       orgs.get(orgId)?.delete(memberOf(instanceId, userId));

@@ -95,6 +95,42 @@ describe('fan-out with shared results', () => {
     bob.socket.close();
     sse.unsubscribe();
   });
+
+  it('shares one result between filters of their own, and never between different selections', async () => {
+    // The root field's arguments (filters) differ for every subscriber; `$p` below the root changes the shape.
+    const SHAPE_C =
+      'subscription C($o: ID!, $s: [ID!], $p: Boolean!) { events(orgId: $o, subjectIds: $s) { sequence payload @include(if: $p) } }';
+    const org = await createOrg(server, 'alice');
+    const raw = await openRaw(server.wsUrl);
+    await raw.init(org.tokens.alice);
+    const subscribe = (id: string, s: string[], p: boolean) =>
+      raw.send({ id, type: 'subscribe', payload: { query: SHAPE_C, variables: { o: org.id, s, p } } });
+    subscribe('x', ['x'], true);
+    subscribe('xy', ['x', 'y'], false);
+    subscribe('y', ['y'], true);
+    subscribe('y2', ['y', 'z'], true);
+    await waitForSubscriptions(server, 4);
+    const event = (subjectId: string) =>
+      publish(server, org.tokens.alice!, {
+        orgId: org.id,
+        channel: 'property',
+        type: 'property.update',
+        subjectId,
+        payload: { on: subjectId },
+      });
+    const x = await event('x');
+    const y = await event('y');
+    const got: Awaited<ReturnType<typeof raw.messages.next>>[] = [];
+    for (let i = 0; i < 5; i++) got.push(await raw.messages.next('an event'));
+    const byId = (id: string) => got.filter((m) => m.id === id).map((m) => m.payload.data.events);
+    expect(byId('x')).toEqual([{ sequence: x.sequence, payload: { on: 'x' } }]);
+    expect(byId('xy')).toEqual([{ sequence: x.sequence }, { sequence: y.sequence }]);
+    expect(byId('y')).toEqual([{ sequence: y.sequence, payload: { on: 'y' } }]);
+    expect(byId('y2')).toEqual([{ sequence: y.sequence, payload: { on: 'y' } }]);
+    for (const id of ['x', 'xy', 'y', 'y2']) raw.send({ id, type: 'complete' });
+    await waitForSubscriptions(server, 0);
+    raw.socket.close();
+  });
 });
 
 describe('graphql-ws messages written as ready-made frames', () => {

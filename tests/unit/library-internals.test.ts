@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as wsModule from 'ws';
 import WebSocket from 'ws';
 import { canWriteChunksToSocket, chunk, flattenHead } from '../../server/transport/sse/node-chunks.js';
-import { createWebSocketServer, textFrame } from '../../server/transport/ws/raw-frames.js';
+import { createWebSocketServer, pingFrame, textFrame } from '../../server/transport/ws/raw-frames.js';
 
 // The speed tricks rest on a few facts about `ws` and Node's HTTP server (server/transport/ws/raw-frames.ts,
 // server/transport/sse/node-chunks.ts). These tests fail when a library upgrade changes one of them.
@@ -26,6 +26,14 @@ describe('ws, under the graphql-ws transport', () => {
       Sender.frame(whole, { fin: true, opcode: 1, mask: false, readOnly: true, rsv1: false }),
     );
     expect(textFrame(head, body, 0x7d).equals(theirs)).toBe(true);
+  });
+
+  it('frames a heartbeat ping exactly as ws does', () => {
+    const payload = Buffer.from('8 bytes!');
+    const theirs = Buffer.concat(
+      Sender.frame(payload, { fin: true, opcode: 9, mask: false, readOnly: true, rsv1: false }),
+    );
+    expect(pingFrame(payload).equals(theirs)).toBe(true);
   });
 
   it('never negotiates compression, whatever the client offers, and delivers frames written beside it in order', async () => {

@@ -238,6 +238,38 @@ describe('graphql-ws transport', () => {
     await until(() => subscriptions() === count - 1, 'the subscription to be released');
   });
 
+  it('pings a quiet connection every third interval and a busy one every interval', async () => {
+    const quick = await startServer({ tuning: { keepAliveMs: 100 } });
+    try {
+      const org = await createOrg(quick, 'alice');
+      const quiet = await openRaw(quick.wsUrl);
+      await quiet.init(org.tokens.alice);
+      const busy = await openRaw(quick.wsUrl);
+      await busy.init(org.tokens.alice);
+      busy.send({ id: 'live', type: 'subscribe', payload: { query: SUBSCRIBE_EVENTS, variables: { orgId: org.id } } });
+      await until(() => quick.app.services.bus.stats().subscriptions === 1, 'the subscription');
+      const pings = { quiet: 0, busy: 0 };
+      quiet.socket.on('ping', () => pings.quiet++);
+      busy.socket.on('ping', () => pings.busy++);
+      const stopAt = Date.now() + 1_200;
+      while (Date.now() < stopAt) {
+        await publish(quick, org.tokens.alice!, { orgId: org.id, channel: 'property', type: 'property.update' });
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // About 12 intervals: the busy socket is pinged in (nearly) every one, the quiet one in every third.
+      expect(pings.busy).toBeGreaterThanOrEqual(9);
+      expect(pings.quiet).toBeGreaterThanOrEqual(2);
+      expect(pings.quiet).toBeLessThanOrEqual(6);
+      // Both are alive and still answer: neither was cut off.
+      expect(quiet.socket.readyState).toBe(WebSocket.OPEN);
+      expect(busy.socket.readyState).toBe(WebSocket.OPEN);
+      quiet.socket.close();
+      busy.socket.close();
+    } finally {
+      await quick.stop();
+    }
+  });
+
   it('terminates a peer that stops answering pings and releases its subscriptions', async () => {
     const quick = await startServer({ tuning: { keepAliveMs: 100 } });
     try {

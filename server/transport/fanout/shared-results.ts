@@ -1,20 +1,14 @@
-import {
-  type DocumentNode,
-  type ExecutionArgs,
-  type ExecutionResult,
-  type GraphQLError,
-  execute,
-  print,
-} from 'graphql';
+import { type ExecutionArgs, type ExecutionResult, type GraphQLError, execute } from 'graphql';
 import { streamEndError } from '../../errors.js';
 import { PullQueue } from '../../realtime/pull-queue.js';
 import type { PushStream } from '../../realtime/push-stream.js';
 import type { StreamConsumer } from '../../realtime/stream-consumer.js';
 import { type ResultSink, SharedResult } from '../../delivery.js';
+import { ResultKeys } from './result-key.js';
 
 type Shared = SharedResult | Promise<SharedResult>;
 
-/** Subscribers with the same operation key, and the result of the item being fanned out (see SinkConsumer). */
+/** Subscribers with the same result key (result-key.ts), and the result of the item being fanned out (see SinkConsumer). */
 interface Group {
   key: string;
   subscribers: number;
@@ -25,7 +19,8 @@ interface Group {
 
 /**
  * The fan-out's per-item work, done once per item instead of once per subscriber: a subscription's selection
- * is executed once for every subscriber that sent the same document and variables, stamped with the item's
+ * is executed once for every subscriber that selects the same fields with the same variables (whatever the
+ * root field's arguments, which only choose items: see result-key.ts), stamped with the item's
  * cursor (`extensions.cursor`, events only) and serialized once; each subscriber's sink adds its envelope.
  *
  * Sharing is safe because no subscription result depends on who receives it (an Event's, a presence update's
@@ -35,7 +30,7 @@ interface Group {
 export class SharedResults {
   private readonly results = new WeakMap<object, Map<string, Shared>>();
   private readonly groups = new Map<string, Group>();
-  private readonly printed = new WeakMap<DocumentNode, string>();
+  private readonly keys = new ResultKeys();
 
   constructor(private readonly maskError: (error: unknown) => GraphQLError) {}
 
@@ -79,9 +74,7 @@ export class SharedResults {
   }
 
   private keyOf(args: ExecutionArgs): string {
-    let doc = this.printed.get(args.document);
-    if (doc === undefined) this.printed.set(args.document, (doc = print(args.document)));
-    return `${args.operationName ?? ''}\u0000${doc}\u0000${JSON.stringify(args.variableValues ?? {})}`;
+    return this.keys.keyOf(args);
   }
 
   private join(key: string, stream: PushStream<object>): Group {

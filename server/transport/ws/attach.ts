@@ -42,7 +42,6 @@ export function attachGraphQLWs(options: WsTransportOptions): WsTransport {
   const protocol = createProtocol({ ...options, anonymousSlots, expiryHorizonMs: 2 * options.keepAliveMs });
   const connections = new WsConnections(
     protocol,
-    () => wss.clients,
     options.connections,
     anonymousSlots,
     options.log,

@@ -28,7 +28,6 @@ export class WsConnections {
 
   constructor(
     private readonly protocol: ReturnType<typeof createProtocol>,
-    sockets: () => Iterable<WebSocket>,
     userSlots: SlotCounter<string>,
     anonymousSlots: SlotCounter<true>,
     private readonly log: Logger,
@@ -37,7 +36,6 @@ export class WsConnections {
   ) {
     const states = this.states;
     this.heartbeat = new Heartbeat(
-      sockets,
       keepAliveMs,
       (socket) => {
         const state = states.get(socket);
@@ -76,7 +74,7 @@ export class WsConnections {
     let connLog: Logger | undefined;
     socket.on('error', this.onError);
     if (socket.protocol === LEGACY_PROTOCOL) return socket.close(CloseCode.SubprotocolNotAcceptable, LEGACY_REFUSED);
-    this.heartbeat.watch(socket);
+    this.heartbeat.watch(socket, tcp);
     const state: Connection = {
       socket,
       tcp,

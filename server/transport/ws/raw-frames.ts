@@ -3,7 +3,7 @@ import { WebSocketServer } from 'ws';
 
 /**
  * What the graphql-ws transport relies on in `ws`, in one place (tests/unit/library-internals.test.ts fails
- * if `ws` changes any of it): event messages are written to the connection's TCP socket as ready-made frames,
+ * if `ws` changes any of it): event messages (and the heartbeat's pings) are written to the connection's TCP socket as ready-made frames,
  * in one write, where `ws` would write each frame's header and data as two buffers (a `writev`) — on the
  * fan-out's hot path that costs more than all the rest. That is safe only because the server never
  * compresses: without permessage-deflate `ws` writes every frame at once, so it never holds one back and
@@ -50,5 +50,21 @@ export function textFrame(head: Buffer, body: Buffer, last: number): Buffer {
   head.copy(frame, headerBytes);
   body.copy(frame, headerBytes + head.length);
   frame[frame.length - 1] = last;
+  return frame;
+}
+
+/** FIN and the ping opcode. */
+const FIN_PING = 0x89;
+
+/**
+ * An unmasked ping frame (a server's) carrying `payload` (at most 125 bytes): what `ws` sends for
+ * `socket.ping(payload)`, built once for every socket a heartbeat slice pings.
+ */
+export function pingFrame(payload: Buffer): Buffer {
+  if (payload.length > 125) throw new RangeError('A ping carries at most 125 bytes.');
+  const frame = Buffer.allocUnsafe(2 + payload.length);
+  frame[0] = FIN_PING;
+  frame[1] = payload.length;
+  payload.copy(frame, 2);
   return frame;
 }

@@ -1,0 +1,98 @@
+/**
+ * The servers the tenants benchmark compares, behind one shape: organizations (rooms), subscribers spread
+ * over them, and one publish over HTTP. Raw `ws` rooms and Socket.IO rooms are child processes of their own;
+ * Switchboard is the build (`npm start`), publishing through `publishEvent` with a service token.
+ */
+import { Load, type Server, benchOrg, gql, spawnServer, tokens } from './harness.js';
+
+export interface RoomsTarget {
+  name: string;
+  server: Server;
+  /** The first `n` organizations (rooms) of this target. */
+  orgs(n: number): string[];
+  /** `perOrg` subscribers in each of `orgIds`; `distinct`: a filter of their own each (load-worker.mjs). */
+  connect(orgIds: string[], perOrg: number, distinct: boolean): Load;
+  /** One event to `orgId` (subject `shared`, what every subscriber's filter names); `t` times its delivery. */
+  publish(orgId: string): Promise<void>;
+  /** For HTTP load (publish only): the request a publish is, with bodies to send in turn. */
+  publishRequest(orgId: string): { url: string; headers: Record<string, string>; bodies: string[] };
+}
+
+const payload = () => ({ price: 450000, t: Date.now() });
+
+/** Raw `ws` rooms or Socket.IO rooms: synthetic room names, publishes to `<org>` or `<org>:shared`. */
+export async function startRooms(kind: 'raw' | 'socketio'): Promise<RoomsTarget> {
+  const script = kind === 'raw' ? 'scripts/bench/raw-rooms-server.ts' : 'scripts/bench/socketio-rooms-server.ts';
+  const server = await spawnServer(['--import', 'tsx', script], {}, /"port":(\d+)/);
+  const base = `http://127.0.0.1:${server.port}`;
+  let distinctRooms = false;
+  const room = (orgId: string) => (distinctRooms ? `${orgId}:shared` : orgId);
+  return {
+    name: kind === 'raw' ? 'raw ws rooms' : 'Socket.IO rooms',
+    server,
+    orgs: (n) => Array.from({ length: n }, (_, i) => `o${i}`),
+    connect(orgIds, perOrg, distinct) {
+      distinctRooms = distinct;
+      const url = kind === 'raw' ? `ws://127.0.0.1:${server.port}/` : base;
+      return new Load(url, orgIds.length * perOrg, kind, { orgIds, distinct });
+    },
+    async publish(orgId) {
+      const res = await fetch(`${base}/publish`, {
+        method: 'POST',
+        body: JSON.stringify({ room: room(orgId), payload: payload() }),
+      });
+      await res.text();
+    },
+    publishRequest: (orgId) => ({
+      url: `${base}/publish`,
+      headers: { 'content-type': 'application/json' },
+      bodies: [JSON.stringify({ room: orgId, payload: { price: 450000 } })],
+    }),
+  };
+}
+
+const PUBLISH = 'mutation($i: PublishEventInput!) { publishEvent(input: $i) { sequence } }';
+
+/** Switchboard's graphql-ws or SSE transport on a server of the build, with `orgCount` organizations made up front. */
+export async function switchboardRooms(server: Server, orgIds: string[], transport: 'graphql-ws' | 'sse') {
+  const { service, member } = await tokens();
+  const url = transport === 'sse' ? `http://127.0.0.1:${server.port}/graphql` : `ws://127.0.0.1:${server.port}/graphql`;
+  const target: RoomsTarget = {
+    name: transport === 'sse' ? 'Switchboard SSE' : 'Switchboard graphql-ws',
+    server,
+    orgs: (n) => orgIds.slice(0, n),
+    connect: (ids, perOrg, distinct) =>
+      new Load(url, ids.length * perOrg, transport, { token: member, orgIds: ids, distinct }),
+    async publish(orgId) {
+      const i = { orgId, channel: 'property', type: 'property.update', subjectId: 'shared', payload: payload() };
+      await gql(server.port, PUBLISH, { i }, service);
+    },
+    publishRequest: (orgId) => ({
+      url: `http://127.0.0.1:${server.port}/graphql`,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${service}` },
+      bodies: Array.from({ length: 100 }, (_, k) =>
+        JSON.stringify({
+          query: PUBLISH,
+          variables: {
+            i: { orgId, channel: 'property', type: 'property.update', subjectId: `p-${k}`, payload: { price: k } },
+          },
+        }),
+      ),
+    }),
+  };
+  return target;
+}
+
+/** `n` organizations with the bench user as a member, made CONCURRENCY at a time. */
+export async function makeOrgs(server: Server, n: number): Promise<string[]> {
+  const ids: string[] = new Array<string>(n);
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      ids[i] = await benchOrg(server, `Tenant ${i}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  return ids;
+}
