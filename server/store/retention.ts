@@ -16,7 +16,7 @@ export interface RetentionPolicy {
 export async function pruneEvents(
   store: Pick<Store, 'db' | 'transaction'>,
   policy: RetentionPolicy,
-  now = Date.now(),
+  { now = Date.now(), orgIds }: { now?: number; orgIds?: readonly string[] } = {},
 ): Promise<number> {
   const { db } = store;
   const cutoffs = new Map<string, number>();
@@ -33,6 +33,8 @@ export async function pruneEvents(
     .groupBy('org_id')
     .execute();
   for (const o of byAge) cutoffs.set(o.org_id, Math.max(cutoffs.get(o.org_id) ?? 0, Number(o.seq)));
+  // Only these organizations, when named (one tenant's log; tests that share a database prune only their own).
+  if (orgIds) for (const orgId of cutoffs.keys()) if (!orgIds.includes(orgId)) cutoffs.delete(orgId);
 
   let removed = 0;
   for (const [orgId, through] of cutoffs) {

@@ -148,9 +148,13 @@ describe.each([
 
     it('retention removes the keys with their events: the key publishes again', async () => {
       const org = await insertOrganization(store.db, 'Pruned');
+      const bystander = await insertOrganization(store.db, 'Not pruned');
       await appendOnce(store, org.id, ['old', 'kept']);
-      await pruneEvents(store, { maxAgeMs: 3_600_000, maxEventsPerOrg: 1 });
+      await appendOnce(store, bystander.id, ['a', 'b']);
+      // Only this organization: the PostgreSQL database is shared with the tests running beside this one.
+      await pruneEvents(store, { maxAgeMs: 3_600_000, maxEventsPerOrg: 1 }, { orgIds: [org.id] });
       expect(await seqs(org.id)).toEqual([2]);
+      expect(await seqs(bystander.id)).toEqual([1, 2]); // an organization not named keeps its log
       const keys = await store.db.selectFrom('idempotency_keys').select('key').where('org_id', '=', org.id).execute();
       expect(keys.map((k) => k.key)).toEqual(['kept']);
       const again = await appendOnce(store, org.id, ['old', 'kept']);
