@@ -29,7 +29,7 @@ function serverFigures(services: Services): InstanceFigures {
   const stats = serverStats(services);
   const second = services.metrics.window.lastSecond();
   const counts = services.metrics.figures?.connections();
-  const feeds = services.bus.orgStats();
+  const feeds = stats.organizations; // read once: serverStats walked every feed already
   return {
     instanceId: services.instanceId,
     uptimeSeconds: stats.uptimeSeconds,
