@@ -90,12 +90,14 @@ export interface Context {
    * reading. Live events are not charged: a subscription keeps one context for its whole life.
    */
   responseBudget: ResponseBudget;
+  /** HTTP and SSE: the request's id (`x-request-id`); the operation's log lines carry it (operationLog). */
+  requestId?: string;
 }
 
 export function createContext(
   services: Services,
   session: Session,
-  extra: { lastEventId?: string; sink?: ResultSink } = {},
+  extra: { lastEventId?: string; sink?: ResultSink; requestId?: string } = {},
 ): Context {
   return {
     viewer: session.viewer,
@@ -104,5 +106,14 @@ export function createContext(
     lastEventId: extra.lastEventId,
     sink: extra.sink,
     responseBudget: new ResponseBudget(services.limits.maxResponseBytes),
+    requestId: extra.requestId,
   };
 }
+
+/**
+ * Where an operation logs: the server's log, its lines carrying `req` for an HTTP request's operation. Made when
+ * a line is written (most operations write none), not kept in the context: envelop copies the context's
+ * properties into its own object, so a lazy one there would be built for every operation.
+ */
+export const operationLog = (ctx: Pick<Context, 'services' | 'requestId'>): Logger =>
+  ctx.requestId ? ctx.services.log.child({ req: ctx.requestId }) : ctx.services.log;

@@ -226,12 +226,40 @@ export function withoutTransportExtensions(e: GraphQLError): GraphQLError {
  * What clients see of an error: expected ones (GraphQLErrors we raised) as they are, anything else as
  * INTERNAL with the cause logged, never shown. Used by Yoga and by results sent past Yoga's hooks.
  */
-export function createErrorMasker(log: { error(obj: object, msg: string): void }) {
+export function createErrorMasker(log: ErrorLog) {
   return (error: unknown): GraphQLError => {
     const graphqlError = error instanceof GraphQLError ? error : undefined;
-    const original = graphqlError ? graphqlError.originalError : error;
-    if (graphqlError && (!original || original instanceof GraphQLError)) return graphqlError;
-    log.error({ err: original ?? error }, 'unexpected error');
+    const cause = unexpectedCause(error);
+    if (cause === undefined && graphqlError) return graphqlError;
+    if (!(isObject(cause) && loggedCauses.delete(cause))) log.error({ err: cause ?? error }, 'unexpected error');
     return new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL' }, path: graphqlError?.path });
   };
+}
+
+type ErrorLog = { error(obj: object, msg: string): void };
+
+/**
+ * Causes logged where the operation's request is known (its id in the line), which the masker, knowing nothing of
+ * the request, then does not log again: see logUnexpected.
+ */
+const loggedCauses = new WeakSet<object>();
+const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null;
+
+/** What an unexpected error hides (anything but a GraphQLError we raised), or undefined for an expected one. */
+function unexpectedCause(error: unknown): unknown {
+  const graphqlError = error instanceof GraphQLError ? error : undefined;
+  const original = graphqlError ? graphqlError.originalError : error;
+  if (graphqlError && (!original || original instanceof GraphQLError)) return undefined;
+  return original ?? error;
+}
+
+/**
+ * Logs an unexpected error with the log `logFor` gives (an operation's, carrying its request id) before the masker
+ * hides it from the client; the masker then does not log it again. Expected errors are not logged.
+ */
+export function logUnexpected(logFor: () => ErrorLog, error: unknown): void {
+  const cause = unexpectedCause(error);
+  if (cause === undefined) return;
+  logFor().error({ err: cause }, 'unexpected error');
+  if (isObject(cause)) loggedCauses.add(cause);
 }

@@ -2,6 +2,7 @@ import { GraphQLError } from 'graphql';
 import { requireOrgAccess, requireViewer } from '../auth/access.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { Services } from '../context.js';
+import type { Logger } from '../logger.js';
 import {
   apiKeyOtherOrganization,
   batchTooLarge,
@@ -37,6 +38,8 @@ export async function publishBatch(
   services: Services,
   viewer: Viewer | null,
   inputs: readonly BatchEventInput[],
+  /** Where a failure is logged: the request's log (its id in each line), made only then. */
+  log: () => Logger = () => services.log,
 ): Promise<BatchResult[]> {
   const v = requireViewer(viewer);
   if (!v.isService && !v.apiKey) throw batchesForBackends();
@@ -52,7 +55,7 @@ export async function publishBatch(
   // events keep the order given; across organizations there is no order to keep.
   await Promise.all(
     [...groupByOrganization(inputs)].map(([orgId, positions]) =>
-      publishOrganization(services, v, orgId, positions, { inputs, checked, results }),
+      publishOrganization(services, v, orgId, positions, { inputs, checked, results, log }),
     ),
   );
   return results;
@@ -81,6 +84,7 @@ interface BatchState {
   inputs: readonly BatchEventInput[];
   checked: readonly Checked[];
   results: BatchResult[];
+  log: () => Logger;
 }
 
 /** One organization's part of a batch: all of it appended and published, or every event with the reason. */
@@ -89,7 +93,7 @@ async function publishOrganization(
   viewer: Viewer,
   orgId: string,
   positions: readonly number[],
-  { inputs, checked, results }: BatchState,
+  { inputs, checked, results, log }: BatchState,
 ): Promise<void> {
   const refused = positions.find((p) => checked[p] instanceof GraphQLError);
   if (refused !== undefined) {
@@ -129,7 +133,7 @@ async function publishOrganization(
       };
     });
   } catch (err) {
-    if (!(err instanceof GraphQLError)) services.log.error({ err, orgId }, 'publishing a batch failed');
+    if (!(err instanceof GraphQLError)) log().error({ err, orgId }, 'publishing a batch failed');
     const error = err instanceof GraphQLError ? err : internalError(err);
     for (const p of positions) results[p] = { ok: false, error };
   }

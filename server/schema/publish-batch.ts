@@ -1,4 +1,5 @@
 import { type BatchResult, publishBatch } from '../domain/publish-batch.js';
+import { operationLog } from '../context.js';
 import type { Builder } from './builder.js';
 import { type PublishEventInputRef, fromPublishEventInput } from './publish-input.js';
 
@@ -56,10 +57,12 @@ export function addPublishBatchSchema(builder: Builder, PublishEventInput: Publi
       authScopes: { loggedIn: true, apiKey: true },
       args: { inputs: t.arg({ type: [PublishEventInput], required: true }) },
       resolve: async (_root, { inputs }, ctx) =>
-        (await publishBatch(ctx.services, ctx.viewer, inputs.map(fromPublishEventInput))).map((result, index) => ({
-          index,
-          result,
-        })),
+        (await publishBatch(ctx.services, ctx.viewer, inputs.map(fromPublishEventInput), () => operationLog(ctx))).map(
+          (result, index) => ({
+            index,
+            result,
+          }),
+        ),
     }),
   );
 }

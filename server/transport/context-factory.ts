@@ -4,8 +4,8 @@ import { createSession } from '../auth/session.js';
 import type { TokenVerifier, VerifyResult } from '../auth/tokens.js';
 import { parseBearer } from '../auth/tokens.js';
 import type { Viewer } from '../auth/viewer.js';
-import { type Context, type Services, createContext } from '../context.js';
-import { invalidToken } from '../errors.js';
+import { type Context, type Services, createContext, operationLog } from '../context.js';
+import { invalidToken, logUnexpected } from '../errors.js';
 import type { ResultSink } from '../delivery.js';
 
 /** What a transport hands Yoga for one operation, beside Yoga's own `request` and `params`. */
@@ -17,6 +17,8 @@ export interface TransportContext {
   request?: Request;
   /** graphql-ws: where a subscription lost with its connection resumes (server-side resume), as a cursor. */
   lastEventId?: string;
+  /** HTTP: the request's id (see observability/request-id.ts). */
+  requestId?: string;
 }
 
 /**
@@ -59,10 +61,21 @@ function viewerOf(result: VerifyResult): Viewer {
 export function createContextFactory(services: Services, authenticate: Authenticate) {
   return async (initial: TransportContext): Promise<Context> => {
     if (initial.session)
-      return createContext(services, initial.session, { sink: initial.sink, lastEventId: initial.lastEventId });
-    const request = initial.request;
+      return createContext(services, initial.session, {
+        sink: initial.sink,
+        lastEventId: initial.lastEventId,
+        requestId: initial.requestId,
+      });
+    const { request, requestId } = initial;
     const lastEventId = request?.headers.get('last-event-id')?.slice(0, 256) || undefined;
-    const viewer = await authenticate(request?.headers.get('authorization'), request?.headers.get('cookie'));
-    return createContext(services, createSession(viewer, 'http'), { lastEventId, sink: initial.sink });
+    let viewer: Viewer | null;
+    try {
+      viewer = await authenticate(request?.headers.get('authorization'), request?.headers.get('cookie'));
+    } catch (err) {
+      // Logged here, with the request's id, when it is unexpected (the masker then only hides it).
+      logUnexpected(() => operationLog({ services, requestId }), err);
+      throw err;
+    }
+    return createContext(services, createSession(viewer, 'http'), { lastEventId, sink: initial.sink, requestId });
   };
 }

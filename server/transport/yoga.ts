@@ -24,6 +24,7 @@ import type { HttpServerContext } from './sse/event-streams.js';
 import { useSseHeaders } from './sse/use-sse-headers.js';
 import { useSseResults } from './sse/use-sse-results.js';
 import { useProtections } from './use-protections.js';
+import { useErrorLog } from './use-error-log.js';
 import { useDemoTokens } from './http/use-demo-tokens.js';
 import { useWebApp } from './http/use-web-app.js';
 import { useCompressedPages } from './http/use-compressed-pages.js';
@@ -90,6 +91,7 @@ export function createYogaServer(o: YogaOptions) {
     maskedErrors: { maskError },
     plugins: [
       useRequestId(),
+      useErrorLog(),
       ...useProtections({
         introspection: config.introspection,
         hideSuggestions: !config.introspection,

@@ -116,7 +116,39 @@ describe('logs of a request', () => {
       const body = (await res.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
       expect(body.errors[0]).toMatchObject({ message: 'Internal server error', extensions: { code: 'INTERNAL' } });
       expect(JSON.stringify(body)).not.toMatch(/database|sqlite|closed/i);
-      expect(lines.find((l) => l.msg === 'unexpected error')).toMatchObject({ req: 'trace-internal', level: 50 });
+      // Once, with the request's id: logged where the operation's context is known, not again by the masker.
+      expect(lines.filter((l) => l.msg === 'unexpected error')).toEqual([
+        expect.objectContaining({ req: 'trace-internal', level: 50 }),
+      ]);
+
+      // A failure while authenticating (an API key is looked up in the store): the same, with its own id.
+      const auth = await fetch(server.graphqlUrl, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-request-id': 'trace-auth',
+          authorization: `Bearer sbk_${'0'.repeat(32)}_${'A'.repeat(43)}`,
+        },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
+      expect(auth.headers.get('x-request-id')).toBe('trace-auth');
+      const authBody = (await auth.json()) as { errors: Array<{ extensions: { code: string } }> };
+      expect(authBody.errors[0]?.extensions.code).toBe('INTERNAL');
+      expect(lines.filter((l) => l.msg === 'unexpected error' && l.req === 'trace-auth')).toHaveLength(1);
+
+      // A batch of the publish API whose append fails: the failure's line carries the request's id.
+      const batch = await fetch(`${server.url}/v1/events`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-request-id': 'trace-publish',
+          authorization: `Bearer ${await serviceToken()}`,
+        },
+        body: JSON.stringify({ events: [{ orgId: org.id, channel: 'property', type: 'property.update' }] }),
+      });
+      expect(batch.headers.get('x-request-id')).toBe('trace-publish');
+      expect(JSON.stringify(await batch.json())).toContain('INTERNAL');
+      expect(lines.filter((l) => l.req === 'trace-publish' && l.level === 50).length).toBeGreaterThan(0);
     } finally {
       await server.stop().catch(() => {}); // the store is already closed
     }

@@ -1,6 +1,6 @@
 import { type ExecutionArgs, type ExecutionResult, Kind, createSourceEventStream, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { Context } from '../../context.js';
+import { type Context, operationLog } from '../../context.js';
 import type { TransportContext } from '../context-factory.js';
 import { acceptsStream, asksApolloMultipart } from '../http/accept.js';
 import { apolloMultipartUnsupported, streamEndError, streamRequired } from '../../errors.js';
@@ -123,8 +123,8 @@ class StreamEnd implements AsyncIterableIterator<ExecutionResult> {
  * organization (ids and counts only: never a token, variables or payloads).
  */
 function traceLifecycle(ctx: Context, args: ExecutionArgs, stream: PushStream<object>): void {
-  const log = ctx.services.log;
-  if (!log.isLevelEnabled('debug')) return;
+  if (!ctx.services.log.isLevelEnabled('debug')) return;
+  const log = operationLog(ctx);
   const operation = getOperationAST(args.document, args.operationName);
   const field = operation?.selectionSet.selections.find((s) => s.kind === Kind.FIELD)?.name.value;
   const orgId = args.variableValues?.orgId;

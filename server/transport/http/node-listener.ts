@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendNodeResponse } from '@whatwg-node/server';
 import type { Logger } from '../../logger.js';
-import { requestIdOf, requestScope } from '../../observability/request-scope.js';
+import { requestIdOf } from '../../observability/request-id.js';
 import { refuseForeignHost } from './host-policy.js';
 import type { EventStreams, HttpServerContext } from '../sse/event-streams.js';
 
@@ -32,15 +32,15 @@ export interface HttpListenerOptions {
  * stream kept alive with the response).
  */
 export function createHttpListener(yoga: NodeHandler, options: HttpListenerOptions) {
-  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function serve(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     options.eventStreams.route(req);
     const sink = options.eventStreams.forRequest(req, res);
     let response: Response;
     try {
-      response = await yoga.handleNodeRequestAndResponse(req, res, { req, res, sink });
+      response = await yoga.handleNodeRequestAndResponse(req, res, { req, res, sink, requestId });
     } catch (err) {
       // Yoga answers its own errors; this is a failure outside it. No stack to the client.
-      options.log.error({ err }, 'HTTP request handling failed');
+      options.log.error({ err, req: requestId }, 'HTTP request handling failed');
       response = new yoga.fetchAPI.Response(
         JSON.stringify({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL' } }] }),
         {
@@ -56,12 +56,11 @@ export function createHttpListener(yoga: NodeHandler, options: HttpListenerOptio
   return (req: IncomingMessage, res: ServerResponse): void => {
     if (refuseForeignHost(req, res, options.isHostAllowed) || refuseOversizedBody(req, res, options.maxBodyBytes))
       return;
-    void requestScope.run({ requestId: requestIdOf(req) }, () =>
-      serve(req, res).catch((err: unknown) => {
-        options.log.error({ err }, 'HTTP response failed');
-        res.destroy();
-      }),
-    );
+    const requestId = requestIdOf(req);
+    serve(req, res, requestId).catch((err: unknown) => {
+      options.log.error({ err, req: requestId }, 'HTTP response failed');
+      res.destroy();
+    });
   };
 }
 

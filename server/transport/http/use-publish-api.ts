@@ -1,6 +1,8 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import type { HttpServerContext } from '../sse/event-streams.js';
 import type { Services } from '../../context.js';
+import type { Logger } from '../../logger.js';
 import { type BatchResult, publishBatch } from '../../domain/publish-batch.js';
 import { type ErrorCode, badInput, batchTooLarge, internalError, unauthenticated } from '../../errors.js';
 import type { Authenticate } from '../context-factory.js';
@@ -31,9 +33,9 @@ const STATUS: Record<ErrorCode, number> = {
  * a processed batch answers `{ results: [...] }`, one per event in order. It answers in `onRequest`, outside
  * Yoga's CSRF check: a browser cannot send the `Authorization` header it needs without a preflight.
  */
-export function usePublishApi(o: PublishApiOptions): Plugin {
+export function usePublishApi(o: PublishApiOptions): Plugin<object, HttpServerContext> {
   return {
-    async onRequest({ request, url, fetchAPI, endResponse }) {
+    async onRequest({ request, url, fetchAPI, endResponse, serverContext }) {
       if (url.pathname !== o.path) return;
       if (request.method !== 'POST') {
         return endResponse(
@@ -42,17 +44,23 @@ export function usePublishApi(o: PublishApiOptions): Plugin {
           }),
         );
       }
+      const log = () => o.services.log.child({ req: serverContext.requestId });
       try {
-        endResponse(await handle(o, request, fetchAPI));
+        endResponse(await handle(o, request, fetchAPI, log));
       } catch (err) {
-        o.services.log.error({ err }, 'publish API request failed');
+        log().error({ err }, 'publish API request failed');
         endResponse(refusal(fetchAPI, internalError(err)));
       }
     },
   };
 }
 
-async function handle(o: PublishApiOptions, request: Request, fetchAPI: FetchApi): Promise<Response> {
+async function handle(
+  o: PublishApiOptions,
+  request: Request,
+  fetchAPI: FetchApi,
+  log: () => Logger,
+): Promise<Response> {
   let viewer;
   try {
     viewer = await o.authenticate(request.headers.get('authorization'));
@@ -69,7 +77,7 @@ async function handle(o: PublishApiOptions, request: Request, fetchAPI: FetchApi
   }
   let results: BatchResult[];
   try {
-    results = await publishBatch(o.services, viewer, parsed.events);
+    results = await publishBatch(o.services, viewer, parsed.events, log);
   } catch (err) {
     if (err instanceof GraphQLError) return refusal(fetchAPI, err);
     throw err;

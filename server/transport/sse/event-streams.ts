@@ -13,6 +13,8 @@ import { SseResponse } from './sse-response.js';
 export interface HttpServerContext extends TransportContext {
   req: IncomingMessage;
   res: ServerResponse;
+  /** Echoed in `x-request-id`; the request's log lines carry it (observability/request-id.ts). */
+  requestId: string;
   sink?: SseResponse;
 }
 
