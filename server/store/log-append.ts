@@ -1,4 +1,5 @@
-import { CompiledQuery, SqliteAdapter, sql } from 'kysely';
+import { sql } from 'kysely';
+import { sqliteOf } from './sqlite-handle.js';
 import { toRow } from './event-rows.js';
 import { newId } from './ids.js';
 import type { Db, EventRecord, NewEvent } from './types.js';
@@ -50,11 +51,13 @@ const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  */
 async function bumpLogs(db: Db, counts: ReadonlyArray<[string, number]>): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  if (isSqlite(db)) {
+  const sqlite = sqliteOf(db);
+  if (sqlite) {
+    const bump = sqlite.prepare<[number, string], { last_seq: number }>(BUMP_ONE);
     for (const [id, n] of counts) {
-      const { rows } = await db.executeQuery<{ last_seq: number }>(CompiledQuery.raw(BUMP_ONE, [n, id]));
-      if (rows[0] === undefined) throw new Error(`organization ${id} does not exist`);
-      out.set(id, Number(rows[0].last_seq));
+      const row = bump.get(n, id);
+      if (row === undefined) throw new Error(`organization ${id} does not exist`);
+      out.set(id, Number(row.last_seq));
     }
     return out;
   }
@@ -83,7 +86,7 @@ async function bumpLogs(db: Db, counts: ReadonlyArray<[string, number]>): Promis
 
 const BUMP_ONE = 'update organizations set last_seq = last_seq + ? where id = ? returning last_seq';
 /** Whether `db` is the embedded store (a handful of hot statements differ). */
-export const isSqlite = (db: Db) => db.getExecutor().adapter instanceof SqliteAdapter;
+export const isSqlite = (db: Db) => sqliteOf(db) !== undefined;
 
 /** The events table's columns, in the order `toRow` gives them and the SQLite insert binds them. */
 const COLUMNS = [
@@ -109,15 +112,12 @@ const INSERT_ONE = `insert into events (${COLUMNS.join(', ')}) values (${COLUMNS
  * of a multi-row statement per row, whose VALUES list SQLite builds and walks as a table first.
  */
 async function insertEvents(db: Db, events: readonly EventRecord[]): Promise<void> {
-  if (isSqlite(db)) {
+  const sqlite = sqliteOf(db);
+  if (sqlite) {
+    const insert = sqlite.prepare(INSERT_ONE);
     for (const e of events) {
       const row = toRow(e);
-      await db.executeQuery(
-        CompiledQuery.raw(
-          INSERT_ONE,
-          COLUMNS.map((c) => row[c]),
-        ),
-      );
+      insert.run(COLUMNS.map((c) => row[c]));
     }
   } else {
     for (let i = 0; i < events.length; i += ROWS_PER_INSERT) {

@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from './migrations.js';
+import { registerSqlite } from './sqlite-handle.js';
 import type { Database, Db } from './types.js';
 
 /** The storage seam: a Kysely handle plus lifecycle. Queries live in repository.ts. */
@@ -48,6 +49,7 @@ function openSqlite(dataDir: string): Store {
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  registerSqlite(db, database);
   return {
     kind: 'sqlite',
     db,
