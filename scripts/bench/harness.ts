@@ -219,8 +219,10 @@ export async function startSwitchboard(
   env: Record<string, string> = {},
   nodeFlags: string[] = [],
 ): Promise<Server> {
+  // BENCH_NODE_FLAGS: Node flags to try on the server (e.g. "--max-semi-space-size=32"), space-separated.
+  const tried = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   return spawnServer(
-    [...nodeFlags, 'dist/server/main.js'],
+    [...tried, ...nodeFlags, 'dist/server/main.js'],
     {
       NODE_ENV: 'production',
       PORT: '0',
