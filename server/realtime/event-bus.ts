@@ -17,7 +17,15 @@ export interface ReplaySource {
 export interface PositionSource {
   /** The highest sequence of each organization, read in one go for every live feed. */
   lastSeqs(orgIds: readonly string[]): Promise<Map<string, number>>;
+  /** The same at two moments only if nothing was committed to the log's store in between (Store.commitMark). */
+  commitMark(): Promise<string>;
 }
+
+/**
+ * While the store reads as unchanged, the position check reads no positions, except on every FULL_CHECK_EVERY-th
+ * turn (once a minute at 5 s): a backstop that does not depend on the commit mark.
+ */
+const FULL_CHECK_EVERY = 12;
 
 export interface EventBusOptions {
   pubsub: PubSubBackend;
@@ -55,6 +63,10 @@ export interface SubscribeOptions {
 export class EventBus {
   private readonly feeds: TopicRooms<OrgFeed>;
   private readonly positions: NodeJS.Timeout;
+  /** Feeds opened so far: a feed new since the last check is compared with the log at the next one. */
+  private feedsOpened = 0;
+  /** The commit mark at which the last check found every feed at the log's end, and the turns skipped since. */
+  private settled: { mark: string; feedsOpened: number; skipped: number } | undefined;
 
   constructor(private readonly options: EventBusOptions) {
     this.feeds = new TopicRooms(options.pubsub, topicOf, (orgId) => this.openFeed(orgId));
@@ -124,6 +136,7 @@ export class EventBus {
   }
 
   private openFeed(orgId: string): OrgFeed {
+    this.feedsOpened++;
     const observer = this.options.observer;
     return new OrgFeed(orgId, {
       log: this.options.log,
@@ -148,16 +161,34 @@ export class EventBus {
     });
   }
 
+  /**
+   * Compares every feed with the log's end (a lost last event, a rewound log), in one read for all feeds, and
+   * looks closer only at the feeds it finds behind, ahead or unsettled. When every feed was found at the log's
+   * end and nothing was committed since (the commit mark is unchanged) and no feed opened, nothing can have
+   * moved under them: 10,000 quiet feeds then cost one small query per check (issue 18).
+   */
   private async checkPositions(): Promise<void> {
-    const feeds = [...this.feeds.rooms()];
-    if (feeds.length === 0) return;
+    if (this.feeds.size === 0) return;
+    const feedsOpened = this.feedsOpened;
+    let mark: string;
     let last: Map<string, number>;
     try {
-      last = await this.options.log.lastSeqs(feeds.map((f) => f.orgId));
+      // Read before the positions: whatever is committed after it changes the next reading.
+      mark = await this.options.log.commitMark();
+      const settled = this.settled;
+      if (settled?.mark === mark && settled.feedsOpened === feedsOpened && ++settled.skipped < FULL_CHECK_EVERY) return;
+      this.settled = undefined;
+      last = await this.options.log.lastSeqs([...this.feeds.rooms()].map((f) => f.orgId));
     } catch (err) {
       return this.options.onError(err, 'checking the feeds’ positions');
     }
-    await Promise.all(feeds.map((feed) => feed.checkPosition(last.get(feed.orgId))));
+    const checks: Promise<void>[] = [];
+    for (const feed of this.feeds.rooms()) {
+      const lastSeq = last.get(feed.orgId);
+      if (!feed.isSettledAt(lastSeq)) checks.push(feed.checkPosition(lastSeq));
+    }
+    if (checks.length === 0) this.settled = { mark, feedsOpened, skipped: 0 };
+    else await Promise.all(checks);
   }
 }
 

@@ -12,6 +12,7 @@ export function createFeedLog(store: Store): FeedLog & ReplaySource & PositionSo
   return {
     lastSeq: async (orgId) => (await lastSeq(store.db, orgId)) ?? 0,
     lastSeqs: (orgIds) => lastSeqs(store.db, orgIds),
+    commitMark: () => store.commitMark(),
     channelRules: (orgId) => listChannelRules(store.db, orgId),
     after: (orgId, afterSeq, limit) => listEvents(store.db, { orgId, afterSeq, limit }),
     async *replay(orgId, filter, afterSeq, upToSeq): AsyncGenerator<EventRecord> {

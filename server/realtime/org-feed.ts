@@ -162,6 +162,11 @@ export class OrgFeed implements TopicRoom {
     if (event) this.sequencer.receive(event);
   }
 
+  /** Whether the log's end asks nothing of the feed (see FeedSequencer.isSettledAt). */
+  isSettledAt(lastSeq: number | undefined): boolean {
+    return this.sequencer.isSettledAt(lastSeq);
+  }
+
   /** The log's end, read by the bus for all feeds at once (see FeedSequencer.checkPosition). */
   checkPosition(lastSeq: number | undefined): Promise<void> {
     return this.sequencer.checkPosition(lastSeq);

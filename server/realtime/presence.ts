@@ -1,6 +1,6 @@
 import type { StreamGuard } from '../auth/session.js';
 import { stateCutOff } from '../errors.js';
-import type { PresenceRegistry } from './presence-registry.js';
+import type { PresenceEntry, PresenceRegistry } from './presence-registry.js';
 import { type PresenceSignal, type PresenceUpdate, type PresenceUser, PresenceView } from './presence-view.js';
 import type { PubSubBackend } from './pubsub.js';
 import { PushStream } from './push-stream.js';
@@ -31,7 +31,7 @@ export class Presence {
     Map<string, { user: PresenceUser; count: number; leaving?: NodeJS.Timeout }>
   >();
   private readonly views: TopicRooms<PresenceView>;
-  private readonly heartbeat: NodeJS.Timeout;
+  private readonly heartbeat: NodeJS.Timeout | undefined;
   private readonly reconciler: NodeJS.Timeout;
 
   constructor(
@@ -40,8 +40,11 @@ export class Presence {
     private readonly options: PresenceOptions,
   ) {
     this.views = new TopicRooms(pubsub, topicOf, (orgId) => new PresenceView(orgId, registry, options.onError));
-    this.heartbeat = setInterval(() => void this.refresh(), Math.max(50, Math.floor(options.ttlMs / 3)));
-    this.heartbeat.unref();
+    // Only a shared registry (Redis) lets entries expire, when their instance stops refreshing them.
+    if (registry.refresh) {
+      this.heartbeat = setInterval(() => void this.refresh(), Math.max(50, Math.floor(options.ttlMs / 3)));
+      this.heartbeat.unref();
+    }
     // Pub/sub is at-most-once (and a new view's subscription starts asynchronously): views are also
     // compared with the registry every couple of seconds, so a lost join or leave shows up soon.
     this.reconciler = setInterval(
@@ -124,13 +127,14 @@ export class Presence {
 
   private async refresh(): Promise<void> {
     const { instanceId, ttlMs } = this.options;
+    const entries: Array<{ orgId: string; entry: PresenceEntry }> = [];
     for (const [orgId, users] of this.local) {
-      for (const { user } of users.values()) {
-        await this.registry
-          .put(orgId, { instanceId, ...user }, ttlMs)
-          .catch((err: unknown) => this.options.onError(err, 'refreshing presence'));
-      }
+      for (const { user } of users.values()) entries.push({ orgId, entry: { instanceId, ...user } });
     }
+    if (entries.length === 0) return;
+    await this.registry
+      .refresh?.(entries, ttlMs)
+      .catch((err: unknown) => this.options.onError(err, 'refreshing presence'));
   }
 
   private async reconcileAll(): Promise<void> {

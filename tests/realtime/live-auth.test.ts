@@ -4,7 +4,7 @@ import { SUBSCRIBE_EVENTS, createOrg, publish } from '../support/fixtures.js';
 import { errorCode, gql, gqlOk } from '../support/http.js';
 import { until } from '../support/inbox.js';
 import { openRaw } from '../support/raw-ws.js';
-import { type TestServer, startPair, token } from '../support/server.js';
+import { type TestServer, startPair, startServer, token } from '../support/server.js';
 
 const pastExpiry = (expSeconds: number) =>
   until(() => Date.now() > expSeconds * 1000 + 200, 'the token to expire', 10_000);
@@ -94,6 +94,22 @@ describe('live authorization', () => {
     expect(rest.filter((m) => m.payload?.data?.events)).toEqual([]);
     for (const m of rest)
       expect(m.type === 'complete' || m.payload.errors[0].extensions.code === 'UNAUTHENTICATED').toBe(true);
+  });
+
+  it('a quiet graphql-ws connection, whose expiry is rechecked only when it is pinged, is closed at expiry', async () => {
+    // keepAliveMs 250: a quiet socket is pinged about every 750 ms, and only a ping rechecks its expiry. The
+    // token expires 3 to 4 s out, beyond the horizon at connect: the timer comes from a ping's recheck.
+    const quiet = await startServer({ tuning: { keepAliveMs: 250 } });
+    try {
+      const exp = Math.floor(Date.now() / 1000) + 4;
+      const raw = await openRaw(quiet.wsUrl);
+      await raw.init(await token('alice', { expiresIn: exp }));
+      expect(await raw.closed).toMatchObject({ code: 4403, reason: 'Token expired' });
+      expect(Date.now()).toBeGreaterThanOrEqual(exp * 1000);
+      expect(Date.now()).toBeLessThan(exp * 1000 + 500);
+    } finally {
+      await quiet.stop();
+    }
   });
 
   it('an SSE stream whose token expires ends with UNAUTHENTICATED', async () => {

@@ -7,11 +7,13 @@ import { encodeCursor } from '../../server/realtime/cursor.js';
 import { EventBus } from '../../server/realtime/event-bus.js';
 import type { EventStream } from '../../server/realtime/event-stream.js';
 import { createFeedLog } from '../../server/realtime/feed-log.js';
+type FeedLog = ReturnType<typeof createFeedLog>;
 import { createFilter } from '../../server/realtime/filter.js';
 import { RECENT_IDS } from '../../server/realtime/recent-ids.js';
 import { type PubSubBackend, createMemoryPubSub } from '../../server/realtime/pubsub.js';
 import { appendEvent, insertOrganization } from '../../server/store/repository.js';
 import { type Store, createStore } from '../../server/store/store.js';
+import { until } from '../support/inbox.js';
 import type { EventRecord } from '../../server/store/types.js';
 
 // The org feed against a real SQLite log. Messages reach the bus through the in-memory pub/sub, published
@@ -60,12 +62,16 @@ afterEach(async () => {
 });
 
 // Assembled like server/app.ts, with the same slow-consumer error.
-async function harness(tuning: { positionCheckMs?: number; maxQueuePerSubscription?: number } = {}): Promise<Harness> {
+async function harness(
+  tuning: { positionCheckMs?: number; maxQueuePerSubscription?: number } = {},
+  /** Watches the bus's reads of the log (the position check's). */
+  watch: (log: FeedLog) => FeedLog = (log) => log,
+): Promise<Harness> {
   const pubsub = createMemoryPubSub();
   const errors: Harness['errors'] = [];
   const bus = new EventBus({
     pubsub,
-    log: createFeedLog(store),
+    log: watch(createFeedLog(store)),
     maxQueuePerSubscription: tuning.maxQueuePerSubscription ?? 1_000,
     positionCheckMs: tuning.positionCheckMs ?? NO_POSITION_CHECK,
     onError: (err, context) => errors.push({ err, context }),
@@ -197,6 +203,26 @@ describe('OrgFeed through the EventBus', () => {
     h.deliver(e1, e2);
     expect(await seqsOf(stream, 2)).toEqual([1, 2]);
     expect(await nextEvent(stream, 'event 3, found by the position check')).toEqual(e3);
+    await expectNothingBefore(h, stream);
+  });
+
+  it('reads no positions while nothing is committed, but for a backstop once every 12 checks', async () => {
+    let marks = 0;
+    const reads: number[] = []; // the number of commit marks read when each position read happened
+    const h = await harness({ positionCheckMs: 20 }, (log) => ({
+      ...log,
+      commitMark: () => (marks++, log.commitMark()),
+      lastSeqs: (orgIds) => (reads.push(marks), log.lastSeqs(orgIds)),
+    }));
+    const stream = await h.subscribe();
+    await until(() => reads.length >= 2, 'a read for the new feed, then the backstop', 10_000);
+    expect(reads[1]! - reads[0]!).toBe(12);
+
+    // A commit nothing announced: the next check reads the positions and finds the event.
+    const before = reads.length;
+    const [e1] = await h.append(1);
+    expect(await nextEvent(stream, 'event 1, found by the position check')).toEqual(e1);
+    expect(reads.length).toBeGreaterThan(before);
     await expectNothingBefore(h, stream);
   });
 

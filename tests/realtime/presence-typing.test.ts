@@ -8,7 +8,7 @@ import { errorCode, gql, gqlOk } from '../support/http.js';
 import { until } from '../support/inbox.js';
 import { spawnServer } from '../support/process.js';
 import { ResumingSubscriber } from '../support/resuming-subscriber.js';
-import { TEST_SECRET, type TestServer, startPair, token, uniquePrefix } from '../support/server.js';
+import { TEST_SECRET, type TestServer, startPair, startServer, token, uniquePrefix } from '../support/server.js';
 
 const PRESENCE = 'subscription($o: ID!) { presence(orgId: $o) { kind user { userId name } users { userId } } }';
 const TYPING = 'subscription($o: ID!, $r: String!) { typing(orgId: $o, room: $r) { room users { userId name } } }';
@@ -161,6 +161,40 @@ describe('presence and typing across two instances', () => {
     const org = await createOrg(a, p.alice, { [p.bob]: 'MEMBER', [p.carol]: 'VIEWER' });
     const auth = who === 'stranger' ? await token('stranger') : org.tokens[p[who as 'bob' | 'carol']];
     expect(errorCode(await gql(a.graphqlUrl, SET_TYPING, { o: org.id, t: true, ...vars }, auth))).toBe(code);
+  });
+});
+
+describe('presence of a connected user past the TTL', () => {
+  // Redis: the entry is written again every TTL/3, in batches. Memory (one instance): it never expires, and
+  // nothing refreshes it.
+  it.each([
+    { registry: 'Redis', redis: true },
+    { registry: 'memory', redis: false },
+  ])('keeps the user listed ($registry registry)', async ({ redis }) => {
+    const ttlMs = 300;
+    const server = await startServer({ redis, env: { PRESENCE_TTL: `${ttlMs}ms` } });
+    try {
+      const p = people();
+      const org = await createOrg(server, p.alice, { [p.bob]: 'MEMBER' });
+      const bob = connect('ws', server, org.tokens[p.bob]);
+      bob.subscribe(SUBSCRIBE_EVENTS, { orgId: org.id });
+      const listed = async () =>
+        (
+          await gqlOk(
+            server.graphqlUrl,
+            'query($o: ID!) { presence(orgId: $o) { userId } }',
+            { o: org.id },
+            org.tokens[p.alice],
+          )
+        ).presence.map((u: { userId: string }) => u.userId);
+      await until(async () => (await listed()).includes(p.bob), 'bob to be listed');
+      // Nothing to await: the entry must still be there after several TTLs of nothing happening.
+      await new Promise((resolve) => setTimeout(resolve, ttlMs * 4));
+      expect(await listed()).toEqual([p.bob]);
+      await bob.dispose();
+    } finally {
+      await server.stop();
+    }
   });
 });
 

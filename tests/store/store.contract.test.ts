@@ -65,6 +65,22 @@ describe.each([
       (r) => r.name,
     );
 
+  describe('commit mark', () => {
+    it('moves with every commit, and stays put while nothing is written (SQLite; PostgreSQL is shared here)', async () => {
+      const org = await insertOrganization(store.db, 'Marked');
+      const before = await store.commitMark();
+      if (kind === 'sqlite') {
+        await lastSeq(store.db, org.id); // a read is no commit
+        expect(await store.commitMark()).toBe(before);
+      }
+      await append(org.id);
+      const afterAppend = await store.commitMark();
+      expect(afterAppend).not.toBe(before);
+      await store.db.updateTable('organizations').set({ last_seq: 0 }).where('id', '=', org.id).execute();
+      expect(await store.commitMark()).not.toBe(afterAppend); // the log went back: it moves as well
+    });
+  });
+
   describe('migrations', () => {
     it('brings a new database up to date at start', async () => {
       expect(store.kind).toBe(kind);

@@ -4,6 +4,7 @@ import type { Logger } from '../../logger.js';
 import { SlotCounter } from '../../limits/slot-counter.js';
 import { hostNotAllowed } from '../http/host-policy.js';
 import { WsConnections } from './connections.js';
+import { longestPingGapMs } from './heartbeat.js';
 import { type ProtocolOptions, createProtocol } from './protocol.js';
 import { createWebSocketServer } from './raw-frames.js';
 import { refuse } from './ws-guards.js';
@@ -39,7 +40,11 @@ export interface WsTransport {
 export function attachGraphQLWs(options: WsTransportOptions): WsTransport {
   const wss = createWebSocketServer(options.maxPayloadBytes);
   const anonymousSlots = new SlotCounter<true>(options.anonymousConnectionLimit);
-  const protocol = createProtocol({ ...options, anonymousSlots, expiryHorizonMs: 2 * options.keepAliveMs });
+  const protocol = createProtocol({
+    ...options,
+    anonymousSlots,
+    expiryHorizonMs: longestPingGapMs(options.keepAliveMs),
+  });
   const connections = new WsConnections(
     protocol,
     options.connections,
