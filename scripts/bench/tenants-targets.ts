@@ -1,7 +1,7 @@
 /**
  * The servers the tenants benchmark compares, behind one shape: organizations (rooms), subscribers spread
- * over them, and one publish over HTTP. Raw `ws` rooms and Socket.IO rooms are child processes of their own;
- * Switchboard is the build (`npm start`), publishing through `publishEvent` with a service token.
+ * over them, and one publish over HTTP. Raw `ws` rooms, Socket.IO rooms and stock Yoga are child processes of
+ * their own; Switchboard is the build (`npm start`), publishing through `publishEvent` with a service token.
  */
 import { Load, type Server, benchOrg, gql, spawnServer, tokens } from './harness.js';
 
@@ -81,6 +81,41 @@ export async function switchboardRooms(server: Server, orgIds: string[], transpo
     }),
   };
   return target;
+}
+
+/**
+ * Stock Yoga (stock-yoga-server.ts): the same `publishEvent` and `events` as Switchboard, on graphql-ws, with
+ * nothing behind them but Yoga's in-memory pub/sub. Organizations are names; no token is checked.
+ */
+export async function startStockYoga(): Promise<RoomsTarget> {
+  const server = await spawnServer(['--import', 'tsx', 'scripts/bench/stock-yoga-server.ts'], {}, /"port":(\d+)/);
+  return {
+    name: 'stock Yoga',
+    server,
+    orgs: (n) => Array.from({ length: n }, (_, i) => `o${i}`),
+    connect: (ids, perOrg, distinct) =>
+      new Load(`ws://127.0.0.1:${server.port}/graphql`, ids.length * perOrg, 'graphql-ws', {
+        token: 'none',
+        orgIds: ids,
+        distinct,
+      }),
+    async publish(orgId) {
+      const i = { orgId, channel: 'property', type: 'property.update', subjectId: 'shared', payload: payload() };
+      await gql(server.port, PUBLISH, { i }, 'none');
+    },
+    publishRequest: (orgId) => ({
+      url: `http://127.0.0.1:${server.port}/graphql`,
+      headers: { 'content-type': 'application/json' },
+      bodies: Array.from({ length: 100 }, (_, k) =>
+        JSON.stringify({
+          query: PUBLISH,
+          variables: {
+            i: { orgId, channel: 'property', type: 'property.update', subjectId: `p-${k}`, payload: { price: k } },
+          },
+        }),
+      ),
+    }),
+  };
 }
 
 /** `n` organizations with the bench user as a member, made CONCURRENCY at a time. */

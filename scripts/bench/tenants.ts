@@ -1,7 +1,8 @@
 /**
  * `npm run bench` (tenants): the shapes apps have, many organizations with a few users each and a filter per
- * user, on Switchboard and on the baselines apps would otherwise write, in the same run: raw `ws` rooms and
- * Socket.IO rooms (tenants-targets.ts). Shapes, each for every target in turn:
+ * user, on Switchboard and on the baselines apps would otherwise write, in the same run: raw `ws` rooms,
+ * Socket.IO rooms and stock Yoga (tenants-targets.ts; BENCH_STOCK_YOGA=0 leaves it out). Shapes, each for
+ * every target in turn (idle: all but stock Yoga):
  *   burst   BENCH_ORGS (1,000) organizations × 5 subscribers, distinct subject filters; BENCH_EVENTS (5) events
  *           to every organization (8 publishers at a time): server CPU per delivered message, publishing included
  *   paced   the same subscribers, 200 events/s round-robin over the organizations for BENCH_PACED_S (10) s:
@@ -18,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Load, cpuMs, median, pct, runBench, startProfile, startSwitchboard } from './harness.js';
 import { httpLoad } from './http-load.js';
-import { type RoomsTarget, makeOrgs, startRooms, switchboardRooms } from './tenants-targets.js';
+import { type RoomsTarget, makeOrgs, startRooms, startStockYoga, switchboardRooms } from './tenants-targets.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const ORGS = env('BENCH_ORGS', 1000);
@@ -177,7 +178,9 @@ async function idle(t: RoomsTarget) {
 runBench('tenants', 40 * 60_000, async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-tenants-'));
   const sb = await startSwitchboard(dataDir);
-  const baselines = [await startRooms('raw'), await startRooms('socketio')];
+  // Stock Yoga (BENCH_STOCK_YOGA=0 leaves it out): the GraphQL recipe an app would otherwise write.
+  const stock = process.env.BENCH_STOCK_YOGA === '0' ? [] : [await startStockYoga()];
+  const baselines = [await startRooms('raw'), await startRooms('socketio'), ...stock];
   try {
     const orgIds = await makeOrgs(sb, SHAPES.includes('idle') ? Math.max(IDLE_ORGS, ORGS + 1) : ORGS + 1);
     const ws = await switchboardRooms(sb, orgIds, 'graphql-ws');
@@ -188,7 +191,7 @@ runBench('tenants', 40 * 60_000, async () => {
     for (const t of [...baselines, ws, sse]) if (has('rooms')) await burst(t, 'rooms', 50, 100, 10, false);
     // An organization no subscriber watches (the last one made).
     for (const t of [...baselines, ws]) if (has('publish')) await publishOnly(t, t.orgs(orgIds.length).at(-1)!);
-    for (const t of [...baselines, ws]) if (has('idle')) await idle(t);
+    for (const t of [...baselines.filter((b) => !stock.includes(b)), ws]) if (has('idle')) await idle(t);
   } finally {
     await Promise.all([sb.stop(), ...baselines.map((b) => b.server.stop())]);
     rmSync(dataDir, { recursive: true, force: true });
