@@ -5,6 +5,7 @@
  * limits: a floor for what GraphQL itself costs per event. Same shapes as Switchboard's `publishEvent` and
  * `events`, so the load threads (load-worker.mjs) and the tenants benchmark drive it unchanged.
  */
+import { setMaxListeners } from 'node:events';
 import { createServer } from 'node:http';
 import { useServer } from 'graphql-ws/use/ws';
 import { JSONResolver } from 'graphql-scalars';
@@ -27,6 +28,8 @@ interface PublishInput {
   payload?: unknown;
 }
 
+// A hundred subscribers of one organization are a hundred listeners on the pub/sub's EventTarget: no warning.
+setMaxListeners(0);
 const pubsub = createPubSub<{ org: [orgId: string, event: Event] }>();
 const sequences = new Map<string, number>();
 
