@@ -52,9 +52,9 @@ export function createRedisPubSub({ topology, prefix, onError }: RedisPubSubOpti
   const subscriber = connectRedis(topology, { failFast: false, subscriber: true });
   publisher.on('error', (err: Error) => onError(err, 'publish'));
   subscriber.on('error', (err: Error) => onError(err, 'subscribe'));
-  const channels =
+  const channels: Channels =
     topology.kind === 'cluster'
-      ? shardedTopics(publisher as Cluster, subscriber as Cluster, onError)
+      ? new ShardedChannels(publisher as Cluster, subscriber as Cluster, onError)
       : eventTargetTopics(publisher as Redis, subscriber as Redis, onError);
 
   return {
@@ -76,11 +76,6 @@ export function createRedisPubSub({ topology, prefix, onError }: RedisPubSubOpti
 }
 
 type Channels = Pick<PubSubBackend, 'publish' | 'subscribe'>;
-
-function shardedTopics(publisher: Cluster, subscriber: Cluster, onError: RedisPubSubOptions['onError']): Channels {
-  const sharded = new ShardedChannels(publisher, subscriber, onError);
-  return { publish: (c, m) => sharded.publish(c, m), subscribe: (c, l) => sharded.subscribe(c, l) };
-}
 
 function eventTargetTopics(publisher: Redis, subscriber: Redis, onError: RedisPubSubOptions['onError']): Channels {
   const target = createRedisEventTarget({

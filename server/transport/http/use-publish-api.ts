@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { HttpServerContext } from '../sse/event-streams.js';
-import type { Services } from '../../context.js';
+import { type Services, operationLog } from '../../context.js';
 import type { Logger } from '../../logger.js';
 import { type BatchResult, publishBatch } from '../../domain/publish-batch.js';
 import { type ErrorCode, badInput, batchTooLarge, internalError, unauthenticated } from '../../errors.js';
@@ -44,7 +44,7 @@ export function usePublishApi(o: PublishApiOptions): Plugin<object, HttpServerCo
           }),
         );
       }
-      const log = () => o.services.log.child({ req: serverContext.requestId });
+      const log = () => operationLog({ services: o.services, requestId: serverContext.requestId });
       try {
         endResponse(await handle(o, request, fetchAPI, log));
       } catch (err) {
