@@ -41,7 +41,11 @@ export interface RunningServices {
 
 /** The long-lived parts: storage, pub/sub (memory or Redis), the event bus, presence, typing, auth. */
 export async function createServices(config: Config, tuning: Tuning, log: Logger): Promise<RunningServices> {
-  const store = await createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const store = await createStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    onWarning: (message) => log.warn(message),
+  });
   const pubsub = config.redis
     ? createRedisPubSub({
         topology: config.redis.topology,

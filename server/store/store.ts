@@ -5,6 +5,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from './migrations.js';
 import { registerSqlite } from './sqlite-handle.js';
+import { CHECKPOINT_AT_BYTES, WalCheckpointer } from './wal-checkpointer.js';
 import type { Database, Db } from './types.js';
 
 /** The storage seam: a Kysely handle plus lifecycle. Queries live in repository.ts. */
@@ -27,6 +28,8 @@ export interface Store {
 export interface StoreOptions {
   databaseUrl?: string;
   dataDir: string;
+  /** Trouble the store works around (the embedded store's checkpointer stopped), for the log. */
+  onWarning?: (message: string) => void;
 }
 
 // PostgreSQL returns int8 as strings; every bigint here is a millisecond time or a sequence number,
@@ -35,7 +38,9 @@ pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 
 /** Opens the configured store and brings its schema up to date. */
 export async function createStore(options: StoreOptions): Promise<Store> {
-  const store = options.databaseUrl ? openPostgres(options.databaseUrl) : openSqlite(options.dataDir);
+  const store = options.databaseUrl
+    ? openPostgres(options.databaseUrl)
+    : openSqlite(options.dataDir, options.onWarning);
   try {
     await migrate(store.db);
   } catch (err) {
@@ -45,33 +50,50 @@ export async function createStore(options: StoreOptions): Promise<Store> {
   return store;
 }
 
-function openSqlite(dataDir: string): Store {
+function openSqlite(dataDir: string, onWarning?: (message: string) => void): Store {
   mkdirSync(dataDir, { recursive: true });
   const file = resolve(join(dataDir, 'switchboard.sqlite'));
+  const lock = lockDataDir(dataDir);
   const database = new SQLite(file);
-  lockExclusively(database, dataDir);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
+  // Checkpoints run on the checkpointer's thread; this connection's own is the backstop (wal-checkpointer.ts).
+  database.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+  // After a restart of the WAL, its file is cut back to this size: a burst does not keep its disk space.
+  database.pragma(`journal_size_limit = ${CHECKPOINT_AT_BYTES}`);
+  const checkpointer = new WalCheckpointer(file, onWarning);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   registerSqlite(db, database);
   return {
     kind: 'sqlite',
     db,
-    transaction: (fn) => db.transaction().execute(fn),
+    transaction: async (fn) => {
+      const result = await db.transaction().execute(fn);
+      checkpointer.afterCommit();
+      return result;
+    },
     ping: async () => {
       await sql`select 1`.execute(db);
     },
-    // The connection is the only writer (locking_mode = EXCLUSIVE) and Kysely runs one statement or
-    // transaction on it at a time: the count of rows it changed can only stay put while nothing is written.
+    // Only this connection writes rows (the data directory's lock keeps other processes out; the checkpointer
+    // only copies pages), and Kysely runs one statement or transaction on it at a time: the count of rows it
+    // changed can only stay put while nothing is written.
     commitMark: async () => {
       const { rows } = await sql<{ n: number }>`select total_changes() as n`.execute(db);
       return String(rows[0]?.n);
     },
-    close: () => db.destroy(),
+    close: async () => {
+      await checkpointer.close();
+      await db.destroy();
+      lock.close();
+    },
   };
 }
+
+/** WAL pages past which the server's connection checkpoints itself, on the event loop: 16 MiB. */
+const BACKSTOP_CHECKPOINT_PAGES = 4_096;
 
 const CACHED_STATEMENTS = 256;
 
@@ -95,17 +117,20 @@ function withStatementCache(database: SQLite.Database): SQLite.Database {
 }
 
 /**
- * One process per embedded store: a second one would assign sequence numbers the first never hears of.
- * SQLite's exclusive locking mode holds the file lock for the connection's life (the OS drops it if the
- * process dies, so there is no stale lock file to clean up).
+ * One process per embedded store: a second one would assign sequence numbers the first never hears of. A small
+ * SQLite file beside the store, held in exclusive locking mode for the process's life, is the lock (the OS drops
+ * it if the process dies, so there is nothing stale to clean up). The store itself is opened in normal locking
+ * mode, which the checkpointer's second connection needs.
  */
-function lockExclusively(database: SQLite.Database, dataDir: string): void {
-  database.pragma('locking_mode = EXCLUSIVE');
-  database.pragma('busy_timeout = 0');
+function lockDataDir(dataDir: string): SQLite.Database {
+  const lock = new SQLite(join(dataDir, 'switchboard.lock'));
+  lock.pragma('locking_mode = EXCLUSIVE');
+  lock.pragma('busy_timeout = 0');
   try {
-    database.exec('BEGIN IMMEDIATE; COMMIT;');
+    lock.exec('BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS held (at INTEGER); COMMIT;');
+    return lock;
   } catch (err) {
-    database.close();
+    lock.close();
     if ((err as { code?: string }).code === 'SQLITE_BUSY') {
       throw new Error(
         `DATA_DIR ${resolve(dataDir)} is in use by another Switchboard process. The embedded store serves one process; ` +
