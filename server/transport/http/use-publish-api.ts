@@ -35,24 +35,33 @@ const STATUS: Record<ErrorCode, number> = {
  */
 export function usePublishApi(o: PublishApiOptions): Plugin<object, HttpServerContext> {
   return {
-    async onRequest({ request, url, fetchAPI, endResponse, serverContext }) {
+    // Synchronous for every other request: an async hook puts the hooks after it in a promise chain.
+    onRequest({ request, url, fetchAPI, endResponse, serverContext }) {
       if (url.pathname !== o.path) return;
-      if (request.method !== 'POST') {
-        return endResponse(
-          refusal(fetchAPI, badInput(`${o.path} takes POST with a JSON body {"events": [ … ]}.`), 405, {
-            allow: 'POST',
-          }),
-        );
-      }
-      const log = () => operationLog({ services: o.services, requestId: serverContext.requestId });
-      try {
-        endResponse(await handle(o, request, fetchAPI, log));
-      } catch (err) {
-        log().error({ err }, 'publish API request failed');
-        endResponse(refusal(fetchAPI, internalError(err)));
-      }
+      return answer(o, request, fetchAPI, serverContext).then(endResponse);
     },
   };
+}
+
+/** The publish API's whole answer to one request to its path. */
+async function answer(
+  o: PublishApiOptions,
+  request: Request,
+  fetchAPI: FetchApi,
+  serverContext: HttpServerContext,
+): Promise<Response> {
+  if (request.method !== 'POST') {
+    return refusal(fetchAPI, badInput(`${o.path} takes POST with a JSON body {"events": [ … ]}.`), 405, {
+      allow: 'POST',
+    });
+  }
+  const log = () => operationLog({ services: o.services, requestId: serverContext.requestId });
+  try {
+    return await handle(o, request, fetchAPI, log);
+  } catch (err) {
+    log().error({ err }, 'publish API request failed');
+    return refusal(fetchAPI, internalError(err));
+  }
 }
 
 async function handle(
