@@ -6,6 +6,8 @@ import { Worker } from 'node:worker_threads';
 export const CHECKPOINT_AT_BYTES = 4 * 1024 * 1024;
 /** How often, at most, a commit looks at the WAL's size (one `stat`). */
 const LOOK_EVERY_MS = 50;
+/** How long closing waits for a checkpoint under way before the worker is stopped. */
+const CLOSE_WAIT_MS = 5_000;
 
 /**
  * The checkpointer's thread: its own connection to the store's file, and a PASSIVE checkpoint whenever asked.
@@ -16,7 +18,12 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
-parentPort.on('message', () => {
+parentPort.on('message', (message) => {
+  if (message === 'close') {
+    db.close();
+    parentPort.close();
+    return;
+  }
   try {
     const [r] = db.pragma('wal_checkpoint(PASSIVE)');
     parentPort.postMessage({ ok: true, log: r.log, checkpointed: r.checkpointed });
@@ -40,6 +47,8 @@ parentPort.on('message', () => {
  */
 export class WalCheckpointer {
   private worker?: Worker;
+  /** Settles when the worker's thread has ended (closed, failed or stopped). */
+  private exited: Promise<unknown> = Promise.resolve();
   private asked = false;
   private lastLook = 0;
   private failed = false;
@@ -64,11 +73,16 @@ export class WalCheckpointer {
     return this.checkpoints;
   }
 
+  /** Closes the worker's connection and ends it (a checkpoint under way finishes first). */
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = undefined;
     this.failed = true;
-    if (worker) await worker.terminate();
+    if (!worker) return;
+    worker.postMessage('close');
+    const timer = setTimeout(() => void worker.terminate(), CLOSE_WAIT_MS);
+    await this.exited;
+    clearTimeout(timer);
   }
 
   private start(): Worker {
@@ -77,12 +91,17 @@ export class WalCheckpointer {
       workerData: { file: this.file, driver: createRequire(import.meta.url).resolve('better-sqlite3') },
     });
     worker.unref();
+    this.exited = new Promise((resolve) => worker.once('exit', resolve));
+    // A worker that cannot run or fails a checkpoint is told once and asked nothing more: checkpoints are left to
+    // the connection's own backstop, and the store keeps working.
     worker.on('message', (r: { ok: boolean; error?: string }) => {
       this.asked = false;
       if (r.ok) this.checkpoints++;
-      else this.onError(`WAL checkpoint failed: ${r.error}`);
+      else {
+        this.failed = true;
+        this.onError(`WAL checkpoint failed, left to SQLite's own from now on: ${r.error}`);
+      }
     });
-    // A worker that cannot run leaves checkpoints to the connection's own backstop; the store keeps working.
     worker.on('error', (err) => {
       this.failed = true;
       this.onError(`WAL checkpointer stopped: ${err.message}`);
