@@ -3,7 +3,7 @@
  * threads on 127.0.0.1, an optional V8 profile over a measured window. Everything is bounded in count and time.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -17,6 +17,8 @@ const LOAD_THREADS = 2;
 
 /** BENCH_PROFILE=<dir>: a V8 CPU profile of the server over each measured burst is written there. */
 export const PROFILE_DIR = process.env.BENCH_PROFILE;
+/** BENCH_SERVER_OUT=<file>: every server's stdout is kept there (e.g. with BENCH_NODE_FLAGS=--trace-gc-nvp). */
+const SERVER_OUT = process.env.BENCH_SERVER_OUT;
 
 export interface Server {
   proc: ChildProcess;
@@ -52,6 +54,7 @@ export async function spawnServer(args: string[], env: Record<string, string>, r
       })
     : undefined;
   let out = '';
+  if (SERVER_OUT) proc.stdout!.pipe(createWriteStream(SERVER_OUT, { flags: 'a' }));
   const port = await new Promise<number>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`no start: ${out}`)), 30_000);
     proc.stdout!.on('data', (d) => {
