@@ -54,15 +54,15 @@ function openSqlite(dataDir: string, onWarning?: (message: string) => void): Sto
   mkdirSync(dataDir, { recursive: true });
   const file = resolve(join(dataDir, 'switchboard.sqlite'));
   const lock = lockDataDir(dataDir);
-  const database = new SQLite(file);
-  database.pragma('journal_mode = WAL');
-  database.pragma('synchronous = NORMAL');
-  database.pragma('foreign_keys = ON');
-  database.pragma('busy_timeout = 5000');
-  // Checkpoints run on the checkpointer's thread; this connection's own is the backstop (wal-checkpointer.ts).
-  database.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
-  // After a restart of the WAL, its file is cut back to this size: a burst does not keep its disk space.
-  database.pragma(`journal_size_limit = ${CHECKPOINT_AT_BYTES}`);
+  let database: SQLite.Database | undefined;
+  try {
+    database = new SQLite(file);
+    configure(database);
+  } catch (err) {
+    database?.close();
+    lock.close();
+    throw err;
+  }
   const checkpointer = new WalCheckpointer(file, onWarning);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   registerSqlite(db, database);
@@ -90,6 +90,17 @@ function openSqlite(dataDir: string, onWarning?: (message: string) => void): Sto
       lock.close();
     },
   };
+}
+
+function configure(database: SQLite.Database): void {
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('foreign_keys = ON');
+  database.pragma('busy_timeout = 5000');
+  // Checkpoints run on the checkpointer's thread; this connection's own is the backstop (wal-checkpointer.ts).
+  database.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+  // After a restart of the WAL, its file is cut back to this size: a burst does not keep its disk space.
+  database.pragma(`journal_size_limit = ${CHECKPOINT_AT_BYTES}`);
 }
 
 /** WAL pages past which the server's connection checkpoints itself, on the event loop: 16 MiB. */

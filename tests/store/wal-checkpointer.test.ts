@@ -154,4 +154,14 @@ describe('embedded store and its WAL', () => {
     const again = await createStore({ dataDir });
     await again.close();
   });
+
+  it('refuses a store file that is not a database, clearly, and leaves the data directory free', async () => {
+    const dataDir = tempDir();
+    const file = join(dataDir, 'switchboard.sqlite');
+    writeFileSync(file, Buffer.alloc(8_192, 7));
+    await expect(createStore({ dataDir })).rejects.toThrow(/file is not a database/);
+    rmSync(file);
+    const store = await createStore({ dataDir });
+    await store.close();
+  });
 });
