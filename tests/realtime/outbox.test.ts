@@ -216,7 +216,8 @@ describe('the outbox through a crash', () => {
           [orgId, start, start + 499],
         );
       }
-      await until(async () => (await left()) < total, 'the consumer to start');
+      // Generous: a server child under a loaded CI machine may take seconds to its first poll.
+      await until(async () => (await left()) < total, 'the consumer to start', 20_000);
       expect(await server.stop('SIGKILL')).not.toBe(0);
       expect(await left()).toBeGreaterThan(0); // killed before the end
       server = await spawnServer(env);
