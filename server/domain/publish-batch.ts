@@ -112,12 +112,13 @@ async function publishOrganization(
     const { viewer: v } = await requireOrgAccess(services.store, viewer, orgId, 'MEMBER', 'publish events', {
       apiKeys: true,
     });
+    const actor = actorOf(v); // one per organization's part: every event of it has the same publisher
     const outcomes = await appendAndPublish(services, {
       orgId,
       events: positions.map((p, j) => ({
         ...eventFieldsOf(inputs[p] as BatchEventInput),
         ...(valid[j] as Exclude<Checked, GraphQLError>).event,
-        actor: actorOf(v),
+        actor,
       })),
       idempotencyKeys: valid.map((c) => c.key),
       payer: payerOf(v),

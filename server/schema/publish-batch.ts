@@ -56,13 +56,11 @@ export function addPublishBatchSchema(builder: Builder, PublishEventInput: Publi
         "For app backends (a service token, or an API key of the organization): up to 1,000 events, each organization's appended all or none in the order given, then delivered live. One result per input, in order. Send the inputs as a variable.",
       authScopes: { loggedIn: true, apiKey: true },
       args: { inputs: t.arg({ type: [PublishEventInput], required: true }) },
-      resolve: async (_root, { inputs }, ctx) =>
-        (await publishBatch(ctx.services, ctx.viewer, inputs.map(fromPublishEventInput), () => operationLog(ctx))).map(
-          (result, index) => ({
-            index,
-            result,
-          }),
-        ),
+      resolve: async (_root, { inputs }, ctx) => {
+        const log = () => operationLog(ctx);
+        const results = await publishBatch(ctx.services, ctx.viewer, inputs.map(fromPublishEventInput), log);
+        return results.map((result, index) => ({ index, result }));
+      },
     }),
   );
 }

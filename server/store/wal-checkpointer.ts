@@ -104,7 +104,7 @@ export class WalCheckpointer {
     });
     worker.on('error', (err) => {
       this.failed = true;
-      this.onError(`WAL checkpointer stopped: ${err.message}`);
+      this.onError(`WAL checkpointer stopped: ${err.message}; checkpoints are left to SQLite's own from now on`);
     });
     return worker;
   }

@@ -24,8 +24,8 @@ export async function authorize(
  * Closes the socket with 4403 when its session's token expires. Only a token expiring within `horizonMs`
  * gets a timer; `recheck` (the transport's heartbeat calls it with each ping, so `horizonMs` must be at least the
  * longest gap between two pings) arms one when the expiry comes near, so the thousands of connections with
- * long-lived tokens hold no timer each. A refreshed session
- * moves the deadline: the timer looks again instead of closing.
+ * long-lived tokens hold no timer each. A refreshed session moves the deadline: the timer looks again instead of
+ * closing.
  */
 export function closeWhenExpired(
   socket: WebSocket,
