@@ -41,6 +41,13 @@ async function updatedSubjects(server: TestServer, org: { id: string; tokens: Re
   return data.events.nodes as Array<{ subjectId: string }>;
 }
 
+/**
+ * How long a row may take from the app's commit to a subscriber: the consumer's poll (200 ms here), a group
+ * commit on the shared PostgreSQL and Redis. Generous, as for the crash test below: twice, the default 5 s ran
+ * out in a full CI run on a loaded 2-core machine, while each file alone delivers in well under a second.
+ */
+const DELIVERY_WAIT_MS = 15_000;
+
 describe('the transactional outbox: events from the app database, in its transactions', () => {
   let appDb: Awaited<ReturnType<typeof createAppDatabase>>;
   let app: pg.Client;
@@ -90,7 +97,7 @@ describe('the transactional outbox: events from the app database, in its transac
     await until(() => b.app.services.bus.stats().subscriptions > before, 'the subscription');
     await updatePrice(org.id, 'p-1', 410_000, false); // rolled back: never announced
     await updatePrice(org.id, 'p-1', 420_000);
-    expect((await live.results.next('the committed change')).data.events).toEqual({
+    expect((await live.results.next('the committed change', DELIVERY_WAIT_MS)).data.events).toEqual({
       type: 'property.update',
       subjectId: 'p-1',
       actor: { id: 'outbox', isService: true },
@@ -101,7 +108,7 @@ describe('the transactional outbox: events from the app database, in its transac
       'the row consumed',
     );
     const marker = await publish(a, org.tokens.alice!, { orgId: org.id, channel: 'user', type: 'user.activity' });
-    expect((await live.results.next('the next event')).data.events.type).toBe('user.activity');
+    expect((await live.results.next('the next event', DELIVERY_WAIT_MS)).data.events.type).toBe('user.activity');
     expect(marker.id).toMatch(/^evt_/);
     await client.dispose();
   });
@@ -123,7 +130,7 @@ describe('the transactional outbox: events from the app database, in its transac
     await insert(org.id, 'property.update', { price: 2 }, { roles: ['GOD'] });
     await insert(org.id, 'property.update', { price: 3 });
     await app.query('commit');
-    const delivered = await live.results.next('the valid row');
+    const delivered = await live.results.next('the valid row', DELIVERY_WAIT_MS);
     expect(delivered.data.events.payload).toEqual({ price: 3 });
     await until(
       async () => (await app.query('select count(*)::int as n from switchboard_outbox_dead')).rows[0].n >= 3,
