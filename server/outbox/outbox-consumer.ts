@@ -11,6 +11,8 @@ import { notifyChannel } from './outbox-sql.js';
 const BATCH = 500;
 /** After the app's database went away, the next attempt to reconnect. */
 const RECONNECT_MS = 1_000;
+/** A connection attempt that has not completed by then is abandoned (and retried), not waited on forever. */
+const CONNECT_TIMEOUT_MS = 10_000;
 /** The outbox's events are the app backend's: a service actor, exempt from users' publish budgets. */
 const ACTOR = { id: 'outbox', name: 'Transactional outbox', isService: true } as const;
 
@@ -43,6 +45,10 @@ export interface OutboxOptions {
  */
 export class OutboxConsumer {
   private client: pg.Client | undefined;
+  /** The attempt in progress: the timer's rounds must not open a second connection beside it. */
+  private connecting = false;
+  /** Whether the last attempt failed, so that a database that stays unreachable is logged once, not every second. */
+  private unreachable = false;
   private leader = false;
   private draining: Promise<void> | undefined;
   private again = false;
@@ -81,29 +87,38 @@ export class OutboxConsumer {
   }
 
   private async connect(): Promise<void> {
-    if (this.stopped || this.client) return;
-    const client = new pg.Client({ connectionString: this.o.databaseUrl });
+    if (this.stopped || this.client || this.connecting) return;
+    this.connecting = true;
+    const client = new pg.Client({ connectionString: this.o.databaseUrl, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client));
     client.on('notification', () => this.kick());
     try {
       await client.connect();
       await client.query(`listen ${notifyChannel(this.o.table)}`);
+      if (this.stopped) return void client.end().catch(() => undefined);
       this.client = client;
-      await this.tick();
+      this.unreachable = false;
     } catch (err) {
-      this.lost(client, err);
+      if (!this.unreachable) this.services.log.warn({ err }, "outbox: cannot reach the app's database; retrying");
+      this.unreachable = true;
+      return this.lost(client);
+    } finally {
+      this.connecting = false;
     }
+    await this.tick();
   }
 
   private lost(client: pg.Client, err?: unknown): void {
-    if (this.client === client) {
+    const current = this.client === client;
+    if (current) {
       this.client = undefined;
       this.leader = false;
       if (err) this.services.log.warn({ err }, "outbox: lost the app's database; reconnecting");
     }
     client.end().catch(() => undefined);
-    if (!this.stopped) setTimeout(() => void this.connect(), RECONNECT_MS).unref();
+    // Once per connection: its 'error' and 'end' (and a failed attempt) all come here.
+    if (!this.stopped && (current || this.connecting)) setTimeout(() => void this.connect(), RECONNECT_MS).unref();
   }
 
   /** The timer's round: reconnect, take the lock when free, catch up with anything a notification missed. */
@@ -116,6 +131,8 @@ export class OutboxConsumer {
           'select pg_try_advisory_lock(hashtext($1)) as locked',
           [this.lockKey],
         );
+        // Only the current connection's answer counts: the lock belongs to the session that took it.
+        if (this.client !== client) return;
         this.leader = rows[0]?.locked === true;
         if (this.leader) this.services.log.info({ table: this.o.table }, 'outbox: consuming');
       } catch (err) {

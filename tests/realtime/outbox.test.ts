@@ -1,5 +1,7 @@
+import net from 'node:net';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { createLogger } from '../../server/logger.js';
 import { outboxSchemaSql } from '../../server/outbox/outbox-sql.js';
 import { connect } from '../support/clients.js';
 import { SUBSCRIBE_EVENTS, createOrg, publish } from '../support/fixtures.js';
@@ -42,6 +44,39 @@ async function updatedSubjects(server: TestServer, org: { id: string; tokens: Re
 }
 
 /**
+ * What the databases were doing, printed when a test of this file fails: the outbox's rows, and every
+ * connection of the app's and Switchboard's databases that is not idle (what it runs, what it waits on).
+ */
+async function databaseState(appUrl: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: inject('postgresAdminUrl') });
+  const app = new pg.Client({ connectionString: appUrl });
+  try {
+    await admin.connect();
+    await app.connect();
+    const outbox = (await app.query('select count(*)::int as rows from switchboard_outbox')).rows[0];
+    const activity = (
+      await admin.query(
+        `select datname, pid, state, wait_event_type, wait_event, now() - xact_start as in_transaction, left(query, 120) as query
+         from pg_stat_activity where datname in ($1, $2) and state <> 'idle' and pid <> pg_backend_pid()`,
+        [new URL(appUrl).pathname.slice(1), new URL(inject('postgresUrl')).pathname.slice(1)],
+      )
+    ).rows;
+    return JSON.stringify({ outbox, activity }, null, 1);
+  } catch (err) {
+    return `(state unavailable: ${String(err)})`;
+  } finally {
+    await admin.end().catch(() => undefined);
+    await app.end().catch(() => undefined);
+  }
+}
+
+/** A logger keeping the servers' lines (info and up), printed when a test fails. */
+function keptLogger() {
+  const lines: string[] = [];
+  return { lines, logger: createLogger('info', { write: (line: string) => void lines.push(line) }) };
+}
+
+/**
  * How long a row may take from the app's commit to a subscriber: the consumer's poll (200 ms here), a group
  * commit on the shared PostgreSQL and Redis. Generous, as for the crash test below: twice, the default 5 s ran
  * out in a full CI run on a loaded 2-core machine, while each file alone delivers in well under a second.
@@ -54,6 +89,7 @@ describe('the transactional outbox: events from the app database, in its transac
   let a: TestServer;
   let b: TestServer;
   const stopped = new Set<TestServer>();
+  const logs = { a: keptLogger(), b: keptLogger() };
   beforeAll(async () => {
     appDb = await createAppDatabase();
     app = new pg.Client({ connectionString: appDb.url });
@@ -64,8 +100,20 @@ describe('the transactional outbox: events from the app database, in its transac
       redisPrefix: uniquePrefix(),
       env: { OUTBOX_DATABASE_URL: appDb.url, OUTBOX_POLL: '200ms' },
     };
-    [a, b] = [await startServer(options), await startServer(options)];
+    [a, b] = [
+      await startServer({ ...options, logger: logs.a.logger }),
+      await startServer({ ...options, logger: logs.b.logger }),
+    ];
   });
+  beforeEach(({ onTestFailed }) =>
+    onTestFailed(async () => {
+      const consumers = [a, b].map((s) => ({ healthy: s.app.outbox?.healthy(), consuming: s.app.outbox?.consuming }));
+      console.error(
+        `outbox consumers (a, b): ${JSON.stringify(consumers)}\n${await databaseState(appDb.url)}\n` +
+          `a's log:\n${logs.a.lines.join('')}\nb's log:\n${logs.b.lines.join('')}`,
+      );
+    }),
+  );
   afterAll(async () => {
     await Promise.all([a, b].filter((s) => !stopped.has(s)).map((s) => s.stop()));
     await app.end();
@@ -175,6 +223,83 @@ describe('the transactional outbox: events from the app database, in its transac
   });
 });
 
+/**
+ * A TCP relay to the machine's PostgreSQL that holds the connections it accepts during its first `holdMs`, then
+ * passes them all on at once (later ones go straight through): an app database slow to accept connections on a
+ * loaded machine, where several attempts then complete in the same turn of the event loop.
+ */
+async function slowRelay(
+  holdMs: number,
+): Promise<{ port: number; accepted: () => number; close: () => Promise<void> }> {
+  const target = new URL(inject('postgresAdminUrl'));
+  const sockets = new Set<net.Socket>();
+  const held: net.Socket[] = [];
+  let accepted = 0;
+  let open = false;
+  const pass = (inbound: net.Socket) => {
+    if (inbound.destroyed) return;
+    const outbound = net.connect(Number(target.port || 5432), target.hostname);
+    sockets.add(outbound);
+    outbound.on('error', () => outbound.destroy());
+    outbound.on('close', () => inbound.destroy());
+    inbound.on('close', () => outbound.destroy());
+    inbound.pipe(outbound).pipe(inbound);
+  };
+  const relay = net.createServer((inbound) => {
+    accepted++;
+    sockets.add(inbound);
+    inbound.on('error', () => inbound.destroy());
+    if (open) pass(inbound);
+    else held.push(inbound);
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  const timer = setTimeout(() => {
+    open = true;
+    held.forEach(pass);
+  }, holdMs);
+  return {
+    port: (relay.address() as net.AddressInfo).port,
+    accepted: () => accepted,
+    close: async () => {
+      clearTimeout(timer);
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => relay.close(resolve));
+    },
+  };
+}
+
+describe("the outbox's database slow to accept connections", () => {
+  it('one connection, which takes the lock and consumes (connecting slower than the poll opens no second one)', async () => {
+    const appDb = await createAppDatabase();
+    const relay = await slowRelay(1_000);
+    const viaRelay = new URL(appDb.url);
+    viaRelay.port = String(relay.port);
+    const app = new pg.Client({ connectionString: appDb.url });
+    await app.connect();
+    // Polling every 200 ms, while the first connection takes a second to open.
+    const server = await startServer({ env: { OUTBOX_DATABASE_URL: viaRelay.toString(), OUTBOX_POLL: '200ms' } });
+    try {
+      const org = await createOrg(server, 'alice');
+      await app.query(
+        `insert into switchboard_outbox (org_id, channel, type, subject_id, payload) values ($1, 'property', 'property.update', 'p-1', '{"price": 1}')`,
+        [org.id],
+      );
+      await until(() => server.app.outbox?.consuming === true, 'the consumer to take the lock', 10_000);
+      await until(async () => (await updatedSubjects(server, org)).length === 1, 'the row consumed', 10_000);
+      const consumerConnections = await app.query(
+        'select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+      );
+      console.log('CONNS', consumerConnections.rows[0].n);
+      expect(consumerConnections.rows[0].n).toBe(1);
+    } finally {
+      await server.stop();
+      await app.end();
+      await relay.close();
+      await appDb.drop();
+    }
+  });
+});
+
 describe("the outbox's database unreachable", () => {
   it('/ready says so, and the rest of the server works', async () => {
     const server = await startServer({
@@ -207,7 +332,7 @@ describe('the outbox through a crash', () => {
       OUTBOX_POLL: '200ms',
       LIMIT_ORGANIZATIONS_PER_USER: '10000',
     };
-    let server = await spawnServer(env);
+    let server = await spawnServer({ ...env, LOG_LEVEL: 'info' });
     try {
       const owner = await token('alice');
       const orgId = (
@@ -227,7 +352,7 @@ describe('the outbox through a crash', () => {
       await until(async () => (await left()) < total, 'the consumer to start', 20_000);
       expect(await server.stop('SIGKILL')).not.toBe(0);
       expect(await left()).toBeGreaterThan(0); // killed before the end
-      server = await spawnServer(env);
+      server = await spawnServer({ ...env, LOG_LEVEL: 'info' });
       await until(async () => (await left()) === 0, 'the rest consumed after the restart', 20_000);
       const seen: number[] = [];
       let after: string | null = null;
@@ -248,6 +373,9 @@ describe('the outbox through a crash', () => {
         after = page.pageInfo.endCursor;
       }
       expect(seen).toEqual(Array.from({ length: total }, (_, i) => i));
+    } catch (err) {
+      console.error(`${await databaseState(appDb.url)}\nthe server's log:\n${server.stdout()}\n${server.stderr()}`);
+      throw err;
     } finally {
       await server.stop('SIGKILL');
       await app.end();
