@@ -289,7 +289,6 @@ describe("the outbox's database slow to accept connections", () => {
       const consumerConnections = await app.query(
         'select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
       );
-      console.log('CONNS', consumerConnections.rows[0].n);
       expect(consumerConnections.rows[0].n).toBe(1);
     } finally {
       await server.stop();
