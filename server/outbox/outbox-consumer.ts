@@ -117,7 +117,8 @@ export class OutboxConsumer {
       if (err) this.services.log.warn({ err }, "outbox: lost the app's database; reconnecting");
     }
     client.end().catch(() => undefined);
-    // Once per connection: its 'error' and 'end' (and a failed attempt) all come here.
+    // The current connection lost, or an attempt failed: try again (connect() drops a second try while one runs).
+    // A connection already replaced schedules nothing: its 'error' and 'end' come here too.
     if (!this.stopped && (current || this.connecting)) setTimeout(() => void this.connect(), RECONNECT_MS).unref();
   }
 
