@@ -5,7 +5,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from './migrations.js';
 import { registerSqlite } from './sqlite-handle.js';
-import { CHECKPOINT_AT_BYTES, WalCheckpointer } from './wal-checkpointer.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 import type { Database, Db } from './types.js';
 
 /** The storage seam: a Kysely handle plus lifecycle. Queries live in repository.ts. */
@@ -99,12 +99,19 @@ function configure(database: SQLite.Database): void {
   database.pragma('busy_timeout = 5000');
   // Checkpoints run on the checkpointer's thread; this connection's own is the backstop (wal-checkpointer.ts).
   database.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
-  // After a restart of the WAL, its file is cut back to this size: a burst does not keep its disk space.
-  database.pragma(`journal_size_limit = ${CHECKPOINT_AT_BYTES}`);
+  // After a restart of the WAL, its file is cut back to this size (a runaway WAL does not keep its disk space).
+  // Well above the backstop: in steady state the file is reused in place, not cut and grown again at each restart.
+  database.pragma(`journal_size_limit = ${WAL_FILE_KEPT_BYTES}`);
 }
 
 /** WAL pages past which the server's connection checkpoints itself, on the event loop: 16 MiB. */
 const BACKSTOP_CHECKPOINT_PAGES = 4_096;
+/**
+ * The WAL file's size kept after a restart. Cut back to 4 MiB, the file was grown again by every restart's writes
+ * (about twice a second under mixed-organization ingest), each new block allocated by the file system: keeping it
+ * measured +7 % events/s on that load (docs/benchmarks.md). Disk it may keep: 64 MiB at most.
+ */
+const WAL_FILE_KEPT_BYTES = 64 * 1024 * 1024;
 
 const CACHED_STATEMENTS = 256;
 
