@@ -61,7 +61,11 @@ function openSqlite(dataDir: string, onWarning?: (message: string) => void): Sto
   } catch (err) {
     database?.close();
     lock.close();
-    throw err;
+    // SQLite names no file ("file is not a database"): say which, and what to do.
+    throw new Error(
+      `The embedded store ${file} cannot be opened: ${(err as Error).message}. Move the file aside to start with an empty store, or set DATA_DIR to another directory.`,
+      { cause: err },
+    );
   }
   const checkpointer = new WalCheckpointer(file, onWarning);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
@@ -109,7 +113,7 @@ const BACKSTOP_CHECKPOINT_PAGES = 4_096;
 /**
  * The WAL file's size kept after a restart. Cut back to 4 MiB, the file was grown again by every restart's writes
  * (about twice a second under mixed-organization ingest), each new block allocated by the file system: keeping it
- * measured +7 % events/s on that load (docs/benchmarks.md). Disk it may keep: 64 MiB at most.
+ * measured +7 % events/s on that load (docs/benchmarks.md). At most 64 MiB stays on disk after a restart.
  */
 const WAL_FILE_KEPT_BYTES = 64 * 1024 * 1024;
 

@@ -160,6 +160,7 @@ describe('embedded store and its WAL', () => {
     const file = join(dataDir, 'switchboard.sqlite');
     writeFileSync(file, Buffer.alloc(8_192, 7));
     await expect(createStore({ dataDir })).rejects.toThrow(/file is not a database/);
+    await expect(createStore({ dataDir })).rejects.toThrow(`The embedded store ${file} cannot be opened`);
     rmSync(file);
     const store = await createStore({ dataDir });
     await store.close();
