@@ -1,7 +1,8 @@
 /**
  * The servers the tenants benchmark compares, behind one shape: organizations (rooms), subscribers spread
  * over them, and one publish over HTTP. Raw `ws` rooms, Socket.IO rooms and stock Yoga are child processes of
- * their own; Switchboard is the build (`npm start`), publishing through `publishEvent` with a service token.
+ * their own; Switchboard is the build (`npm start`), publishing with a service token through `publishEvent` (GraphQL
+ * over HTTP) or through the publish API (`POST /v1/events`, one event per request, as raw's `POST /publish`).
  */
 import { Load, type Server, benchOrg, gql, spawnServer, tokens } from './harness.js';
 
@@ -53,31 +54,56 @@ export async function startRooms(kind: 'raw' | 'socketio'): Promise<RoomsTarget>
 
 const PUBLISH = 'mutation($i: PublishEventInput!) { publishEvent(input: $i) { sequence } }';
 
-/** Switchboard's graphql-ws or SSE transport on a server of the build, with `orgCount` organizations made up front. */
-export async function switchboardRooms(server: Server, orgIds: string[], transport: 'graphql-ws' | 'sse') {
+/** How a Switchboard target publishes: the GraphQL mutation, or the publish API for app backends. */
+export type PublishPath = 'publishEvent' | 'http-api';
+
+/**
+ * Switchboard's graphql-ws or SSE transport on a server of the build, with `orgCount` organizations made up
+ * front, publishing through `via`.
+ */
+export async function switchboardRooms(
+  server: Server,
+  orgIds: string[],
+  transport: 'graphql-ws' | 'sse',
+  via: PublishPath = 'publishEvent',
+) {
   const { service, member } = await tokens();
   const url = transport === 'sse' ? `http://127.0.0.1:${server.port}/graphql` : `ws://127.0.0.1:${server.port}/graphql`;
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${service}` };
+  const event = (orgId: string, subjectId: string, payload: object) => ({
+    orgId,
+    channel: 'property',
+    type: 'property.update',
+    subjectId,
+    payload,
+  });
+  const request =
+    via === 'http-api'
+      ? { url: `http://127.0.0.1:${server.port}/v1/events`, body: (e: object) => JSON.stringify({ events: [e] }) }
+      : {
+          url: `http://127.0.0.1:${server.port}/graphql`,
+          body: (e: object) => JSON.stringify({ query: PUBLISH, variables: { i: e } }),
+        };
   const target: RoomsTarget = {
-    name: transport === 'sse' ? 'Switchboard SSE' : 'Switchboard graphql-ws',
+    name: `Switchboard ${transport === 'sse' ? 'SSE' : 'graphql-ws'}${via === 'http-api' ? ' + HTTP API' : ''}`,
     server,
     orgs: (n) => orgIds.slice(0, n),
     connect: (ids, perOrg, distinct) =>
       new Load(url, ids.length * perOrg, transport, { token: member, orgIds: ids, distinct }),
     async publish(orgId) {
-      const i = { orgId, channel: 'property', type: 'property.update', subjectId: 'shared', payload: payload() };
-      await gql(server.port, PUBLISH, { i }, service);
+      const res = await fetch(request.url, {
+        method: 'POST',
+        headers,
+        body: request.body(event(orgId, 'shared', payload())),
+      });
+      const text = await res.text();
+      if (res.status !== 200 || text.includes('"errors"') || text.includes('"error"'))
+        throw new Error(`${target.name}: publish refused (${res.status}): ${text}`);
     },
     publishRequest: (orgId) => ({
-      url: `http://127.0.0.1:${server.port}/graphql`,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${service}` },
-      bodies: Array.from({ length: 100 }, (_, k) =>
-        JSON.stringify({
-          query: PUBLISH,
-          variables: {
-            i: { orgId, channel: 'property', type: 'property.update', subjectId: `p-${k}`, payload: { price: k } },
-          },
-        }),
-      ),
+      url: request.url,
+      headers,
+      bodies: Array.from({ length: 100 }, (_, k) => request.body(event(orgId, `p-${k}`, { price: k }))),
     }),
   };
   return target;

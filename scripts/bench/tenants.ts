@@ -11,8 +11,12 @@
  *   publish no subscribers, 50 keep-alive HTTP clients for BENCH_SECONDS (5) s: server CPU per publish, rate
  *   idle    BENCH_IDLE_ORGS (10,000) organizations with one subscriber each: server CPU (% of a core) at rest
  *           over BENCH_IDLE_S (15) s, after 5 s to settle
+ * Switchboard publishes through `publishEvent` (GraphQL over HTTP) and, as "+ HTTP API", through `POST /v1/events`
+ * with one event per request: the path for app backends, the same shape as the baselines' `POST /publish`.
+ * BENCH_SWITCHBOARD (graphql-ws,http-api,sse) picks which of Switchboard's targets run, in that order.
  * Each figure is the median of BENCH_ROUNDS (3) measurements (one for paced and idle). BENCH_SHAPES (all)
- * picks shapes by name, comma-separated; BENCH_PROFILE=<dir> profiles Switchboard graphql-ws in each shape.
+ * picks shapes by name, comma-separated; BENCH_PROFILE=<dir> profiles Switchboard graphql-ws in each
+ * shape (`<shape>.cpuprofile`, and `<shape>-api.cpuprofile` publishing through the HTTP API).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +34,7 @@ const SECONDS = env('BENCH_SECONDS', 5);
 const IDLE_ORGS = env('BENCH_IDLE_ORGS', 10_000);
 const IDLE_S = env('BENCH_IDLE_S', 15);
 const SHAPES = (process.env.BENCH_SHAPES ?? 'burst,paced,rooms,publish,idle').split(',');
+const SWITCHBOARD = (process.env.BENCH_SWITCHBOARD ?? 'graphql-ws,http-api,sse').split(',');
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -66,7 +71,8 @@ async function measure(t: RoomsTarget, load: Load, expected: number, fire: () =>
 
 /** Runs `body` with a CPU profile of Switchboard graphql-ws (BENCH_PROFILE) around it. */
 async function profiled<T>(t: RoomsTarget, name: string, body: () => Promise<T>): Promise<T> {
-  const stop = t.name === 'Switchboard graphql-ws' ? await startProfile(t.server, `${name}.cpuprofile`) : undefined;
+  const file = { 'Switchboard graphql-ws': name, 'Switchboard graphql-ws + HTTP API': `${name}-api` }[t.name];
+  const stop = file ? await startProfile(t.server, `${file}.cpuprofile`) : undefined;
   try {
     return await body();
   } finally {
@@ -183,15 +189,22 @@ runBench('tenants', 40 * 60_000, async () => {
   const baselines = [await startRooms('raw'), await startRooms('socketio'), ...stock];
   try {
     const orgIds = await makeOrgs(sb, SHAPES.includes('idle') ? Math.max(IDLE_ORGS, ORGS + 1) : ORGS + 1);
-    const ws = await switchboardRooms(sb, orgIds, 'graphql-ws');
-    const sse = await switchboardRooms(sb, orgIds, 'sse');
+    const picked = async (name: string, make: () => Promise<RoomsTarget>) =>
+      SWITCHBOARD.includes(name) ? [await make()] : [];
+    const ws = await picked('graphql-ws', () => switchboardRooms(sb, orgIds, 'graphql-ws'));
+    // The same subscribers, the events published as app backends do: POST /v1/events, as raw's POST /publish.
+    const api = await picked('http-api', () => switchboardRooms(sb, orgIds, 'graphql-ws', 'http-api'));
+    const sse = await picked('sse', () => switchboardRooms(sb, orgIds, 'sse'));
     const has = (s: string) => SHAPES.includes(s);
-    for (const t of [...baselines, ws, sse]) if (has('burst')) await burst(t, 'burst', ORGS, 5, EVENTS, true);
-    for (const t of [...baselines, ws]) if (has('paced')) await paced(t);
-    for (const t of [...baselines, ws, sse]) if (has('rooms')) await burst(t, 'rooms', 50, 100, 10, false);
+    for (const t of [...baselines, ...ws, ...api, ...sse])
+      if (has('burst')) await burst(t, 'burst', ORGS, 5, EVENTS, true);
+    for (const t of [...baselines, ...ws, ...api]) if (has('paced')) await paced(t);
+    for (const t of [...baselines, ...ws, ...api, ...sse])
+      if (has('rooms')) await burst(t, 'rooms', 50, 100, 10, false);
     // An organization no subscriber watches (the last one made).
-    for (const t of [...baselines, ws]) if (has('publish')) await publishOnly(t, t.orgs(orgIds.length).at(-1)!);
-    for (const t of [...baselines.filter((b) => !stock.includes(b)), ws]) if (has('idle')) await idle(t);
+    for (const t of [...baselines, ...ws, ...api])
+      if (has('publish')) await publishOnly(t, t.orgs(orgIds.length).at(-1)!);
+    for (const t of [...baselines.filter((b) => !stock.includes(b)), ...ws]) if (has('idle')) await idle(t);
   } finally {
     await Promise.all([sb.stop(), ...baselines.map((b) => b.server.stop())]);
     rmSync(dataDir, { recursive: true, force: true });

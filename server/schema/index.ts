@@ -30,5 +30,18 @@ export function createSchema(catalog: EventCatalog): GraphQLSchema {
   addPresenceSchema(builder);
   addServerSchema(builder);
   addConsoleSchema(builder);
-  return builder.toSchema({ sortSchema: true });
+  return withPlainSubscriptionResolvers(builder.toSchema({ sortSchema: true }));
+}
+
+const asDelivered = (item: unknown) => item;
+
+/**
+ * Every subscription field resolves to the item its stream yields, as it is (the fan-out shares one result per
+ * item on that: transport/fanout/result-key.ts). Pothos wraps that identity in its plugins, which check the
+ * field's arguments and auth scopes again on every item; `subscribe` already did both, once per subscription.
+ * Delivery executes each event once per organization and selection, so this wrapper was paid per event.
+ */
+function withPlainSubscriptionResolvers(schema: GraphQLSchema): GraphQLSchema {
+  for (const field of Object.values(schema.getSubscriptionType()?.getFields() ?? {})) field.resolve = asDelivered;
+  return schema;
 }

@@ -24,6 +24,16 @@ describe('schema.graphql', () => {
     expect(own.sort()).toEqual([...RESERVED_TYPE_NAMES].sort());
   });
 
+  it('resolves every subscription field to the item its stream yields, without checking the arguments again per item', () => {
+    // The fan-out shares one result per item and selection on this (transport/fanout/result-key.ts); the
+    // arguments and auth scopes are checked once, by the field's subscribe.
+    const fields = Object.values(schema.getSubscriptionType()?.getFields() ?? {});
+    expect(fields.map((f) => f.name).sort()).toEqual(['events', 'liveStats', 'notifications', 'presence', 'typing']);
+    const item = { id: 'e1' };
+    const badArgs = { orgId: 'o1', channels: ['not a name!'], room: '' };
+    for (const field of fields) expect(field.resolve?.(item, badArgs, {}, undefined as never)).toBe(item);
+  });
+
   it('keeps the public contract names', () => {
     const sdl = printSchema(schema);
     for (const field of [
