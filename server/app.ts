@@ -19,7 +19,9 @@ import { createOriginPolicy } from './transport/http/origin-policy.js';
 import { createEventStreams } from './transport/sse/event-streams.js';
 import { Reservations } from './transport/sse/single/reservations.js';
 import { attachGraphQLWs } from './transport/ws/attach.js';
-import { GRAPHQL_ENDPOINT, SINGLE_CONNECTION_ENDPOINT, createYogaServer } from './transport/yoga.js';
+import { createAuthenticator } from './transport/context-factory.js';
+import { createPublishApiRoute } from './transport/http/publish-api-route.js';
+import { GRAPHQL_ENDPOINT, PUBLISH_API_PATH, SINGLE_CONNECTION_ENDPOINT, createYogaServer } from './transport/yoga.js';
 import { DEFAULT_TUNING, type Tuning, configuredTuning } from './tuning.js';
 
 export { DEFAULT_TUNING, type Tuning } from './tuning.js';
@@ -125,6 +127,7 @@ function createTransports({ config, tuning, running, log, demoTokens, webDir }: 
   const userSlots = new SlotCounter<string>(config.limits.connectionsPerUser);
   const sinkLimits = { maxPendingMessages: tuning.maxQueuePerSubscription, maxPendingBytes: tuning.maxPendingBytes };
   const reservations = new Reservations(userSlots, tuning.streamReservationTtlMs);
+  const authenticate = createAuthenticator(services, services.verifier, recordName);
   const yoga = createYogaServer({
     config,
     schema: createSchema(config.catalog),
@@ -135,6 +138,7 @@ function createTransports({ config, tuning, running, log, demoTokens, webDir }: 
     reservations,
     isOriginAllowed,
     onViewer: recordName,
+    authenticate,
     graphiqlToken: demoTokens[0]?.token,
     demoTokens,
     webDir,
@@ -152,7 +156,13 @@ function createTransports({ config, tuning, running, log, demoTokens, webDir }: 
     limits: sinkLimits,
   });
   const httpServer = createServer(
-    createHttpListener(yoga, { maxBodyBytes: tuning.maxHttpBodyBytes, log, eventStreams, isHostAllowed }),
+    createHttpListener(yoga, {
+      maxBodyBytes: tuning.maxHttpBodyBytes,
+      log,
+      eventStreams,
+      isHostAllowed,
+      beforeYoga: createPublishApiRoute({ path: PUBLISH_API_PATH, services, authenticate }),
+    }),
   );
   const ws = attachGraphQLWs({
     httpServer,

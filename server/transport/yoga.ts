@@ -7,7 +7,7 @@ import type { Services } from '../context.js';
 import { createErrorMasker } from '../errors.js';
 import type { PubSubBackend } from '../realtime/pubsub.js';
 import type { Tuning } from '../tuning.js';
-import { createAuthenticator, createContextFactory } from './context-factory.js';
+import { type Authenticate, createContextFactory } from './context-factory.js';
 import { SharedResults } from './fanout/shared-results.js';
 import type { SlotCounter } from '../limits/slot-counter.js';
 import { SubscriptionLimits } from './fanout/subscription-limits.js';
@@ -47,6 +47,8 @@ export interface YogaOptions {
   reservations: Reservations;
   isOriginAllowed: (origin: string | undefined, host: string | undefined) => boolean;
   onViewer: (viewer: Viewer) => void;
+  /** The bearer credential → viewer, for every transport and the publish API (context-factory.ts). */
+  authenticate: Authenticate;
   /** Put in GraphiQL's Headers tab for a browser on this machine only (transport/local-request.ts). */
   graphiqlToken?: string;
   /** Local development: demo tokens for the dashboard's sign-in (none in production). */
@@ -61,7 +63,7 @@ export interface YogaOptions {
 export function createYogaServer(o: YogaOptions) {
   const { config, tuning, services } = o;
   const maskError = createErrorMasker(services.log);
-  const authenticate = createAuthenticator(services, services.verifier, o.onViewer);
+  const { authenticate } = o;
   return createYoga<HttpServerContext>({
     schema: o.schema,
     graphqlEndpoint: GRAPHQL_ENDPOINT,

@@ -1,3 +1,4 @@
+import { connect as connectTcp } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRANSPORTS, connect } from '../support/clients.js';
 import { SUBSCRIBE_EVENTS, createOrg } from '../support/fixtures.js';
@@ -327,5 +328,77 @@ describe.each([
       });
       expect(res.body).toMatchObject({ published: 2, duplicates: 0 });
     });
+  });
+});
+
+// A backend's request (no Origin) is answered before Yoga; a browser's goes through Yoga, which adds the CORS
+// headers of an allowed origin. Both answer the same way and publish into the same log.
+describe('POST /v1/events from a backend and from a browser', () => {
+  let server: TestServer;
+  let service: string;
+  beforeAll(async () => {
+    server = await startServer({ env: { CORS_ORIGINS: 'https://app.example.com' } });
+    service = await serviceToken();
+  });
+  afterAll(() => server.stop());
+
+  const post = (orgId: string, headers: Record<string, string>, body: unknown = { events: [event(orgId)] }) =>
+    fetch(`${server.url}/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${service}`, ...headers },
+      body: JSON.stringify(body),
+    });
+
+  it('publishes either way, with CORS headers only for an allowed origin, and the request id echoed', async () => {
+    const org = await createOrg(server, 'alice');
+    const backend = await post(org.id, { 'x-request-id': 'from-backend' });
+    const browser = await post(org.id, { origin: 'https://app.example.com', 'x-request-id': 'from-browser' });
+    const foreign = await post(org.id, { origin: 'https://evil.example.com' });
+    for (const res of [backend, browser, foreign]) {
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ published: 1, failed: 0 });
+    }
+    expect(backend.headers.get('x-request-id')).toBe('from-backend');
+    expect(browser.headers.get('x-request-id')).toBe('from-browser');
+    expect(backend.headers.get('access-control-allow-origin')).toBeNull();
+    expect(browser.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+    expect((await storedEvents(server, org.id)).map((e) => e.sequence)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('refuses the same bad requests the same way on both paths, and keeps serving', async () => {
+    const org = await createOrg(server, 'alice');
+    for (const origin of [{}, { origin: 'https://app.example.com' }] as Array<Record<string, string>>) {
+      const bad = await post(org.id, origin, { events: [{ orgId: org.id, channel: 'property' }] });
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as any).errors[0]).toMatchObject({
+        message: 'events[0].type is required (a string).',
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
+      const anonymous = await fetch(`${server.url}/v1/events`, { method: 'POST', headers: origin, body: '{}' });
+      expect(anonymous.status).toBe(401);
+      const get = await fetch(`${server.url}/v1/events`, { headers: origin });
+      expect([get.status, get.headers.get('allow')]).toEqual([405, 'POST']);
+      await get.text();
+      await anonymous.text();
+    }
+    expect((await storedEvents(server, org.id)).map((e) => e.sequence)).toEqual([1]);
+    expect((await post(org.id, {})).status).toBe(200);
+  });
+
+  it('a backend gone before its body ended publishes nothing, and the server keeps serving', async () => {
+    const org = await createOrg(server, 'alice');
+    const body = JSON.stringify({ events: [event(org.id)] });
+    const socket = connectTcp(Number(new URL(server.url).port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(
+      `POST /v1/events HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n` +
+        `authorization: Bearer ${service}\r\ncontent-length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
+    );
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    socket.destroy();
+    await closed;
+    expect((await post(org.id, {})).status).toBe(200);
+    expect((await storedEvents(server, org.id)).map((e) => e.sequence)).toEqual([1, 2]);
   });
 });

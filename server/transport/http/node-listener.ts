@@ -22,6 +22,8 @@ export interface HttpListenerOptions {
   eventStreams: EventStreams;
   /** DNS-rebinding guard: a request for another Host is refused with 403 (see host-policy.ts). */
   isHostAllowed: (host: string | undefined) => boolean;
+  /** Answers the requests it takes (returning true) on Node's request and response, before Yoga. */
+  beforeYoga?: (req: IncomingMessage, res: ServerResponse, requestId: string) => boolean;
 }
 
 /**
@@ -57,6 +59,7 @@ export function createHttpListener(yoga: NodeHandler, options: HttpListenerOptio
     if (refuseForeignHost(req, res, options.isHostAllowed) || refuseOversizedBody(req, res, options.maxBodyBytes))
       return;
     const requestId = requestIdOf(req);
+    if (options.beforeYoga?.(req, res, requestId)) return;
     serve(req, res, requestId).catch((err: unknown) => {
       options.log.error({ err, req: requestId }, 'HTTP response failed');
       res.destroy();

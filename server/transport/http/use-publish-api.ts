@@ -14,7 +14,20 @@ export interface PublishApiOptions {
   authenticate: Authenticate;
 }
 
-type FetchApi = { Response: typeof Response };
+/** The publish API's answer to one request, before any transport writes it. */
+export interface ApiAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** What the publish API reads of a request, whichever transport took it. */
+export interface ApiRequest {
+  method: string;
+  authorization: string | null;
+  text(): Promise<string>;
+  requestId: string;
+}
 
 /** The status of a request refused as a whole, by its error's code. */
 const STATUS: Record<ErrorCode, number> = {
@@ -31,67 +44,65 @@ const STATUS: Record<ErrorCode, number> = {
  * `Authorization: Bearer <service token | API key>`. A request refused as a whole answers `{ errors: [...] }`
  * (400 shape, 401 credential, 403 revoked key, user token or another organization, 413 batch over the limit);
  * a processed batch answers `{ results: [...] }`, one per event in order. It answers in `onRequest`, outside
- * Yoga's CSRF check: a browser cannot send the `Authorization` header it needs without a preflight.
+ * Yoga's CSRF check: a browser cannot send the `Authorization` header it needs without a preflight. Requests
+ * without an `Origin` (backends) are answered before Yoga by the HTTP listener (publish-api-route.ts); this
+ * plugin answers browsers', whose CORS headers Yoga adds.
  */
 export function usePublishApi(o: PublishApiOptions): Plugin<object, HttpServerContext> {
   return {
     // Synchronous for every other request: an async hook puts the hooks after it in a promise chain.
     onRequest({ request, url, fetchAPI, endResponse, serverContext }) {
       if (url.pathname !== o.path) return;
-      return answer(o, request, fetchAPI, serverContext).then(endResponse);
+      const asked: ApiRequest = {
+        method: request.method,
+        authorization: request.headers.get('authorization'),
+        text: () => request.text(),
+        requestId: serverContext.requestId,
+      };
+      return answerPublishApi(o, asked).then((a) =>
+        endResponse(new fetchAPI.Response(a.body, { status: a.status, headers: a.headers })),
+      );
     },
   };
 }
 
 /** The publish API's whole answer to one request to its path. */
-async function answer(
-  o: PublishApiOptions,
-  request: Request,
-  fetchAPI: FetchApi,
-  serverContext: HttpServerContext,
-): Promise<Response> {
+export async function answerPublishApi(o: PublishApiOptions, request: ApiRequest): Promise<ApiAnswer> {
   if (request.method !== 'POST') {
-    return refusal(fetchAPI, badInput(`${o.path} takes POST with a JSON body {"events": [ … ]}.`), 405, {
-      allow: 'POST',
-    });
+    return refusal(badInput(`${o.path} takes POST with a JSON body {"events": [ … ]}.`), 405, { allow: 'POST' });
   }
-  const log = () => operationLog({ services: o.services, requestId: serverContext.requestId });
+  const log = () => operationLog({ services: o.services, requestId: request.requestId });
   try {
-    return await handle(o, request, fetchAPI, log);
+    return await handle(o, request, log);
   } catch (err) {
     log().error({ err }, 'publish API request failed');
-    return refusal(fetchAPI, internalError(err));
+    return refusal(internalError(err));
   }
 }
 
-async function handle(
-  o: PublishApiOptions,
-  request: Request,
-  fetchAPI: FetchApi,
-  log: () => Logger,
-): Promise<Response> {
+async function handle(o: PublishApiOptions, request: ApiRequest, log: () => Logger): Promise<ApiAnswer> {
   let viewer;
   try {
-    viewer = await o.authenticate(request.headers.get('authorization'));
+    viewer = await o.authenticate(request.authorization);
   } catch (err) {
-    if (err instanceof GraphQLError) return refusal(fetchAPI, err);
+    if (err instanceof GraphQLError) return refusal(err);
     throw err;
   }
-  if (!viewer) return refusal(fetchAPI, unauthenticated('Send "Authorization: Bearer <service token or API key>".'));
+  if (!viewer) return refusal(unauthenticated('Send "Authorization: Bearer <service token or API key>".'));
   const max = o.services.limits.maxBatchEvents;
   const parsed = parsePublishBody(await request.text(), max);
   if (!parsed.ok) {
     const error = 'tooMany' in parsed ? batchTooLarge(parsed.tooMany, max) : badInput(parsed.problems.join(' '));
-    return refusal(fetchAPI, error);
+    return refusal(error);
   }
   let results: BatchResult[];
   try {
     results = await publishBatch(o.services, viewer, parsed.events, log);
   } catch (err) {
-    if (err instanceof GraphQLError) return refusal(fetchAPI, err);
+    if (err instanceof GraphQLError) return refusal(err);
     throw err;
   }
-  return processed(fetchAPI, results);
+  return processed(results);
 }
 
 /**
@@ -99,7 +110,7 @@ async function handle(
  * reason, which the status then says (400, 403, 404, 429 with Retry-After, 500), so that `curl --fail` and
  * HTTP-level retries see it.
  */
-function processed(fetchAPI: FetchApi, results: readonly BatchResult[]): Response {
+function processed(results: readonly BatchResult[]): ApiAnswer {
   const failures = results.filter((r): r is Extract<BatchResult, { ok: false }> => !r.ok);
   const codes = new Set(failures.map((f) => codeOf(f.error)));
   const [only] = codes;
@@ -117,15 +128,15 @@ function processed(fetchAPI: FetchApi, results: readonly BatchResult[]): Respons
         : { error: { code: codeOf(r.error), message: r.error.message, ...details(r.error) } },
     ),
   };
-  return json(fetchAPI, status, body, headers);
+  return json(status, body, headers);
 }
 
 /** A request refused as a whole, in the shape of every other HTTP error of this server. */
-function refusal(fetchAPI: FetchApi, error: GraphQLError, status?: number, headers: Record<string, string> = {}) {
+function refusal(error: GraphQLError, status?: number, headers: Record<string, string> = {}): ApiAnswer {
   const code = codeOf(error);
   const tooLarge = error.extensions.reason === 'BATCH_TOO_LARGE';
   const body = { errors: [{ message: error.message, extensions: { code, ...details(error) } }] };
-  return json(fetchAPI, status ?? (tooLarge ? 413 : STATUS[code]), body, headers);
+  return json(status ?? (tooLarge ? 413 : STATUS[code]), body, headers);
 }
 
 const codeOf = (e: GraphQLError) => (e.extensions.code as ErrorCode | undefined) ?? 'INTERNAL';
@@ -139,9 +150,9 @@ function details(e: GraphQLError): Record<string, unknown> {
 const maxRetryAfterMs = (failures: ReadonlyArray<{ error: GraphQLError }>) =>
   Math.max(1_000, ...failures.map((f) => Number(f.error.extensions.retryAfterMs ?? 0)));
 
-// A fresh headers object per response: whatwg-node's Headers writes into the object it is given.
-const json = (fetchAPI: FetchApi, status: number, body: unknown, headers: Record<string, string>) =>
-  new fetchAPI.Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
-  });
+const json = (status: number, body: unknown, headers: Record<string, string>): ApiAnswer => ({
+  status,
+  // A fresh object per answer: whatwg-node's Headers writes into the object it is given.
+  headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+  body: JSON.stringify(body),
+});
