@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { badInput } from '../../errors.js';
 import { type PublishApiOptions, answerPublishApi } from './use-publish-api.js';
 
 /**
@@ -11,7 +12,7 @@ import { type PublishApiOptions, answerPublishApi } from './use-publish-api.js';
  */
 export function createPublishApiRoute(o: PublishApiOptions) {
   return (req: IncomingMessage, res: ServerResponse, requestId: string): boolean => {
-    if (req.headers.origin !== undefined || pathOf(req.url) !== o.path) return false;
+    if (req.headers.origin !== undefined || (req.url ?? '').split('?')[0] !== o.path) return false;
     const asked = {
       method: req.method ?? 'GET',
       authorization: req.headers.authorization ?? null,
@@ -29,20 +30,19 @@ export function createPublishApiRoute(o: PublishApiOptions) {
   };
 }
 
-const pathOf = (url: string | undefined) => {
-  const query = url?.indexOf('?') ?? -1;
-  return query === -1 ? url : url?.slice(0, query);
-};
-
-/** The whole body as text; a peer gone before its end fails the read (nothing waits on it). */
+/**
+ * The whole body as text. A peer gone before its end fails the read as bad input: nothing waits on it, and it is
+ * not logged as a fault of the server.
+ */
 function bodyOf(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    const cutShort = () => reject(badInput('The request ended before its body did: nothing was published.'));
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.once('error', reject);
+    req.once('error', cutShort);
     req.once('close', () => {
-      if (!req.complete) reject(new Error('the request was aborted before its body ended'));
+      if (!req.complete) cutShort();
     });
   });
 }

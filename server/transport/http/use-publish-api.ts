@@ -25,6 +25,7 @@ export interface ApiAnswer {
 export interface ApiRequest {
   method: string;
   authorization: string | null;
+  /** The body; a GraphQLError (BAD_USER_INPUT) when it cannot be read whole. */
   text(): Promise<string>;
   requestId: string;
 }
@@ -81,28 +82,21 @@ export async function answerPublishApi(o: PublishApiOptions, request: ApiRequest
 }
 
 async function handle(o: PublishApiOptions, request: ApiRequest, log: () => Logger): Promise<ApiAnswer> {
-  let viewer;
   try {
-    viewer = await o.authenticate(request.authorization);
+    const viewer = await o.authenticate(request.authorization);
+    if (!viewer) return refusal(unauthenticated('Send "Authorization: Bearer <service token or API key>".'));
+    const max = o.services.limits.maxBatchEvents;
+    const parsed = parsePublishBody(await request.text(), max);
+    if (!parsed.ok) {
+      const error = 'tooMany' in parsed ? batchTooLarge(parsed.tooMany, max) : badInput(parsed.problems.join(' '));
+      return refusal(error);
+    }
+    return processed(await publishBatch(o.services, viewer, parsed.events, log));
   } catch (err) {
+    // Expected refusals (a credential, a body cut short, a batch refused as a whole) answer; anything else is a fault.
     if (err instanceof GraphQLError) return refusal(err);
     throw err;
   }
-  if (!viewer) return refusal(unauthenticated('Send "Authorization: Bearer <service token or API key>".'));
-  const max = o.services.limits.maxBatchEvents;
-  const parsed = parsePublishBody(await request.text(), max);
-  if (!parsed.ok) {
-    const error = 'tooMany' in parsed ? batchTooLarge(parsed.tooMany, max) : badInput(parsed.problems.join(' '));
-    return refusal(error);
-  }
-  let results: BatchResult[];
-  try {
-    results = await publishBatch(o.services, viewer, parsed.events, log);
-  } catch (err) {
-    if (err instanceof GraphQLError) return refusal(err);
-    throw err;
-  }
-  return processed(results);
 }
 
 /**
