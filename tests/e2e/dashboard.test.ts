@@ -7,7 +7,7 @@ import { appendEvent } from '../../server/store/repository.js';
 import { createStore } from '../../server/store/store.js';
 import { gqlOk } from '../support/http.js';
 import { type ServerProcess, spawnServer } from '../support/process.js';
-import { freePort } from '../support/redis-server.js';
+import { freePort } from '../support/free-port.js';
 
 // The dashboard as people use it: Debian's Chromium, two users of the demo organization, a server restart.
 const CHROMIUM_ARGS = [

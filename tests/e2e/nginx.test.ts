@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUBSCRIBE_EVENTS, createOrg, publish } from '../support/fixtures.js';
 import { Inbox, until } from '../support/inbox.js';
 import { ROOT } from '../support/process.js';
-import { freePort } from '../support/redis-server.js';
+import { freePort } from '../support/free-port.js';
 import { type TestServer, startServer, uniquePrefix } from '../support/server.js';
 
 const NGINX = '/usr/sbin/nginx';

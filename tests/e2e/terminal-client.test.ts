@@ -7,7 +7,7 @@ import { createStore } from '../../server/store/store.js';
 import { gqlOk } from '../support/http.js';
 import { until } from '../support/inbox.js';
 import { type ServerProcess, run, spawnServer } from '../support/process.js';
-import { freePort } from '../support/redis-server.js';
+import { freePort } from '../support/free-port.js';
 
 // `npm run tail` as a person runs it, across a server restart and a restart of the client itself.
 describe('terminal client', () => {

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,16 +9,8 @@ import { createStore } from '../../server/store/store.js';
 import { TRANSPORTS, connect, refusal } from '../support/clients.js';
 import { SUBSCRIBE_EVENTS, createOrg, publish } from '../support/fixtures.js';
 import { Inbox, until } from '../support/inbox.js';
+import { freePort } from '../support/free-port.js';
 import { type TestServer, startServer } from '../support/server.js';
-
-/** A port that was free a moment ago: a restarted server must come back where clients reconnect. */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as { port: number };
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
 
 describe('resuming an event stream', () => {
   let dataDir: string;

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { launchOnFreePort } from './free-port.js';
 
 /** A redis-server of the test's own, on a free port, that it can kill and bring back on the same port. */
 export interface OwnRedis {
@@ -12,7 +12,7 @@ export interface OwnRedis {
 }
 
 export async function startOwnRedis(): Promise<OwnRedis> {
-  const port = await freePort();
+  let port = 0;
   let proc: ChildProcess | undefined;
   const launch = async () => {
     proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
@@ -38,15 +38,10 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     p.kill('SIGKILL');
     await exited;
   };
-  await launch();
+  port = await launchOnFreePort(async (candidate) => {
+    port = candidate;
+    await launch();
+  });
   const pids = () => (proc?.pid && proc.exitCode === null && proc.signalCode === null ? [proc.pid] : []);
   return { url: `redis://127.0.0.1:${port}`, kill, restart: launch, stop: kill, pids };
-}
-
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as { port: number };
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
 }

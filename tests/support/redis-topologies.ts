@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { freePort } from './redis-server.js';
+import { freeClusterPort, launchOnFreePort } from './free-port.js';
 
 /**
- * Redis topologies of a test's (or a benchmark's) own, on free ports of 127.0.0.1: a Sentinel group and a
+ * Redis topologies of a test's (or a benchmark's) own, on free ports of 127.0.0.1 (see free-port.ts): a Sentinel group and a
  * Cluster. `stop()` kills every process it started, whatever state they are in; call it in afterAll.
  * No vitest import: the benchmarks use these too.
  */
@@ -61,6 +61,7 @@ class Processes {
       });
       proc.once('exit', (code) => {
         clearTimeout(timer);
+        if (this.byPort.get(port) === proc) this.byPort.delete(port);
         reject(new Error(`redis-server :${port} exited with ${code}:\n${out}`));
       });
     });
@@ -130,35 +131,38 @@ const info = async (port: number, section: string) => String(await ask(port, 'IN
 export async function startOwnSentinel(): Promise<OwnSentinel> {
   const p = new Processes();
   return orStop(p, async () => {
-    const [primary, replica, ...sentinels] = await Promise.all(Array.from({ length: 5 }, () => freePort()));
     // Each in its own directory: a replica writes the primary's snapshot to its --dir (else the cwd).
     const dirOf = (port: number) => {
       const dir = join(p.dir, String(port));
-      mkdirSync(dir);
+      mkdirSync(dir, { recursive: true });
       return ['--dir', dir];
     };
-    await p.launch(primary!, [...base(primary!), ...dirOf(primary!)], 'Ready to accept connections');
-    await p.launch(
-      replica!,
-      [...base(replica!), ...dirOf(replica!), '--replicaof', '127.0.0.1', String(primary)],
-      'Ready to accept',
+    const primary = await launchOnFreePort((port) =>
+      p.launch(port, [...base(port), ...dirOf(port)], 'Ready to accept connections'),
     );
-    await until(async () => (await info(replica!, 'replication')).includes('master_link_status:up'), 'the replica');
-    for (const port of sentinels) {
-      const conf = join(p.dir, `sentinel-${port}.conf`);
-      writeFileSync(
-        conf,
-        [
-          `port ${port}`,
-          'bind 127.0.0.1',
-          `dir ${p.dir}`,
-          `sentinel monitor ${MASTER} 127.0.0.1 ${primary} 2`,
-          `sentinel down-after-milliseconds ${MASTER} 1000`,
-          `sentinel failover-timeout ${MASTER} 5000`,
-          '',
-        ].join('\n'),
-      );
-      await p.launch(port, [conf, '--sentinel'], '+monitor master');
+    const replica = await launchOnFreePort((port) =>
+      p.launch(port, [...base(port), ...dirOf(port), '--replicaof', '127.0.0.1', String(primary)], 'Ready to accept'),
+    );
+    await until(async () => (await info(replica, 'replication')).includes('master_link_status:up'), 'the replica');
+    const sentinels: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const sentinel = await launchOnFreePort((port) => {
+        const conf = join(p.dir, `sentinel-${port}.conf`);
+        writeFileSync(
+          conf,
+          [
+            `port ${port}`,
+            'bind 127.0.0.1',
+            `dir ${p.dir}`,
+            `sentinel monitor ${MASTER} 127.0.0.1 ${primary} 2`,
+            `sentinel down-after-milliseconds ${MASTER} 1000`,
+            `sentinel failover-timeout ${MASTER} 5000`,
+            '',
+          ].join('\n'),
+        );
+        return p.launch(port, [conf, '--sentinel'], '+monitor master');
+      });
+      sentinels.push(sentinel);
     }
     // A failover needs the sentinels to know each other (quorum, election) and the replica (to promote it).
     for (const port of sentinels) {
@@ -200,27 +204,28 @@ export async function startOwnSentinel(): Promise<OwnSentinel> {
 export async function startOwnCluster(): Promise<OwnCluster> {
   const p = new Processes();
   return orStop(p, async () => {
-    const ports = await Promise.all(Array.from({ length: 6 }, () => freePort()));
-    await Promise.all(
-      ports.map((port) => {
-        const dir = join(p.dir, String(port));
-        mkdirSync(dir);
-        return p.launch(
-          port,
-          [
-            ...base(port),
-            '--dir',
-            dir,
-            '--cluster-enabled',
-            'yes',
-            '--cluster-config-file',
-            'nodes.conf',
-            '--cluster-node-timeout',
-            '1000',
-          ],
-          'Ready to accept connections',
-        );
-      }),
+    const ports = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        launchOnFreePort((port) => {
+          const dir = join(p.dir, String(port));
+          mkdirSync(dir, { recursive: true });
+          return p.launch(
+            port,
+            [
+              ...base(port),
+              '--dir',
+              dir,
+              '--cluster-enabled',
+              'yes',
+              '--cluster-config-file',
+              'nodes.conf',
+              '--cluster-node-timeout',
+              '1000',
+            ],
+            'Ready to accept connections',
+          );
+        }, freeClusterPort),
+      ),
     );
     await run(
       'redis-cli',
