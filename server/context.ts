@@ -17,7 +17,8 @@ import type { ResumePoints } from './realtime/resume-points.js';
 import type { ChannelRuleCache } from './realtime/channel-rule-cache.js';
 import type { EventCatalog } from './catalog/catalog.js';
 import type { InstanceCalls } from './realtime/instance-calls.js';
-import type { InstanceQuestion, InstanceReply } from './realtime/instance-figures.js';
+import type { InstanceQuestion, InstanceReply, LiveStats } from './realtime/instance-figures.js';
+import type { SharedSamples } from './realtime/shared-samples.js';
 import type { SubscriberRegistry } from './realtime/subscriber-registry.js';
 
 /** Long-lived parts shared by every operation; built once by createApp. */
@@ -53,6 +54,8 @@ export interface Services {
   subscribers: SubscriberRegistry;
   /** Questions to every instance sharing the pub/sub (the console's figures, subscribers, ending streams). */
   instances: InstanceCalls<InstanceQuestion, InstanceReply>;
+  /** The console's live figures, sampled once per period per organization watched here (or the whole server). */
+  liveStats: SharedSamples<string | null, LiveStats>;
   /** Whether pub/sub spans instances and carries messages now. */
   redisState: () => 'memory' | 'up' | 'down';
 }

@@ -3,8 +3,9 @@ import { createTokenVerifier, resolveSecret } from './auth/tokens.js';
 import type { Config } from './config.js';
 import type { DomainLimits, Services } from './context.js';
 import { ChannelRuleCache } from './realtime/channel-rule-cache.js';
-import { answerInstanceQuestion } from './domain/console.js';
+import { answerInstanceQuestion, sampleLiveStats } from './domain/console.js';
 import { InstanceCalls } from './realtime/instance-calls.js';
+import { SharedSamples } from './realtime/shared-samples.js';
 import { isInstanceQuestion } from './realtime/instance-figures.js';
 import { SubscriberRegistry } from './realtime/subscriber-registry.js';
 import { listChannelRules } from './store/channel-rules.js';
@@ -96,6 +97,7 @@ export async function createServices(config: Config, tuning: Tuning, log: Logger
     subscribers: new SubscriberRegistry(instanceId),
     // Answers read `services` when a question arrives, after this literal is complete.
     instances: new InstanceCalls(pubsub, instanceId, (q) => answerInstanceQuestion(services, q), isInstanceQuestion),
+    liveStats: new SharedSamples((orgId) => sampleLiveStats(services, orgId), tuning.liveStatsEveryMs),
     redisState: () => (pubsub.kind === 'memory' ? 'memory' : pubsub.isHealthy() ? 'up' : 'down'),
   };
 

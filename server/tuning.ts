@@ -18,6 +18,8 @@ export interface Tuning extends DomainLimits {
   typingThrottleMs: number;
   /** How long a graphql-ws subscription lost with its connection can be resumed by its operation id. */
   resumeWindowMs: number;
+  /** How often the console's live figures (Subscription.liveStats) are sampled from every instance. */
+  liveStatsEveryMs: number;
   query: { maxDepth: number; maxAliases: number; maxTokens: number; maxCost: number; maxDirectives: number };
 }
 
@@ -39,6 +41,7 @@ export const DEFAULT_TUNING: Tuning = {
   typingExpireMs: 5_000,
   typingThrottleMs: 1_000,
   resumeWindowMs: 60_000,
+  liveStatsEveryMs: 1_000,
   // graphql-armor counts list arguments (`first`): a full page of 500 events costs about 53,000.
   query: { maxDepth: 10, maxAliases: 15, maxTokens: 2_000, maxCost: 100_000, maxDirectives: 20 },
 };

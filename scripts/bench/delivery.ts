@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'graphql-ws';
-import pg from 'pg';
 import WebSocket from 'ws';
 import { createApp } from '../../server/app.js';
 import { signToken } from '../../server/auth/tokens.js';
@@ -16,7 +15,7 @@ import { loadConfig } from '../../server/config.js';
 import { publishEvent } from '../../server/domain/events.js';
 import { encodeCursor } from '../../server/realtime/cursor.js';
 import { appendEvent, insertOrganization, putMembership } from '../../server/store/repository.js';
-import { SECRET, median, pct, runBench } from './harness.js';
+import { SECRET, median, pct, runBench, withBenchDatabase } from './harness.js';
 
 const REPLAY_EVENTS = 10_000;
 const ROUNDS = 5;
@@ -25,24 +24,7 @@ const GAP_SAMPLES = 200;
 async function main() {
   console.log(`node ${process.version}, ${cpus().length} cores\n`);
   await benchStore('sqlite (embedded)', undefined);
-  if (process.env.BENCH_POSTGRES === '1') {
-    const admin = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-    const name = `switchboard_bench_${Date.now().toString(36)}`;
-    const run = async (statement: string) => {
-      const client = new pg.Client({ connectionString: admin });
-      await client.connect();
-      await client.query(statement);
-      await client.end();
-    };
-    await run(`create database ${name}`);
-    const url = new URL(admin);
-    url.pathname = `/${name}`;
-    try {
-      await benchStore('postgresql', url.toString());
-    } finally {
-      await run(`drop database if exists ${name} with (force)`);
-    }
-  }
+  if (process.env.BENCH_POSTGRES === '1') await withBenchDatabase((url) => benchStore('postgresql', url));
 }
 
 async function benchStore(name: string, databaseUrl: string | undefined) {

@@ -3,11 +3,13 @@
  * threads on 127.0.0.1, an optional V8 profile over a measured window. Everything is bounded in count and time.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { createClient as createWsClient } from 'graphql-ws';
+import pg from 'pg';
 import { WebSocket } from 'ws';
 import { signToken } from '../../server/auth/tokens.js';
 
@@ -17,6 +19,28 @@ const LOAD_THREADS = 2;
 
 /** BENCH_PROFILE=<dir>: a V8 CPU profile of the server over each measured burst is written there. */
 export const PROFILE_DIR = process.env.BENCH_PROFILE;
+/** The PostgreSQL server benchmarks create their own databases on. */
+const POSTGRES_ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/**
+ * Runs `fn` with the URL of a database created for it on BENCH_POSTGRES_URL (default the machine's,
+ * postgres://postgres@127.0.0.1:5432/postgres), dropped afterwards whatever happened.
+ */
+export async function withBenchDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
+  const name = `switchboard_bench_${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+    const url = new URL(POSTGRES_ADMIN_URL);
+    url.pathname = `/${name}`;
+    return await fn(url.toString());
+  } finally {
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
+}
+
 /** BENCH_SERVER_OUT=<file>: every server's stdout is kept there (e.g. with BENCH_NODE_FLAGS=--trace-gc-nvp). */
 const SERVER_OUT = process.env.BENCH_SERVER_OUT;
 

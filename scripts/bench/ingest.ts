@@ -15,8 +15,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
-import { Load, benchOrg, cpuMs, pct, runBench, startProfile, startSwitchboard, tokens } from './harness.js';
+import {
+  Load,
+  benchOrg,
+  cpuMs,
+  pct,
+  runBench,
+  startProfile,
+  startSwitchboard,
+  tokens,
+  withBenchDatabase,
+} from './harness.js';
 import { httpLoad } from './http-load.js';
 
 const ORGS = Number(process.env.BENCH_ORGS ?? 1_000);
@@ -117,28 +126,12 @@ async function run(store: string, env: Record<string, string>, spread: number): 
   }
 }
 
-async function withPostgres<T>(fn: (url: string) => Promise<T>): Promise<T> {
-  const admin = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `switchboard_bench_${Date.now().toString(36)}`;
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  await client.query(`create database ${name}`);
-  try {
-    const url = new URL(admin);
-    url.pathname = `/${name}`;
-    return await fn(url.toString());
-  } finally {
-    await client.query(`drop database if exists ${name} with (force)`);
-    await client.end();
-  }
-}
-
 runBench('ingest', 20 * 60_000, async () => {
   const outcomes: Outcome[] = [];
   for (const spread of SPREADS) outcomes.push(await run('embedded (SQLite)', {}, spread));
   if (process.env.BENCH_POSTGRES !== '0')
     for (const spread of SPREADS)
-      outcomes.push(await withPostgres((url) => run('PostgreSQL', { DATABASE_URL: url }, spread)));
+      outcomes.push(await withBenchDatabase((url) => run('PostgreSQL', { DATABASE_URL: url }, spread)));
   out(
     `node ${process.version}; ${CLIENTS} HTTP clients posting batches of ${BATCH} events (each over 1 or ${BATCH} of ${ORGS} organizations, one run each) for ${SECONDS} s; a graphql-ws subscriber on ${Math.min(SUBSCRIBED, ORGS)} of them`,
   );

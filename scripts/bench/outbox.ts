@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { outboxSchemaSql } from '../../server/outbox/outbox-sql.js';
-import { benchOrg, median, pct, runBench, startSwitchboard, timedSubscriber } from './harness.js';
+import { benchOrg, median, pct, runBench, startSwitchboard, timedSubscriber, withBenchDatabase } from './harness.js';
 
 /**
  * Events from the app's database (docs/change-feeds.md), from the app's commit to a graphql-ws subscriber: the
@@ -14,24 +14,19 @@ import { benchOrg, median, pct, runBench, startSwitchboard, timedSubscriber } fr
  * A built server on the embedded store, its outbox in a fresh database of the machine's PostgreSQL
  * (BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres), dropped afterwards.
  */
-const ADMIN = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const PACED_PER_SECOND = 50;
 const PACED_SECONDS = 10;
 const BURST_ROWS = 20_000;
 const BURST_TX_ROWS = 500;
 
-runBench('outbox', 10 * 60_000, async () => {
-  const name = `bench_outbox_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: ADMIN });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const url = new URL(ADMIN);
-  url.pathname = `/${name}`;
-  const app = new pg.Client({ connectionString: url.toString() });
+runBench('outbox', 10 * 60_000, () => withBenchDatabase(outboxBench));
+
+async function outboxBench(url: string) {
+  const app = new pg.Client({ connectionString: url });
   await app.connect();
   await app.query(outboxSchemaSql('switchboard_outbox'));
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-outbox-'));
-  const server = await startSwitchboard(dataDir, { OUTBOX_DATABASE_URL: url.toString() });
+  const server = await startSwitchboard(dataDir, { OUTBOX_DATABASE_URL: url });
   try {
     const orgId = await benchOrg(server, 'Outbox bench');
     const { received, until, dispose } = await timedSubscriber(server, orgId, 'data.sync');
@@ -73,8 +68,6 @@ runBench('outbox', 10 * 60_000, async () => {
   } finally {
     await server.stop();
     await app.end();
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
     rmSync(dataDir, { recursive: true, force: true });
   }
-});
+}

@@ -10,11 +10,19 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
-import { Load, type Server, benchOrg, pct, publish, runBench, startSwitchboard, tokens } from './harness.js';
+import {
+  Load,
+  type Server,
+  benchOrg,
+  pct,
+  publish,
+  runBench,
+  startSwitchboard,
+  tokens,
+  withBenchDatabase,
+} from './harness.js';
 
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const N = Number(process.env.BENCH_REDIS_SUBSCRIBERS ?? 1_000);
 const SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 10);
 const RATE = 10;
@@ -40,14 +48,8 @@ async function measure(name: string, publishOn: Server, subscribeOn: Server, org
   };
 }
 
-async function main() {
+async function main(databaseUrl: string) {
   const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-  const database = `switchboard_bench_${runId}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`create database ${database}`);
-  const dbUrl = new URL(ADMIN_URL);
-  dbUrl.pathname = `/${database}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-redis-'));
   const servers: Server[] = [];
   try {
@@ -58,7 +60,7 @@ async function main() {
     servers.push(local);
     const localRow = await measure('one instance, in-memory pub/sub', local, local, await benchOrg(local, 'Local'));
     await local.stop();
-    const shared = { DATABASE_URL: dbUrl.toString(), REDIS_URL, REDIS_PREFIX: `switchboard-bench-${runId}:` };
+    const shared = { DATABASE_URL: databaseUrl, REDIS_URL, REDIS_PREFIX: `switchboard-bench-${runId}:` };
     const a = await startSwitchboard(join(dataDir, 'a'), shared);
     const b = await startSwitchboard(join(dataDir, 'b'), shared);
     servers.push(a, b);
@@ -72,10 +74,8 @@ async function main() {
     }
   } finally {
     for (const s of servers) await s.stop();
-    await admin.query(`drop database if exists ${database} with (force)`);
-    await admin.end();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-runBench('Redis bench', 300_000, main);
+runBench('Redis bench', 300_000, () => withBenchDatabase(main));

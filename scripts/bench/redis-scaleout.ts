@@ -14,7 +14,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { type OwnRedis, startOwnRedis } from '../../tests/support/redis-server.js';
 import { type OwnCluster, startOwnCluster } from '../../tests/support/redis-topologies.js';
 import {
@@ -28,9 +27,9 @@ import {
   startSwitchboard,
   sum,
   tokens,
+  withBenchDatabase,
 } from './harness.js';
 
-const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const N = Number(process.env.BENCH_SCALEOUT_SUBSCRIBERS ?? 300);
 const RATE = Number(process.env.BENCH_SCALEOUT_RATE ?? 20);
 const SECONDS = Number(process.env.BENCH_SCALEOUT_SECONDS ?? 5);
@@ -103,14 +102,8 @@ async function measure(name: string, servers: Server[], redisPids: () => number[
   };
 }
 
-async function main() {
+async function main(databaseUrl: string) {
   const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-  const database = `switchboard_bench_${runId}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`create database ${database}`);
-  const dbUrl = new URL(ADMIN_URL);
-  dbUrl.pathname = `/${database}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-scaleout-'));
   const servers: Server[] = [];
   let single: OwnRedis | undefined;
@@ -144,7 +137,7 @@ async function main() {
         ['one Redis server', single],
         ['Redis Cluster, 3 primaries + 3 replicas', cluster],
       ] as const) {
-        const env = { DATABASE_URL: dbUrl.toString(), REDIS_URL: redis.url, REDIS_PREFIX: `bench-${runId}-${count}:` };
+        const env = { DATABASE_URL: databaseUrl, REDIS_URL: redis.url, REDIS_PREFIX: `bench-${runId}-${count}:` };
         const group = await start(count, env);
         const orgId = await benchOrg(group[0]!, `${count} on ${label}`);
         rows.push(await measure(`${count} instances, ${label}`, group, () => redis.pids(), orgId));
@@ -163,10 +156,8 @@ async function main() {
     await stopAll();
     await single?.stop();
     await cluster?.stop();
-    await admin.query(`drop database if exists ${database} with (force)`);
-    await admin.end();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-runBench('Redis scale-out bench', 600_000, main);
+runBench('Redis scale-out bench', 600_000, () => withBenchDatabase(main));

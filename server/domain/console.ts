@@ -11,7 +11,6 @@ import { serverStats } from './server-stats.js';
 
 /** Subscribers one instance lists per organization and call: a console page, not an export. */
 const MAX_LISTED = 500;
-const SAMPLE_EVERY_MS = 1_000;
 
 /** This instance's answer to the console's questions. */
 export function answerInstanceQuestion(services: Services, q: InstanceQuestion): InstanceReply {
@@ -75,7 +74,10 @@ async function requireConsole(services: Services, viewer: Viewer | null, orgId: 
   return { viewer: v };
 }
 
-/** A sample every second, from every instance, until the subscriber leaves or loses the right to watch. */
+/**
+ * A sample every second, from every instance, until the subscriber leaves or loses the right to watch. The
+ * sampling is shared by everyone on this instance watching the same organization (services.liveStats).
+ */
 export async function subscribeLiveStats(
   services: Services,
   viewer: Viewer | null,
@@ -84,25 +86,33 @@ export async function subscribeLiveStats(
 ): Promise<PushStream<LiveStats>> {
   await requireConsole(services, viewer, orgId, 'watch its live figures');
   const stream = new PushStream<LiveStats>({ maxQueue: 5, guard });
-  let busy = false;
-  const sample = async () => {
-    if (busy) return;
-    busy = true;
-    try {
-      // A demoted administrator stops receiving at the next sample.
-      if (orgId !== null) await requireConsole(services, viewer, orgId, 'watch its live figures');
-      const answers = await services.instances.askAll({ kind: 'figures', orgId });
-      if (!stream.isEnded) stream.push(liveStatsOf(orgId, answers as Array<InstanceAnswer<InstanceFigures>>));
-    } catch (err) {
-      stream.fail(err);
-    } finally {
-      busy = false;
-    }
+  let checking = false;
+  const push = (sample: LiveStats) => {
+    if (!stream.isEnded) stream.push(sample);
   };
-  const timer = setInterval(() => void sample(), SAMPLE_EVERY_MS);
-  stream.whenEnded(() => clearInterval(timer));
-  void sample();
+  const stop = services.liveStats.watch(orgId, {
+    onSample(sample) {
+      if (orgId === null) return push(sample);
+      // A demoted administrator stops receiving at the next sample (one check at a time per watcher).
+      if (checking) return;
+      checking = true;
+      requireConsole(services, viewer, orgId, 'watch its live figures')
+        .then(
+          () => push(sample),
+          (err: unknown) => stream.fail(err),
+        )
+        .finally(() => (checking = false));
+    },
+    onError: (err) => stream.fail(err),
+  });
+  stream.whenEnded(stop);
   return stream;
+}
+
+/** One sample of `orgId`'s figures (or the whole server's), from every instance, summed. */
+export async function sampleLiveStats(services: Services, orgId: string | null): Promise<LiveStats> {
+  const answers = await services.instances.askAll({ kind: 'figures', orgId });
+  return liveStatsOf(orgId, answers as Array<InstanceAnswer<InstanceFigures>>);
 }
 
 function liveStatsOf(orgId: string | null, answers: Array<InstanceAnswer<InstanceFigures>>): LiveStats {

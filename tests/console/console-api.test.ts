@@ -148,6 +148,55 @@ describe('console API across two instances', () => {
     await Promise.all([bobSub.dispose(), users.dispose()]);
   });
 
+  it('samples an organization once a second for all who watch it on an instance; a demoted watcher stops, the rest go on', async () => {
+    const redisPrefix = uniquePrefix();
+    const a = await startServer({ redis: true, postgres: true, redisPrefix });
+    const listener = new Redis(inject('redisUrl'));
+    try {
+      const org = await createOrg(a, 'alice', { erin: 'ADMIN' });
+      const asked: Array<string | null> = [];
+      listener.on('message', (_channel, message: string) => {
+        const ask = JSON.parse(message) as { from: string; question: { orgId: string | null } };
+        if (ask.from === a.app.services.instanceId) asked.push(ask.question.orgId);
+      });
+      await listener.subscribe(`${redisPrefix}instances.ask`);
+      const alice = connect('ws', a, org.tokens.alice);
+      const erin = connect('sse', a, org.tokens.erin);
+      const watchers = [
+        alice.subscribe(LIVE_STATS, { orgId: org.id }),
+        alice.subscribe(LIVE_STATS, { orgId: org.id }),
+        erin.subscribe(LIVE_STATS, { orgId: org.id }),
+      ];
+      const samples = await Promise.all(watchers.map((w) => w.results.take(3, 'three samples', 8_000)));
+      // One sampler: the watchers see the same samples (one who joins late gets the latest at once), and the
+      // instances were asked once per sample (one more may be on its way), not once per watcher and second.
+      const ats = new Set(samples.flat().map((r) => r.data?.liveStats.at as number));
+      expect(ats.size).toBeLessThanOrEqual(4);
+      const asks = asked.filter((orgId) => orgId === org.id).length;
+      expect(asks).toBeLessThanOrEqual(ats.size + 1);
+
+      // Erin loses ADMIN: her stream ends FORBIDDEN at the next sample; Alice's two go on.
+      await gqlOk(
+        a.graphqlUrl,
+        'mutation($o: ID!, $u: ID!) { addMember(orgId: $o, userId: $u, role: MEMBER) { role } }',
+        { o: org.id, u: 'erin' },
+        org.tokens.alice,
+      );
+      const [error] = await refusal(watchers[2]!);
+      expect(error?.extensions?.code).toBe('FORBIDDEN');
+      const after = await Promise.all(watchers.slice(0, 2).map((w) => w.results.next('a sample after', 5_000)));
+      expect(after.map((r) => r.data?.liveStats.orgId)).toEqual([org.id, org.id]);
+
+      // Nobody watching: the sampler stops.
+      expect(a.app.services.liveStats.size).toBe(1);
+      await Promise.all([alice.dispose(), erin.dispose()]);
+      await until(() => a.app.services.liveStats.size === 0, 'the sampler stopped');
+    } finally {
+      listener.disconnect();
+      await a.stop();
+    }
+  });
+
   it('ignores foreign and corrupt messages on the instances topic', async () => {
     const redisPrefix = uniquePrefix();
     const [a, b] = [

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import type { Role } from '../gql/graphql';
 import { ChannelRulesQuery, SetChannelRuleMutation } from '../operations';
@@ -10,7 +10,10 @@ const ROLES: Role[] = ['VIEWER', 'MEMBER', 'ADMIN', 'OWNER'];
  * anyone else, and the refusal is shown). Setting VIEWER / MEMBER lifts a rule.
  */
 export function ChannelRules({ orgId }: { orgId: string }) {
-  const [{ data }, refetch] = useQuery({ query: ChannelRulesQuery, variables: { orgId } });
+  // With no rule yet the list holds no ChannelRule for urql's document cache to see: it is told the list's
+  // type, and refetches it whenever a mutation returns one.
+  const context = useMemo(() => ({ additionalTypenames: ['ChannelRule'] }), []);
+  const [{ data }] = useQuery({ query: ChannelRulesQuery, variables: { orgId }, context });
   const [{ error, fetching }, setRule] = useMutation(SetChannelRuleMutation);
   const [channel, setChannel] = useState('');
   const [subscribeRole, setSubscribeRole] = useState<Role>('ADMIN');
@@ -18,10 +21,7 @@ export function ChannelRules({ orgId }: { orgId: string }) {
   const rules = data?.organization.channelRules ?? [];
   const submit = async () => {
     const result = await setRule({ orgId, channel: channel.trim(), subscribeRole, publishRole });
-    if (!result.error) {
-      setChannel('');
-      refetch({ requestPolicy: 'network-only' });
-    }
+    if (!result.error) setChannel('');
   };
   return (
     <section className="card">

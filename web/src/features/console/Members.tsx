@@ -5,26 +5,21 @@ import type { Role } from '../../gql/graphql';
 import { AddMemberMutation, OrganizationQuery, RemoveMemberMutation } from '../../operations';
 
 const ROLES: Role[] = ['VIEWER', 'MEMBER', 'ADMIN', 'OWNER'];
+const MEMBERSHIPS_CHANGED = { additionalTypenames: ['Membership'] };
 
 /** Members and their roles: change a role, remove a member, add one by user id (the server checks who may). */
 export function Members({ orgId }: { orgId: string }) {
-  const [{ data, error }, refetch] = useQuery({ query: OrganizationQuery, variables: { orgId } });
+  const [{ data, error }] = useQuery({ query: OrganizationQuery, variables: { orgId } });
   const [added, addMember] = useMutation(AddMemberMutation);
   const [removed, removeMember] = useMutation(RemoveMemberMutation);
   const [userId, setUserId] = useState('');
   const [role, setRole] = useState<Role>('MEMBER');
-  const reload = () => refetch({ requestPolicy: 'network-only' });
-  const setMemberRole = async (member: string, to: Role) => {
-    if (!(await addMember({ orgId, userId: member, role: to })).error) reload();
-  };
-  const remove = async (member: string) => {
-    if (!(await removeMember({ orgId, userId: member })).error) reload();
-  };
+  // urql's document cache refetches the list when a mutation returns a Membership; removeMember returns a
+  // Boolean, so it names the type it changed.
+  const setMemberRole = (member: string, to: Role) => void addMember({ orgId, userId: member, role: to });
+  const remove = (member: string) => void removeMember({ orgId, userId: member }, MEMBERSHIPS_CHANGED);
   const add = async () => {
-    if (!(await addMember({ orgId, userId: userId.trim(), role })).error) {
-      setUserId('');
-      reload();
-    }
+    if (!(await addMember({ orgId, userId: userId.trim(), role })).error) setUserId('');
   };
   const failure = error ?? added.error ?? removed.error;
   return (

@@ -5,6 +5,7 @@ import { EndSessionsMutation, SubscribersQuery } from '../../operations';
 
 /** Refreshed this often while shown: subscribers come and go. */
 const REFRESH_MS = 5_000;
+const SUBSCRIBERS_CHANGED = { additionalTypenames: ['Subscriber'] };
 
 /**
  * Who is subscribed to the organization's events, on every instance: user, transport, filters, since when and
@@ -23,10 +24,8 @@ export function Subscribers({ orgId }: { orgId: string }) {
     return () => clearInterval(timer);
   }, [refetch]);
   const rows = data?.subscribers ?? [];
-  const end = async (userId: string) => {
-    const result = await endSessions({ orgId, userId });
-    if (!result.error) refetch({ requestPolicy: 'network-only' });
-  };
+  // endSessions returns a count: it names the type it changed, and urql's document cache refetches the list.
+  const end = (userId: string) => endSessions({ orgId, userId }, SUBSCRIBERS_CHANGED);
   return (
     <section className="card" aria-labelledby="subscribers-title">
       <div className="card-head">
