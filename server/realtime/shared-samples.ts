@@ -54,7 +54,7 @@ export class SharedSamples<K, S> {
     };
   }
 
-  /** Keys sampled now (the console's tests and figures). */
+  /** Keys sampled now: a sampler stops with its last watcher (tests read it). */
   get size(): number {
     return this.samplers.size;
   }

@@ -36,7 +36,7 @@ export function Members({ orgId }: { orgId: string }) {
               <select
                 aria-label={`Role of ${m.userId}`}
                 value={m.role}
-                onChange={(e) => void setMemberRole(m.userId, e.target.value as Role)}
+                onChange={(e) => setMemberRole(m.userId, e.target.value as Role)}
               >
                 {ROLES.map((r) => (
                   <option key={r}>{r}</option>
@@ -45,7 +45,7 @@ export function Members({ orgId }: { orgId: string }) {
             </td>
             <td>{new Date(String(m.joinedAt)).toLocaleDateString()}</td>
             <td>
-              <button type="button" onClick={() => void remove(m.userId)}>
+              <button type="button" onClick={() => remove(m.userId)}>
                 Remove
               </button>
             </td>
